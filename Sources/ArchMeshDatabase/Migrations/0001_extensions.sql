@@ -1,0 +1,2 @@
+-- Trigram matching backs the projects list's case-insensitive `search`.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;

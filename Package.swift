@@ -25,8 +25,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
-        // The correlation contract shared by the server (which writes it) and the load engine (which reads it).
-        .target(name: "ServerTimingContract"),
+        // What both halves measure the same way: the Server-Timing contract, request IDs, clocks, /proc figures.
+        .target(name: "Observability"),
         .target(
             name: "ArchMeshDatabase",
             dependencies: [
@@ -42,19 +42,21 @@ let package = Package(
             name: "ArchMeshServer",
             dependencies: [
                 "ArchMeshDatabase",
-                "ServerTimingContract",
+                "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.copy("Resources/openapi.json")]
         ),
         .target(
             name: "LoadEngine",
             dependencies: [
-                "ServerTimingContract",
+                "Observability",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -64,7 +64,7 @@ public struct ServerTiming: Sendable, Equatable {
     }
 
     /// Milliseconds with two decimals, without Foundation's formatter (this runs on every response).
-    static func format(_ milliseconds: Double) -> String {
+    public static func format(_ milliseconds: Double) -> String {
         let hundredths = Int((max(0, milliseconds) * 100).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"

@@ -1,0 +1,57 @@
+import ArchMeshDatabase
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Builds the reference server: the router, the PostgreSQL pool and the migrations, as one
+/// Hummingbird application whose services (the pool) run in its ServiceGroup.
+///
+/// `onListening` receives the bound address, which matters when the port was 0.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    logger: Logger,
+    onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
+) -> some ApplicationProtocol {
+    let metrics = ServerMetrics()
+    let client = PostgresClient(
+        configuration: configuration.database.clientConfiguration(maximumConnections: configuration.poolSize),
+        backgroundLogger: logger)
+    let database = TimedDatabase(client: client, metrics: metrics, acquireTimeout: configuration.poolAcquireTimeout)
+    let router = buildRouter(configuration: configuration, database: database, metrics: metrics)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+        services: [client],
+        onServerRunning: { channel in
+            let address = channel.localAddress
+            await onListening(address?.ipAddress ?? configuration.host, address?.port ?? configuration.port)
+        },
+        logger: logger)
+    if configuration.migrateOnStart {
+        let url = configuration.database
+        app.beforeServerStarts {
+            try await Migrator.bundled().migrate(url, logger: logger)
+        }
+    }
+    return app
+}
+
+/// The router with every route of the API, `/metrics` and `/openapi.json`.
+func buildRouter(configuration: ServerConfiguration, database: TimedDatabase, metrics: ServerMetrics) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(
+        middleware: ObservabilityMiddleware(
+            metrics: metrics,
+            slowRequestNanoseconds: UInt64(configuration.slowRequestThreshold.components.seconds) * 1_000_000_000
+                + UInt64(configuration.slowRequestThreshold.components.attoseconds / 1_000_000_000),
+            logEveryRequest: configuration.logEveryRequest))
+    HealthController(database: database, version: ArchMeshVersion.current, environment: configuration.environment).register(on: router)
+    ProjectsController(repository: ProjectRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
+        .register(on: router)
+    WorkflowsController(repository: WorkflowRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
+        .register(on: router)
+    ServiceDocumentsController(metrics: metrics).register(on: router)
+    router.addMethodNotAllowedResponders()
+    return router
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+
+/// `GET /metrics` (Prometheus text) and `GET /openapi.json`.
+struct ServiceDocumentsController: Sendable {
+    let metrics: ServerMetrics
+
+    func register(on router: Router<AppRequestContext>) {
+        router.get("/metrics", use: prometheus)
+        router.get("/openapi.json", use: openAPI)
+    }
+
+    @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let text = metrics.render()
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: text)))
+    }
+
+    @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.bytes())))
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Projects in PostgreSQL. Every statement is a fixed text with bound parameters, so
+/// pg_stat_statements sees one entry per kind of query.
+struct ProjectRepository: Sendable {
+    let database: TimedDatabase
+
+    func create(_ draft: ProjectDraft, timings: RequestTimings, logger: Logger) async throws -> Project {
+        try await database.withConnection(timings, logger: logger) { connection in
+            let rows = try await connection.query("""
+                INSERT INTO projects (id, name, description, domain) \
+                VALUES (\(UUID()), \(draft.name), \(draft.description), \(draft.domain.rawValue)::project_domain) \
+                RETURNING \(unescaped: Project.columns)
+                """, name: "projects.insert")
+            return try Project(row: rows[0])
+        }
+    }
+
+    func list(_ query: ProjectQuery, timings: RequestTimings, logger: Logger) async throws -> (projects: [Project], total: Int) {
+        // `search` matches anywhere in name or description; LIKE's wildcards in it are taken literally.
+        let pattern = query.search.map { "%" + Self.escapeLike($0) + "%" }
+        let domain = query.domain?.rawValue
+        let status = query.status?.rawValue
+        return try await database.withConnection(timings, logger: logger) { connection in
+            let countRows = try await connection.query("""
+                SELECT count(*) FROM projects \
+                WHERE (\(domain)::project_domain IS NULL OR domain = \(domain)::project_domain) \
+                AND (\(status)::project_status IS NULL OR status = \(status)::project_status) \
+                AND (\(pattern)::text IS NULL OR name ILIKE \(pattern) OR description ILIKE \(pattern))
+                """, name: "projects.count")
+            let total = try countRows[0].decode(Int.self)
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Project.columns) FROM projects \
+                WHERE (\(domain)::project_domain IS NULL OR domain = \(domain)::project_domain) \
+                AND (\(status)::project_status IS NULL OR status = \(status)::project_status) \
+                AND (\(pattern)::text IS NULL OR name ILIKE \(pattern) OR description ILIKE \(pattern)) \
+                ORDER BY created_at DESC, id DESC LIMIT \(query.limit) OFFSET \(query.skip)
+                """, name: "projects.page")
+            return (try rows.map(Project.init(row:)), total)
+        }
+    }
+
+    func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> Project? {
+        try await database.withConnection(timings, logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Project.columns) FROM projects WHERE id = \(id)", name: "projects.get")
+            return try rows.first.map(Project.init(row:))
+        }
+    }
+
+    func update(_ id: UUID, _ changes: ProjectChanges, timings: RequestTimings, logger: Logger) async throws -> Project? {
+        try await database.withConnection(timings, logger: logger) { connection in
+            let rows = try await connection.query("""
+                UPDATE projects SET \
+                name = coalesce(\(changes.name), name), \
+                description = coalesce(\(changes.description), description), \
+                domain = coalesce(\(changes.domain?.rawValue)::project_domain, domain), \
+                status = coalesce(\(changes.status?.rawValue)::project_status, status), \
+                updated_at = now() \
+                WHERE id = \(id) RETURNING \(unescaped: Project.columns)
+                """, name: "projects.update")
+            return try rows.first.map(Project.init(row:))
+        }
+    }
+
+    func delete(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> Bool {
+        try await database.withConnection(timings, logger: logger) { connection in
+            let rows = try await connection.query("DELETE FROM projects WHERE id = \(id) RETURNING id", name: "projects.delete")
+            return !rows.isEmpty
+        }
+    }
+
+    func statistics(timings: RequestTimings, logger: Logger) async throws -> ProjectStatistics {
+        try await database.withConnection(timings, logger: logger) { connection in
+            let groups = try await connection.query("""
+                SELECT domain::text, status::text, count(*) FROM projects GROUP BY GROUPING SETS ((domain), (status))
+                """, name: "projects.statistics")
+            var byDomain = Dictionary(uniqueKeysWithValues: ProjectDomain.allCases.map { ($0.rawValue, 0) })
+            var byStatus = Dictionary(uniqueKeysWithValues: ProjectStatus.allCases.map { ($0.rawValue, 0) })
+            for row in groups {
+                let (domain, status, count) = try row.decode((String?, String?, Int).self)
+                if let domain { byDomain[domain] = count }
+                if let status { byStatus[status] = count }
+            }
+            let active = try await connection.query(
+                "SELECT count(*) FROM workflow_sessions WHERE is_active", name: "workflows.count_active")
+            return ProjectStatistics(
+                totalProjects: byDomain.values.reduce(0, +), projectsByDomain: byDomain, projectsByStatus: byStatus,
+                activeWorkflows: try active[0].decode(Int.self))
+        }
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,59 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import Observability
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name(RequestID.headerName)!
+    static let serverTiming = HTTPField.Name(ServerTiming.headerName)!
+}
+
+/// The outermost middleware: it gives every request its ID, turns every error into the API's error
+/// body, writes `X-Request-ID` and `Server-Timing` on every response, records the request metrics,
+/// and logs slow requests (or all of them, when asked) with their timings.
+struct ObservabilityMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let metrics: ServerMetrics
+    let slowRequestNanoseconds: UInt64
+    let logEveryRequest: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = MonotonicClock.nanoseconds()
+        var context = context
+        if let sent = request.headers[.requestID], RequestID.isWellFormed(sent) {
+            context.requestID = sent
+        } else {
+            context.requestID = RequestID.generate()
+        }
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        metrics.requestStarted()
+        defer { metrics.requestFinished() }
+
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = APIError.from(error, requestID: context.requestID, logger: context.logger).response()
+        }
+        let elapsed = MonotonicClock.nanoseconds() &- start
+        let timing = context.timings.serverTiming(appNanoseconds: elapsed)
+        response.headers[.requestID] = context.requestID
+        response.headers[.serverTiming] = timing.headerValue
+
+        let route = context.endpointPath ?? "unmatched"
+        metrics.recordRequest(method: request.method.rawValue, route: route, status: response.status.code, nanoseconds: elapsed)
+        if logEveryRequest || elapsed >= slowRequestNanoseconds {
+            context.logger.log(
+                level: elapsed >= slowRequestNanoseconds ? .warning : .info,
+                elapsed >= slowRequestNanoseconds ? "slow request" : "request",
+                metadata: [
+                    "method": .string(request.method.rawValue), "path": .string(request.uri.path), "route": .string(route),
+                    "status": .stringConvertible(response.status.code), "app_ms": .string(ServerTiming.format(timing.appMilliseconds)),
+                    "db_ms": .string(ServerTiming.format(timing.databaseMilliseconds)),
+                    "pool_ms": .string(ServerTiming.format(timing.poolMilliseconds)), "queries": .stringConvertible(timing.queryCount),
+                ])
+        }
+        return response
+    }
+}

@@ -1,0 +1,33 @@
+import ArchMeshDatabase
+
+/// Everything `archmesh serve` can be told, with the defaults it uses.
+public struct ServerConfiguration: Sendable {
+    public static let defaultHost = "127.0.0.1"
+    public static let defaultPort = 8080
+    public static let defaultPoolSize = 20
+    public static let defaultMaximumBodyBytes = 64 * 1024
+
+    /// Address to listen on; loopback by default. Port 0 picks a free one (announced on start).
+    public var host = defaultHost
+    public var port = defaultPort
+    /// The database; the caller resolves `DATABASE_URL` or the embedded cluster.
+    public var database: DatabaseURL
+    /// Most connections the pool opens to PostgreSQL.
+    public var poolSize = defaultPoolSize
+    /// How long a request waits for a pooled connection before it is answered 503.
+    public var poolAcquireTimeout: Duration = .seconds(2)
+    /// Requests slower than this are logged with their timings.
+    public var slowRequestThreshold: Duration = .milliseconds(500)
+    /// Log every request (with its ID and timings), not only slow ones.
+    public var logEveryRequest = false
+    /// Request bodies larger than this are answered 413.
+    public var maximumBodyBytes = defaultMaximumBodyBytes
+    /// Apply the schema migrations before listening.
+    public var migrateOnStart = true
+    /// Reported by the health endpoint, as the original does.
+    public var environment = "development"
+
+    public init(database: DatabaseURL) {
+        self.database = database
+    }
+}

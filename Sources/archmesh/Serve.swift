@@ -1,0 +1,99 @@
+import ArchMeshDatabase
+import ArchMeshServer
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+
+/// `archmesh serve`: the reference server, until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start the reference server (ArchMesh API on PostgreSQL).",
+        discussion: """
+            Environment: ARCHMESH_HOST, ARCHMESH_PORT, ARCHMESH_POOL_SIZE stand in for the options;
+            DATABASE_URL selects the database. Prints `listening on http://HOST:PORT` once it accepts
+            connections (use --port 0 for a free port).
+            """)
+
+    @Option(help: "Address to listen on (default 127.0.0.1, or $ARCHMESH_HOST).")
+    var host: String?
+
+    @Option(help: "Port to listen on, 0 for any free one (default 8080, or $ARCHMESH_PORT).")
+    var port: Int?
+
+    @Option(help: "Most PostgreSQL connections in the pool (default 20, or $ARCHMESH_POOL_SIZE).")
+    var poolSize: Int?
+
+    @Option(help: "Milliseconds a request waits for a pooled connection before a 503.")
+    var poolTimeoutMs: Int = 2000
+
+    @Option(help: "Requests slower than this many milliseconds are logged with their timings.")
+    var slowRequestMs: Int = 500
+
+    @Flag(help: "Log every request with its ID and timings, not only slow ones.")
+    var logRequests = false
+
+    @Option(help: "Seed this many projects before serving (0: none).")
+    var seedProjects: Int = 0
+
+    @Option(help: "Workflow sessions per seeded project, on average.")
+    var workflowsPerProject: Double = 0
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let port = try resolvedPort(environment), !(0...65_535).contains(port) {
+            throw ValidationError("--port must be between 0 and 65535, got \(port)")
+        }
+        if let size = try resolvedPoolSize(environment), !(1...1000).contains(size) {
+            throw ValidationError("--pool-size must be between 1 and 1000, got \(size)")
+        }
+        guard poolTimeoutMs > 0 else { throw ValidationError("--pool-timeout-ms must be positive, got \(poolTimeoutMs)") }
+        guard slowRequestMs >= 0 else { throw ValidationError("--slow-request-ms must be 0 or more, got \(slowRequestMs)") }
+        guard seedProjects >= 0 else { throw ValidationError("--seed-projects must be 0 or more, got \(seedProjects)") }
+    }
+
+    func run() async throws {
+        let logger = logging.makeLogger(label: "archmesh.server")
+        let environment = ProcessInfo.processInfo.environment
+        try await DatabaseProvision.with(logger: logger) { provision in
+            var configuration = ServerConfiguration(database: provision.url)
+            configuration.host = host ?? environment["ARCHMESH_HOST"] ?? ServerConfiguration.defaultHost
+            configuration.port = try resolvedPort(environment) ?? ServerConfiguration.defaultPort
+            configuration.poolSize = try resolvedPoolSize(environment) ?? ServerConfiguration.defaultPoolSize
+            configuration.poolAcquireTimeout = .milliseconds(poolTimeoutMs)
+            configuration.slowRequestThreshold = .milliseconds(slowRequestMs)
+            configuration.logEveryRequest = logRequests
+            if seedProjects > 0 {
+                do {
+                    try await Migrator.bundled().migrate(provision.url, logger: logger)
+                    let summary = try await Seeder().seed(
+                        provision.url, options: .init(projects: seedProjects, workflowsPerProject: workflowsPerProject), logger: logger)
+                    logger.info("seeded", metadata: ["projects_added": "\(summary.projectsAdded)", "projects": "\(summary.projectsInTable)"])
+                } catch {
+                    throw CommandFailure.from(error)
+                }
+            }
+            let app = buildApplication(configuration: configuration, logger: logger) { host, port in
+                // One line on stdout, for people and for the harness that starts us as a child process.
+                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+            }
+            try await app.runService()
+        }
+    }
+
+    private func resolvedPort(_ environment: [String: String]) throws -> Int? {
+        if let port { return port }
+        guard let text = environment["ARCHMESH_PORT"] else { return nil }
+        guard let value = Int(text) else { throw ValidationError("ARCHMESH_PORT must be a port number, got '\(text)'") }
+        return value
+    }
+
+    private func resolvedPoolSize(_ environment: [String: String]) throws -> Int? {
+        if let poolSize { return poolSize }
+        guard let text = environment["ARCHMESH_POOL_SIZE"] else { return nil }
+        guard let value = Int(text) else { throw ValidationError("ARCHMESH_POOL_SIZE must be a number, got '\(text)'") }
+        return value
+    }
+}

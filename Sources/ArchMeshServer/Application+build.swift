@@ -37,8 +37,11 @@ public func buildApplication(
     return app
 }
 
-/// The router with every route of the API, `/metrics` and `/openapi.json`.
-func buildRouter(configuration: ServerConfiguration, database: TimedDatabase, metrics: ServerMetrics) -> Router<AppRequestContext> {
+/// The router with every route of the API, `/metrics` and `/openapi.json`; with `answerWrongMethods`,
+/// also the 405 responders for known paths asked with other methods.
+func buildRouter(
+    configuration: ServerConfiguration, database: TimedDatabase, metrics: ServerMetrics, answerWrongMethods: Bool = true
+) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(
         middleware: ObservabilityMiddleware(
@@ -52,6 +55,6 @@ func buildRouter(configuration: ServerConfiguration, database: TimedDatabase, me
     WorkflowsController(repository: WorkflowRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
         .register(on: router)
     ServiceDocumentsController(metrics: metrics).register(on: router)
-    router.addMethodNotAllowedResponders()
+    if answerWrongMethods { router.addMethodNotAllowedResponders() }
     return router
 }

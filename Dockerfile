@@ -1,0 +1,15 @@
+# The reference server and harness in a container: `docker compose up --build` uses it.
+FROM swift:6.2-bookworm AS build
+WORKDIR /src
+COPY Package.swift ./
+COPY Sources ./Sources
+RUN swift build -c release --product archmesh \
+    && mkdir /out \
+    && cp "$(swift build -c release --show-bin-path)/archmesh" /out/ \
+    && cp -R "$(swift build -c release --show-bin-path)"/*.resources /out/
+
+FROM swift:6.2-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/ /usr/local/bin/
+ENTRYPOINT ["archmesh"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8080"]

@@ -1,0 +1,67 @@
+@testable import ArchMeshServer
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Observability
+import Testing
+import TestSupport
+
+@Suite("Correlation headers")
+struct CorrelationHeaderTests {
+    static let requestID = HTTPField.Name("X-Request-ID")!
+
+    @Test("a well-formed X-Request-ID is echoed; a malformed one is replaced by a generated one")
+    func requestIDs() async throws {
+        try await TestApp.withRouter { client in
+            let echoed = try await client.send(.get, "/health/live", headers: [Self.requestID: "load-test.42_a-B"])
+            #expect(echoed.headers[Self.requestID] == "load-test.42_a-B")
+            for bad in [String(repeating: "x", count: 129), "has space", "semi;colon", ""] {
+                let replaced = try await client.send(.get, "/health/live", headers: [Self.requestID: bad])
+                let id = try #require(replaced.headers[Self.requestID])
+                #expect(id != bad && RequestID.isWellFormed(id))
+            }
+            let generated = try await client.send(.get, "/health/live")
+            #expect(generated.headers[Self.requestID].map(RequestID.isWellFormed) == true)
+        }
+    }
+
+    @Test("every response carries Server-Timing: errors, 404s and 405s included")
+    func serverTimingEverywhere() async throws {
+        try await TestApp.withRouter { client in
+            let responses = [
+                try await client.send(.get, "/health/live"),
+                try await client.send(.get, "/api/v1/nothing"),
+                try await client.send(.patch, "/api/v1/projects"),
+                try await client.send(.post, "/api/v1/projects", json: "{"),
+            ]
+            for response in responses {
+                let timing = try #require(response.serverTiming, "\(response.status)")
+                #expect(timing.queryCount == 0)
+                #expect(timing.databaseMilliseconds == 0)
+            }
+        }
+    }
+
+    @Test("the list's Server-Timing counts its two queries and their time within the handler's")
+    func measuredNotEstimated() async throws {
+        try await TestApp.withRouter(seedProjects: 50) { client in
+            let response = try await client.send(.get, "/api/v1/projects?limit=20")
+            let timing = try #require(response.serverTiming)
+            #expect(timing.queryCount == 2)
+            #expect(timing.databaseMilliseconds > 0)
+            #expect(timing.appMilliseconds >= timing.databaseMilliseconds + timing.poolMilliseconds - 0.02)
+        }
+    }
+
+    @Test("slow requests are logged with their request ID and timings")
+    func slowRequestsAreLogged() async throws {
+        let recorder = LogRecorder()
+        try await TestApp.withRouter(logger: recorder.logger(), configure: { $0.slowRequestThreshold = .zero }) { client in
+            _ = try await client.send(.get, "/api/v1/projects", headers: [Self.requestID: "find-me-123"])
+        }
+        let line = try #require(recorder.recorded.first { $0.contains("slow request") && $0.contains("request_id=find-me-123") })
+        for key in ["app_ms=", "db_ms=", "pool_ms=", "queries=2", "route=/api/v1/projects", "status=200"] {
+            #expect(line.contains(key), "\(key) in \(line)")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArchMeshDatabase
+@testable import ArchMeshServer
+import Foundation
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Testing
+import TestSupport
+
+@Suite("Metrics and OpenAPI")
+struct ServiceDocumentTests {
+    @Test("/metrics exposes request, query and pool-wait histograms, in-flight requests and process figures")
+    func metrics() async throws {
+        try await TestApp.withRouter(seedProjects: 10) { client in
+            for _ in 0..<3 { _ = try await client.send(.get, "/api/v1/projects?limit=5") }
+            _ = try await client.send(.get, "/api/v1/projects/not-a-uuid")
+            let response = try await client.send(.get, "/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let text = String(buffer: response.body)
+            let listCount = text.split(separator: "\n").first {
+                $0.hasPrefix("http_server_request_duration_seconds_count") && $0.contains(#"route="/api/v1/projects""#) && $0.contains(#"status="200""#)
+            }
+            #expect(listCount?.hasSuffix(" 3") == true, "\(listCount ?? "missing")")
+            #expect(text.contains(#"route="/api/v1/projects/{project_id}""#) && text.contains(#"status="422""#))
+            #expect(text.contains(#"db_query_duration_seconds_count{query="projects.page"} 3"#))
+            #expect(text.contains(#"db_query_duration_seconds_count{query="projects.count"} 3"#))
+            for name in ["db_pool_wait_duration_seconds_count", "http_server_requests_in_flight", "process_cpu_seconds_total",
+                         "process_resident_memory_bytes", "process_start_time_seconds"] {
+                #expect(text.contains(name), "\(name)")
+            }
+        }
+    }
+
+    @Test("/openapi.json describes every route the router has, and nothing it lacks")
+    func openAPICoversEveryRoute() async throws {
+        let client = PostgresClient(
+            configuration: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d").clientConfiguration(maximumConnections: 1),
+            backgroundLogger: TestDatabase.logger)
+        let metrics = ServerMetrics()
+        let configuration = ServerConfiguration(database: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d"))
+        let router = buildRouter(
+            configuration: configuration, database: TimedDatabase(client: client, metrics: metrics, acquireTimeout: .seconds(1)),
+            metrics: metrics, answerWrongMethods: false)
+        let routes = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
+
+        let document = try JSONDecoder().decode(JSONValue.self, from: Data(try OpenAPIDocument.bytes()))
+        guard case .object(let root) = document, case .object(let paths)? = root["paths"] else {
+            Issue.record("no paths in openapi.json")
+            return
+        }
+        var described = Set<String>()
+        for (path, item) in paths {
+            guard case .object(let operations) = item else { continue }
+            for method in operations.keys { described.insert("\(method.uppercased()) \(path)") }
+        }
+        #expect(routes.subtracting(described).isEmpty, "routes missing from openapi.json: \(routes.subtracting(described).sorted())")
+        #expect(described.subtracting(routes).isEmpty, "openapi.json describes routes that do not exist: \(described.subtracting(routes).sorted())")
+        #expect(routes.count >= 15)
+    }
+
+    @Test("/openapi.json is served as JSON")
+    func openAPIIsServed() async throws {
+        try await TestApp.withRouter { client in
+            let response = try await client.send(.get, "/openapi.json")
+            #expect(response.status == .ok)
+            #expect(String(buffer: response.body).contains(#""openapi": "3.1.0""#))
+        }
+    }
+}

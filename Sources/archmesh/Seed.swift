@@ -24,6 +24,11 @@ struct Seed: AsyncParsableCommand {
     @Flag(help: "Delete every project and workflow session first.")
     var reset = false
 
+    @Option(help: ArgumentHelp(
+        "Write the projects' COPY text to this file instead of loading it (to time `psql \\copy` on the same rows).",
+        valueName: "file"))
+    var emitCopy: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -35,6 +40,14 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         let logger = logging.makeLogger(label: "archmesh.seed")
+        if let emitCopy {
+            let rows = Seeder.projectRowsText(seed: seed, range: 0..<projects)
+            guard FileManager.default.createFile(atPath: emitCopy, contents: Data(rows.readableBytesView)) else {
+                throw CommandFailure.badUsage("cannot write --emit-copy file \(emitCopy)")
+            }
+            print("wrote \(projects) project rows (\(rows.readableBytes) bytes) to \(emitCopy)")
+            return
+        }
         try await DatabaseProvision.with(logger: logger) { provision in
             if provision.origin == .embedded {
                 logger.warning("seeding a throwaway cluster that is removed when this command ends; run `archmesh db start` first to keep the data")

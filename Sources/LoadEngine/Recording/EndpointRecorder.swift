@@ -1,0 +1,54 @@
+import Histogram
+import Observability
+
+/// Everything recorded for one endpoint (endpoint): client latency beside the server's own
+/// account of each request, all as histograms.
+struct EndpointRecorder {
+    var client = LatencyHistogram.latency()
+    var uncorrected = LatencyHistogram.latency()
+    var app = LatencyHistogram.latency()
+    var database = LatencyHistogram.latency()
+    var pool = LatencyHistogram.latency()
+    /// Client latency minus the server's handler time: network, kernel and queueing, per request.
+    var remainder = LatencyHistogram.latency()
+    var queries = LatencyHistogram.counts()
+    var requests = 0
+    var withServerTiming = 0
+    var statusClasses: [String: Int] = [:]
+    var errors = ErrorCounts()
+
+    mutating func record(_ sample: Sample) {
+        requests += 1
+        if let error = sample.error { errors.add(error) }
+        if sample.status > 0 {
+            statusClasses["\(sample.status / 100)xx", default: 0] += 1
+        }
+        // A transport failure has no response to time; a timeout's latency is the timeout itself.
+        guard sample.status > 0 || sample.error == .timeout else { return }
+        client.recordClamped(sample.correctedMicros)
+        uncorrected.recordClamped(sample.uncorrectedMicros)
+        if let timing = sample.serverTiming {
+            withServerTiming += 1
+            let appMicros = UInt64((timing.appMilliseconds * 1000).rounded())
+            app.recordClamped(appMicros)
+            database.recordClamped(UInt64((timing.databaseMilliseconds * 1000).rounded()))
+            pool.recordClamped(UInt64((timing.poolMilliseconds * 1000).rounded()))
+            queries.recordClamped(UInt64(max(timing.queryCount, 0)) + 1)  // +1: the histogram starts at 1; subtracted when read
+            remainder.recordClamped(sample.uncorrectedMicros > appMicros ? sample.uncorrectedMicros - appMicros : 0)
+        }
+    }
+
+    mutating func merge(_ other: EndpointRecorder) {
+        client.add(other.client)
+        uncorrected.add(other.uncorrected)
+        app.add(other.app)
+        database.add(other.database)
+        pool.add(other.pool)
+        remainder.add(other.remainder)
+        queries.add(other.queries)
+        requests += other.requests
+        withServerTiming += other.withServerTiming
+        statusClasses.merge(other.statusClasses, uniquingKeysWith: +)
+        errors.merge(other.errors)
+    }
+}

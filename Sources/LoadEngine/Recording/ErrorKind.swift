@@ -1,0 +1,64 @@
+/// How a request failed, counted separately as wrk does.
+public enum ErrorKind: String, CaseIterable, Codable, Sendable {
+    /// The connection could not be made (refused, unreachable, connect timeout).
+    case connect
+    /// No complete response within the request timeout.
+    case timeout
+    /// The connection failed or closed while the response was awaited.
+    case read
+    /// The request could not be written.
+    case write
+    /// The response was not valid HTTP/1.1.
+    case `protocol`
+    /// The server answered 4xx.
+    case http4xx = "http_4xx"
+    /// The server answered 5xx.
+    case http5xx = "http_5xx"
+
+    /// The kind a status code counts as, or nil for a success.
+    static func forStatus(_ status: Int) -> ErrorKind? {
+        switch status {
+        case 400..<500: return .http4xx
+        case 500..<600: return .http5xx
+        default: return nil
+        }
+    }
+}
+
+/// Error counts by kind.
+public struct ErrorCounts: Codable, Sendable, Equatable {
+    public private(set) var counts: [ErrorKind: Int] = [:]
+
+    public init() {}
+
+    public subscript(kind: ErrorKind) -> Int {
+        counts[kind] ?? 0
+    }
+
+    mutating func add(_ kind: ErrorKind, count: Int = 1) {
+        counts[kind, default: 0] += count
+    }
+
+    mutating func merge(_ other: ErrorCounts) {
+        for (kind, count) in other.counts { add(kind, count: count) }
+    }
+
+    /// Every kind, zero included, by its name: the JSON shape `archmesh load --json` prints.
+    public var byName: [String: Int] {
+        Dictionary(uniqueKeysWithValues: ErrorKind.allCases.map { ($0.rawValue, self[$0]) })
+    }
+
+    public var total: Int { counts.values.reduce(0, +) }
+
+    /// Failures the transport saw (no usable response), as opposed to HTTP error statuses.
+    public var transport: Int { self[.connect] + self[.timeout] + self[.read] + self[.write] + self[.protocol] }
+
+    public func encode(to encoder: any Encoder) throws {
+        try byName.encode(to: encoder)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let names = try [String: Int](from: decoder)
+        for (name, count) in names { if let kind = ErrorKind(rawValue: name) { counts[kind] = count } }
+    }
+}

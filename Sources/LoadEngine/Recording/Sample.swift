@@ -1,0 +1,18 @@
+import Observability
+
+/// One finished request, as the transport hands it to its worker's recorder.
+struct Sample {
+    var endpoint: Int
+    /// HTTP status, or 0 when no response came (see `error`).
+    var status: Int
+    var error: ErrorKind?
+    /// Microseconds from when the request was due (the open model's intended time, else its send).
+    var correctedMicros: UInt64
+    /// Microseconds from when the request was actually sent.
+    var uncorrectedMicros: UInt64
+    var serverTiming: ServerTiming?
+    /// The number in the request's `X-Request-ID`.
+    var requestNumber: UInt64
+    /// When it finished, in nanoseconds from the run's start.
+    var finishedAt: UInt64
+}

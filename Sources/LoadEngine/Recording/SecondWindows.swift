@@ -1,0 +1,90 @@
+import Histogram
+
+/// What happened in one second of a run, summed over endpoints.
+public struct SecondWindow: Codable, Sendable, Equatable {
+    /// Seconds from the run's start.
+    public var second: Int
+    public var requests: Int
+    public var errors: Int
+    /// Client latency (corrected), microseconds, two significant digits.
+    public var client: SparseHistogram
+    /// Server handler time (`app`), microseconds, two significant digits.
+    public var app: SparseHistogram
+    /// Sums, for per-second means: client, database and pool milliseconds, and how many responses carried timings.
+    public var clientMillisecondsSum: Double
+    public var databaseMillisecondsSum: Double
+    public var poolMillisecondsSum: Double
+    public var timedResponses: Int
+
+    init(second: Int) {
+        self.second = second
+        requests = 0
+        errors = 0
+        client = SparseHistogram(digits: 2)
+        app = SparseHistogram(digits: 2)
+        clientMillisecondsSum = 0
+        databaseMillisecondsSum = 0
+        poolMillisecondsSum = 0
+        timedResponses = 0
+    }
+
+    /// Two workers' views of the same second, combined.
+    mutating func merge(_ other: SecondWindow) {
+        requests += other.requests
+        errors += other.errors
+        var clientHistogram = client.histogram
+        clientHistogram.add(other.client.histogram)
+        client = SparseHistogram(clientHistogram)
+        var appHistogram = app.histogram
+        appHistogram.add(other.app.histogram)
+        app = SparseHistogram(appHistogram)
+        clientMillisecondsSum += other.clientMillisecondsSum
+        databaseMillisecondsSum += other.databaseMillisecondsSum
+        poolMillisecondsSum += other.poolMillisecondsSum
+        timedResponses += other.timedResponses
+    }
+}
+
+/// Per-second windows for one worker: the open second as full histograms, closed ones compacted to
+/// their non-empty buckets, so memory grows with the run's duration, never with its request count.
+struct SecondWindows {
+    private(set) var closed: [SecondWindow] = []
+    private var open: SecondWindow?
+    private var openClient = LatencyHistogram.latency(digits: .two)
+    private var openApp = LatencyHistogram.latency(digits: .two)
+
+    mutating func record(_ sample: Sample) {
+        let second = Int(sample.finishedAt / 1_000_000_000)
+        if open?.second != second { roll(to: second) }
+        open!.requests += 1
+        if sample.error != nil { open!.errors += 1 }
+        guard sample.status > 0 || sample.error == .timeout else { return }
+        openClient.recordClamped(sample.correctedMicros)
+        open!.clientMillisecondsSum += Double(sample.correctedMicros) / 1000
+        if let timing = sample.serverTiming {
+            openApp.recordClamped(UInt64((timing.appMilliseconds * 1000).rounded()))
+            open!.databaseMillisecondsSum += timing.databaseMilliseconds
+            open!.poolMillisecondsSum += timing.poolMilliseconds
+            open!.timedResponses += 1
+        }
+    }
+
+    /// The last second that is complete (for live progress), if any.
+    var lastClosed: SecondWindow? { closed.last }
+
+    /// Closes the open window; call once the run is over.
+    mutating func closeAll() {
+        if open != nil { roll(to: Int.max) }
+    }
+
+    private mutating func roll(to second: Int) {
+        if var window = open {
+            window.client = SparseHistogram(openClient)
+            window.app = SparseHistogram(openApp)
+            closed.append(window)
+            openClient.reset()
+            openApp.reset()
+        }
+        open = second == Int.max ? nil : SecondWindow(second: second)
+    }
+}

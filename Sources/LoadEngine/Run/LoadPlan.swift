@@ -1,0 +1,48 @@
+/// Everything a run needs: where, what, how much, and how patiently.
+public struct LoadPlan: Sendable {
+    public var target: LoadTarget
+    public var endpoints: [Endpoint]
+    public var model: LoadModel
+    /// A request without a complete response after this long counts as a timeout.
+    public var requestTimeout: Duration = .seconds(10)
+    /// A connection not made after this long counts as a connect error.
+    public var connectTimeout: Duration = .seconds(3)
+    /// Event-loop threads sending the load (default: the machine's cores, at most one per connection).
+    public var threads: Int?
+    /// How many of the slowest requests to keep with their IDs and server timings.
+    public var exemplars = 10
+    /// Eight characters that start every request ID of the run, so its requests can be found in server logs.
+    public var runTag: String
+
+    public init(target: LoadTarget, endpoints: [Endpoint], model: LoadModel, runTag: String? = nil) {
+        self.target = target
+        self.endpoints = endpoints
+        self.model = model
+        self.runTag = runTag ?? Self.makeRunTag()
+    }
+
+    /// Eight random lowercase hex digits.
+    public static func makeRunTag() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(String(generator.next() | (1 << 63), radix: 16).prefix(8))
+    }
+
+    func validate() throws {
+        try model.validate()
+        guard !endpoints.isEmpty else { throw LoadEngineError.invalidPlan("a run needs at least one endpoint") }
+        for endpoint in endpoints {
+            guard !endpoint.paths.isEmpty else { throw LoadEngineError.invalidPlan("endpoint \(endpoint.name) has no path") }
+            guard endpoint.weight > 0 else { throw LoadEngineError.invalidPlan("endpoint \(endpoint.name) has weight \(endpoint.weight)") }
+        }
+        guard runTag.utf8.count == 8, runTag.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 || ($0 >= 65 && $0 <= 90) }) else {
+            throw LoadEngineError.invalidPlan("the run tag must be 8 characters of [A-Za-z0-9._-], got '\(runTag)'")
+        }
+        guard requestTimeout > .zero, connectTimeout > .zero else { throw LoadEngineError.invalidPlan("timeouts must be positive") }
+        if let threads, threads < 1 { throw LoadEngineError.invalidPlan("threads must be at least 1, got \(threads)") }
+    }
+
+    /// The order in which a connection takes endpoints: each appears as often as its weight.
+    var endpointSequence: [Int] {
+        endpoints.indices.flatMap { Array(repeating: $0, count: endpoints[$0].weight) }
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Histogram
+
+/// Latency percentiles in milliseconds, from a histogram: wrk2's list, up to 99.99 and the max.
+public struct LatencySummary: Codable, Sendable, Equatable {
+    public var count: UInt64
+    public var mean: Double
+    public var min: Double
+    public var p50: Double
+    public var p75: Double
+    public var p90: Double
+    public var p95: Double
+    public var p99: Double
+    public var p999: Double
+    public var p9999: Double
+    public var max: Double
+
+    public init(_ histogram: Histogram<UInt64>) {
+        count = histogram.totalCount
+        mean = histogram.meanMilliseconds
+        min = histogram.totalCount == 0 ? 0 : Double(histogram.min) / 1000
+        p50 = histogram.milliseconds(atPercentile: 50)
+        p75 = histogram.milliseconds(atPercentile: 75)
+        p90 = histogram.milliseconds(atPercentile: 90)
+        p95 = histogram.milliseconds(atPercentile: 95)
+        p99 = histogram.milliseconds(atPercentile: 99)
+        p999 = histogram.milliseconds(atPercentile: 99.9)
+        p9999 = histogram.milliseconds(atPercentile: 99.99)
+        max = histogram.maxMilliseconds
+    }
+}
+
+/// The server's side of one endpoint's requests, from their `Server-Timing` headers.
+public struct ServerSideResult: Codable, Sendable, Equatable {
+    /// Responses that carried the header (the rest were measured client-side only).
+    public var timedResponses: Int
+    public var app: LatencySummary
+    public var database: LatencySummary
+    public var pool: LatencySummary
+    /// Client latency minus `app`, per request: network, kernel and queueing outside the handler.
+    public var remainder: LatencySummary
+    public var queriesPerRequest: Double
+    public var histograms: Histograms
+
+    public struct Histograms: Codable, Sendable, Equatable {
+        public var app: SparseHistogram
+        public var database: SparseHistogram
+        public var pool: SparseHistogram
+        public var remainder: SparseHistogram
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case timedResponses = "timed_responses"
+        case app, database = "db", pool, remainder
+        case queriesPerRequest = "queries_per_request"
+        case histograms
+    }
+}
+
+/// One endpoint's (endpoint's) results.
+public struct EndpointResult: Codable, Sendable, Equatable {
+    public var name: String
+    public var requests: Int
+    public var requestsPerSecond: Double
+    public var latency: LatencySummary
+    public var uncorrectedLatency: LatencySummary
+    public var statusClasses: [String: Int]
+    public var errors: ErrorCounts
+    public var server: ServerSideResult
+    public var histograms: ClientHistograms
+
+    enum CodingKeys: String, CodingKey {
+        case name, requests
+        case requestsPerSecond = "requests_per_second"
+        case latency = "latency_ms"
+        case uncorrectedLatency = "uncorrected_latency_ms"
+        case statusClasses = "status_classes"
+        case errors, server, histograms
+    }
+}
+
+/// A run's client-side histograms, encoded so a report can be re-rendered later.
+public struct ClientHistograms: Codable, Sendable, Equatable {
+    public var corrected: SparseHistogram
+    public var uncorrected: SparseHistogram
+}
+
+/// What a load run measured. Every figure comes from histograms and counters; no sample list is kept.
+public struct LoadResult: Codable, Sendable {
+    public var target: String
+    public var runTag: String
+    public var openModel: Bool
+    public var connections: Int
+    public var threads: Int
+    public var startedAt: Date
+    public var durationSeconds: Double
+    /// True when the run was stopped before its plan was done (Ctrl-C).
+    public var interrupted: Bool
+    /// Requests finished: answered (any status), failed or timed out.
+    public var totalRequests: Int
+    /// Requests answered 1xx, 2xx or 3xx.
+    public var successfulRequests: Int
+    public var requestsPerSecond: Double
+    public var errors: ErrorCounts
+    /// Latency from when each request was due (open model: the schedule; closed: the send).
+    public var latency: LatencySummary
+    /// Latency from when each request was actually sent (what wrk, hey and oha report).
+    public var uncorrectedLatency: LatencySummary
+    public var statusClasses: [String: LatencySummary]
+    public var endpoints: [EndpointResult]
+    public var seconds: [SecondWindow]
+    public var exemplars: [Exemplar]
+    /// Open model: requests sent more than 1 ms late, the worst delay, and requests never sent.
+    public var lateRequests: Int
+    public var worstLatenessMilliseconds: Double
+    public var unsentRequests: Int
+    public var histograms: ClientHistograms
+
+    enum CodingKeys: String, CodingKey {
+        case target
+        case runTag = "run_tag"
+        case openModel = "open_model"
+        case connections, threads
+        case startedAt = "started_at"
+        case durationSeconds = "duration_seconds"
+        case interrupted
+        case totalRequests = "total_requests"
+        case successfulRequests = "successful_requests"
+        case requestsPerSecond = "requests_per_second"
+        case errors
+        case latency = "latency_ms"
+        case uncorrectedLatency = "uncorrected_latency_ms"
+        case statusClasses = "status_classes"
+        case endpoints, seconds, exemplars
+        case lateRequests = "late_requests"
+        case worstLatenessMilliseconds = "worst_lateness_ms"
+        case unsentRequests = "unsent_requests"
+        case histograms
+    }
+
+    /// Successful requests as a percentage of all finished ones (100 when none finished).
+    public var successRatePercent: Double {
+        totalRequests == 0 ? 100 : Double(successfulRequests) * 100 / Double(totalRequests)
+    }
+}

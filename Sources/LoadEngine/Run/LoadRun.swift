@@ -1,0 +1,141 @@
+import Foundation
+import Histogram
+import NIOCore
+import NIOPosix
+import Observability
+
+/// Runs a load plan: opens every connection, starts the clock, lets each worker's users send as
+/// the model says, then merges the workers' histograms into one result.
+public enum LoadRun {
+    /// Runs `plan` to its end (or until the calling task is cancelled, which ends it early with a
+    /// result marked interrupted). `progress` is called about once a second.
+    public static func run(_ plan: LoadPlan, progress: (@Sendable (LiveProgress) -> Void)? = nil) async throws -> LoadResult {
+        try plan.validate()
+        let connections = plan.model.connections
+        let threads = min(plan.threads ?? ProcessStatistics.cpuCount, connections)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        do {
+            let result = try await run(plan, on: group, threads: threads, progress: progress)
+            try await group.shutdownGracefully()
+            return result
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func run(
+        _ plan: LoadPlan, on group: MultiThreadedEventLoopGroup, threads: Int, progress: (@Sendable (LiveProgress) -> Void)?
+    ) async throws -> LoadResult {
+        let address: SocketAddress
+        do {
+            address = try SocketAddress.makeAddressResolvingHost(plan.target.host, port: plan.target.port)
+        } catch {
+            throw LoadEngineError.unreachable(target: plan.target.description, reason: "cannot resolve \(plan.target.host)")
+        }
+        let connections = plan.model.connections
+        let coordinator = RunCoordinator(users: connections, target: plan.target.description, eventLoop: group.next())
+        let workers = try group.makeIterator().map { try Worker(eventLoop: $0, plan: plan, address: address, coordinator: coordinator) }
+        for (number, worker) in workers.enumerated() {
+            let indices = Array(stride(from: number, to: connections, by: workers.count))
+            worker.eventLoop.execute { worker.connectUsers(indices) }
+        }
+        try await coordinator.allConnected.get()
+
+        let startedAt = Date()
+        let start = MonotonicClock.nanoseconds()
+        for worker in workers {
+            worker.eventLoop.execute { worker.begin(startNanos: start) }
+        }
+        let reporter = progress.map { report in
+            Task { await reportProgress(coordinator: coordinator, workers: workers, start: start, report: report) }
+        }
+        await withTaskCancellationHandler {
+            try? await coordinator.allFinished.get()
+        } onCancel: {
+            coordinator.stop()
+            for worker in workers { worker.eventLoop.execute { worker.stopAll() } }
+        }
+        let end = MonotonicClock.nanoseconds()
+        reporter?.cancel()
+
+        var merged: WorkerRecorder?
+        var seconds: [Int: SecondWindow] = [:]
+        for worker in workers {
+            let recorder = try await worker.eventLoop.submit { worker.collect() }.get()
+            for window in recorder.seconds.closed {
+                if seconds[window.second] == nil { seconds[window.second] = window } else { seconds[window.second]!.merge(window) }
+            }
+            if merged == nil { merged = recorder } else { merged!.merge(recorder) }
+        }
+        return makeResult(
+            plan: plan, recorder: merged!, seconds: seconds.values.sorted { $0.second < $1.second }, threads: threads,
+            startedAt: startedAt, elapsed: Double(end &- start) / 1e9, interrupted: coordinator.isStopped)
+    }
+
+    private static func makeResult(
+        plan: LoadPlan, recorder: WorkerRecorder, seconds: [SecondWindow], threads: Int, startedAt: Date, elapsed: Double,
+        interrupted: Bool
+    ) -> LoadResult {
+        let elapsed = max(elapsed, 1e-9)
+        let endpoints = plan.endpoints.enumerated().map { index, endpoint in
+            let recorded = recorder.endpoints[index]
+            let queries = recorded.queries
+            return EndpointResult(
+                name: endpoint.name, requests: recorded.requests, requestsPerSecond: Double(recorded.requests) / elapsed,
+                latency: LatencySummary(recorded.client), uncorrectedLatency: LatencySummary(recorded.uncorrected),
+                statusClasses: recorded.statusClasses, errors: recorded.errors,
+                server: ServerSideResult(
+                    timedResponses: recorded.withServerTiming, app: LatencySummary(recorded.app),
+                    database: LatencySummary(recorded.database), pool: LatencySummary(recorded.pool),
+                    remainder: LatencySummary(recorded.remainder),
+                    queriesPerRequest: queries.totalCount == 0 ? 0 : queries.mean - 1,
+                    histograms: .init(
+                        app: SparseHistogram(recorded.app), database: SparseHistogram(recorded.database),
+                        pool: SparseHistogram(recorded.pool), remainder: SparseHistogram(recorded.remainder))),
+                histograms: ClientHistograms(corrected: SparseHistogram(recorded.client), uncorrected: SparseHistogram(recorded.uncorrected)))
+        }
+        let transportFailures = recorder.errors.transport
+        let httpFailures = recorder.errors[.http4xx] + recorder.errors[.http5xx]
+        return LoadResult(
+            target: plan.target.description, runTag: plan.runTag, openModel: plan.model.isOpen, connections: plan.model.connections,
+            threads: threads, startedAt: startedAt, durationSeconds: elapsed, interrupted: interrupted,
+            totalRequests: recorder.finished, successfulRequests: recorder.finished - transportFailures - httpFailures,
+            requestsPerSecond: Double(recorder.finished) / elapsed, errors: recorder.errors,
+            latency: LatencySummary(recorder.corrected), uncorrectedLatency: LatencySummary(recorder.uncorrected),
+            statusClasses: recorder.statusClasses.mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
+            exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
+            lateRequests: recorder.late, worstLatenessMilliseconds: Double(recorder.worstLatenessMicros) / 1000,
+            unsentRequests: recorder.unsent,
+            histograms: ClientHistograms(corrected: SparseHistogram(recorder.corrected), uncorrected: SparseHistogram(recorder.uncorrected)))
+    }
+
+    private static func reportProgress(
+        coordinator: RunCoordinator, workers: [Worker], start: UInt64, report: @Sendable (LiveProgress) -> Void
+    ) async {
+        var previous = 0
+        var previousTime = start
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if Task.isCancelled { return }
+            let now = MonotonicClock.nanoseconds()
+            let finished = coordinator.finishedRequests.load(ordering: .relaxed)
+            var last: SecondWindow?
+            for worker in workers {
+                guard let window = try? await worker.eventLoop.submit({ worker.lastSecond }).get() else { continue }
+                if last == nil || window.second > last!.second {
+                    last = window
+                } else if window.second == last!.second {
+                    last!.merge(window)
+                }
+            }
+            report(LiveProgress(
+                elapsedSeconds: Double(now &- start) / 1e9, finishedRequests: finished,
+                failedRequests: coordinator.failedRequests.load(ordering: .relaxed),
+                currentRate: Double(finished - previous) / max(Double(now &- previousTime) / 1e9, 1e-9),
+                lastSecondP95: last.map { $0.client.histogram.milliseconds(atPercentile: 95) }))
+            previous = finished
+            previousTime = now
+        }
+    }
+}

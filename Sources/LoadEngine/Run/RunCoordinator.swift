@@ -1,0 +1,78 @@
+import NIOCore
+import Synchronization
+
+/// What the workers share while a run goes: the two phase barriers (every connection tried, every
+/// user finished), the stop switch, and the live counters progress reads.
+final class RunCoordinator: Sendable {
+    private struct State {
+        var connectsReported = 0
+        var connectsSucceeded = 0
+        var firstConnectError: String?
+        var usersFinished = 0
+        var stopped = false
+    }
+
+    let users: Int
+    private let state = Mutex(State())
+    private let connected: EventLoopPromise<Void>
+    private let finished: EventLoopPromise<Void>
+    /// Requests finished so far, and how many of them failed: for the live status line.
+    let finishedRequests = Atomic<Int>(0)
+    let failedRequests = Atomic<Int>(0)
+    private let target: String
+
+    init(users: Int, target: String, eventLoop: any EventLoop) {
+        self.users = users
+        self.target = target
+        connected = eventLoop.makePromise()
+        finished = eventLoop.makePromise()
+    }
+
+    var allConnected: EventLoopFuture<Void> { connected.futureResult }
+    var allFinished: EventLoopFuture<Void> { finished.futureResult }
+
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// A user's first connection attempt ended; once all have, the run starts, unless none connected.
+    func reportInitialConnect(error: (any Error)?) {
+        let outcome: Result<Void, any Error>? = state.withLock { state in
+            state.connectsReported += 1
+            if let error {
+                if state.firstConnectError == nil { state.firstConnectError = Self.describe(error) }
+            } else {
+                state.connectsSucceeded += 1
+            }
+            guard state.connectsReported == users else { return nil }
+            if state.connectsSucceeded > 0 { return .success(()) }
+            return .failure(LoadEngineError.unreachable(target: target, reason: state.firstConnectError ?? "unknown error"))
+        }
+        if let outcome { connected.completeWith(outcome) }
+    }
+
+    func userFinished() {
+        let done = state.withLock { state -> Bool in
+            state.usersFinished += 1
+            return state.usersFinished == users
+        }
+        if done { finished.succeed(()) }
+    }
+
+    /// Asks every user to stop now (Ctrl-C, or the run was cancelled).
+    func stop() {
+        state.withLock { $0.stopped = true }
+    }
+
+    func countFinished(failed: Bool) {
+        finishedRequests.add(1, ordering: .relaxed)
+        if failed { failedRequests.add(1, ordering: .relaxed) }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") { return "no answer within the connect timeout" }
+        if text.contains("connection refused") || text.contains("Connection refused") || text.contains("errno: 111") {
+            return "connection refused"
+        }
+        return text
+    }
+}

@@ -1,0 +1,29 @@
+import NIOCore
+
+/// The one handler in a connection's pipeline: it hands the user the bytes, the close and the
+/// errors of its connection, and nothing of a connection the user has already given up on.
+final class ConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    private unowned let user: VirtualUser
+    private let generation: Int
+
+    init(user: VirtualUser, generation: Int) {
+        self.user = user
+        self.generation = generation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        user.received(&buffer, generation: generation)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        user.connectionClosed(generation: generation)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        user.connectionFailed(error, generation: generation)
+        context.close(promise: nil)
+    }
+}

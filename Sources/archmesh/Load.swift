@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import LoadEngine
+import PerfSuite
+
+/// `archmesh load URL`: an ad-hoc run, the way wrk, hey and oha are used.
+struct Load: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send load to one URL and print latency, throughput and errors.",
+        discussion: """
+            Closed model by default (each connection sends again once answered): --requests M sends M in all,
+            --duration D sends for D. With --rate R (and --duration), requests are due at R per second whatever
+            the server does, and latency is measured from when each was due (coordinated omission corrected).
+            Durations: 500ms, 10s, 2m. Only loopback targets, unless --allow-remote.
+            """)
+
+    @Argument(help: "The URL to load, e.g. http://127.0.0.1:8080/api/v1/health.")
+    var url: String
+
+    @Option(name: [.short, .long], help: "Connections (closed model: users; open model: most requests in flight).")
+    var connections: Int = 32
+
+    @Option(name: [.customShort("n"), .long], help: "Requests to send in all (closed model).")
+    var requests: Int?
+
+    @Option(name: [.short, .long], help: "How long to send (closed or open model).", transform: parseDuration)
+    var duration: Duration?
+
+    @Option(name: [.customShort("R"), .long], help: "Requests per second (open model); needs --duration.")
+    var rate: Double?
+
+    @Option(name: [.customShort("X"), .long], help: "HTTP method.")
+    var method: String = "GET"
+
+    @Option(name: [.customShort("H"), .long], help: "A request header, 'Name: value' (repeatable).")
+    var header: [String] = []
+
+    @Option(name: [.customShort("B"), .long], help: "Request body.")
+    var body: String?
+
+    @Option(help: "Request timeout.", transform: parseDuration)
+    var timeout: Duration = .seconds(10)
+
+    @Option(help: "Event-loop threads (default: one per core, at most one per connection).")
+    var threads: Int?
+
+    @Flag(help: "Print the result as one JSON object on stdout.")
+    var json = false
+
+    @Flag(help: "Allow a target that is not on this machine's loopback.")
+    var allowRemote = false
+
+    static func parseDuration(_ text: String) throws -> Duration {
+        guard let duration = DurationText.parse(text), duration > .zero else {
+            throw ValidationError("'\(text)' is not a duration such as 500ms, 10s or 2m")
+        }
+        return duration
+    }
+
+    func validate() throws {
+        guard connections >= 1 else { throw ValidationError("--connections must be at least 1, got \(connections)") }
+        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1, got \(requests)") }
+        if let rate {
+            guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number of requests per second, got \(rate)") }
+            guard duration != nil else { throw ValidationError("--rate needs --duration (how long to keep the rate)") }
+            guard requests == nil else { throw ValidationError("--rate and --requests cannot be combined: the open model runs for a duration") }
+        } else if requests != nil && duration != nil {
+            throw ValidationError("give --requests or --duration, not both")
+        }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        for line in header where !line.contains(":") {
+            throw ValidationError("--header '\(line)' is not of the form 'Name: value'")
+        }
+    }
+
+    func run() async throws {
+        let (target, path): (LoadTarget, String)
+        do {
+            (target, path) = try LoadTarget.split(url: url)
+            try target.requireLoopback(allowRemote: allowRemote)
+        } catch let error as LoadEngineError {
+            throw CommandFailure.badUsage(error.description)
+        }
+        let headers = header.map { line -> Endpoint.Header in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return Endpoint.Header(name: parts[0].trimmingCharacters(in: .whitespaces), value: parts[1].trimmingCharacters(in: .whitespaces))
+        }
+        let endpoint = Endpoint(method: method, paths: [path], headers: headers, body: body.map { Array($0.utf8) })
+        let model: LoadModel
+        if let rate, let duration {
+            model = .constantRate(rate: rate, duration: duration, maxInFlight: connections)
+        } else if let duration {
+            model = .closedDuration(users: connections, duration: duration, thinkTime: .zero)
+        } else {
+            model = .closedRequests(users: connections, totalRequests: requests ?? connections * 100)
+        }
+        var plan = LoadPlan(target: target, endpoints: [endpoint], model: model)
+        plan.requestTimeout = timeout
+        plan.threads = threads
+        let progress = ProgressLine()
+        let result: LoadResult
+        do {
+            let runPlan = plan
+            result = try await Interrupts.cancellingOnSignals {
+                try await LoadRun.run(runPlan) { progress.show($0) }
+            }
+        } catch let error as LoadEngineError {
+            progress.clear()
+            throw CommandFailure(message: error.description, exitCode: 1)
+        }
+        progress.clear()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(LoadSummaryText.render(result, request: "\(method) \(target)\(path)"))
+        }
+    }
+}

@@ -2,7 +2,7 @@
 protocol Pacer: Sendable {
     /// Seconds from the start at which request `index` (from 0) is due, or nil past the schedule's end.
     func dueTime(ofRequest index: Int) -> Double?
-    /// Requests due from the start up to `elapsed` seconds.
+    /// Requests due from the start up to `elapsed` seconds; at or past the end, all the schedule's requests.
     func requestsDue(by elapsed: Double) -> Int
 }
 
@@ -93,7 +93,12 @@ public struct RateRamp: Pacer, Equatable {
 
     func requestsDue(by elapsed: Double) -> Int {
         guard elapsed >= 0 else { return 0 }
-        return Int(cumulative(at: min(elapsed, duration.seconds)).rounded(.down)) + (startRate > 0 ? 1 : 0)
+        let first = startRate > 0 ? 1 : 0
+        if elapsed >= duration.seconds {
+            // Only requests due strictly before the end: one due exactly at the end is not sent.
+            return max(0, Int((cumulative(at: duration.seconds) - 1e-9).rounded(.up)) - 1 + first)
+        }
+        return Int((cumulative(at: elapsed) + 1e-9).rounded(.down)) + first
     }
 
     func dueTime(ofRequest index: Int) -> Double? {

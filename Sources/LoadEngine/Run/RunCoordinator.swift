@@ -46,7 +46,11 @@ final class RunCoordinator: Sendable {
             if state.connectsSucceeded > 0 { return .success(()) }
             return .failure(LoadEngineError.unreachable(target: target, reason: state.firstConnectError ?? "unknown error"))
         }
-        if let outcome { connected.completeWith(outcome) }
+        if let outcome {
+            connected.completeWith(outcome)
+            // Nobody will wait for the users to finish a run that never started.
+            if case .failure(let error) = outcome { finished.fail(error) }
+        }
     }
 
     func userFinished() {

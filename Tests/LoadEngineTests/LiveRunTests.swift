@@ -1,0 +1,159 @@
+import Foundation
+@testable import LoadEngine
+import Observability
+import Testing
+
+/// Runs against a local test server: behaviour, not speed (no assertion here depends on how fast
+/// this machine is).
+@Suite("Live runs")
+struct LiveRunTests {
+    func withServer<T>(_ body: (TestHTTPServer) async throws -> T) async throws -> T {
+        let server = try await TestHTTPServer.start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    func plan(_ server: TestHTTPServer, _ endpoints: [Endpoint], _ model: LoadModel) -> LoadPlan {
+        LoadPlan(target: LoadTarget(host: "127.0.0.1", port: server.port), endpoints: endpoints, model: model, runTag: "testrun1")
+    }
+
+    @Test("a closed run sends exactly the requests asked for, each with its own request ID")
+    func closedExactCount() async throws {
+        try await withServer { server in
+            let result = try await LoadRun.run(plan(server, [.get("/ok")], .closedRequests(users: 4, totalRequests: 250)))
+            #expect(result.totalRequests == 250)
+            #expect(result.successfulRequests == 250)
+            #expect(result.errors.total == 0)
+            #expect(server.state.requests.load(ordering: .relaxed) == 250)
+            let ids = server.state.requestIDs.withLock { $0 }
+            #expect(Set(ids).count == 250)
+            #expect(ids.allSatisfy { $0.hasPrefix("testrun1-") && RequestID.isWellFormed($0) })
+            #expect(result.endpoints[0].server.timedResponses == 250)
+            #expect(abs(result.endpoints[0].server.app.p50 - 0.5) < 0.01)
+            #expect(result.exemplars.count == 10)
+            #expect(ids.contains(result.exemplars[0].requestID))
+        }
+    }
+
+    @Test("an open run's sent and never-sent requests add up to the schedule exactly")
+    func openScheduleAddsUp() async throws {
+        try await withServer { server in
+            let result = try await LoadRun.run(plan(server, [.get("/ok")], .constantRate(rate: 200, duration: .seconds(2), maxInFlight: 10)))
+            #expect(result.totalRequests + result.unsentRequests == 400)
+            #expect(result.openModel)
+            #expect(result.seconds.count >= 2)
+        }
+    }
+
+    @Test("a one-off stall shows in the corrected latency and hides from the uncorrected one")
+    func coordinatedOmission() async throws {
+        try await withServer { server in
+            let result = try await LoadRun.run(plan(server, [.get("/stall/100/600")], .constantRate(rate: 200, duration: .seconds(3), maxInFlight: 2)))
+            #expect(result.latency.max >= 500)
+            #expect(result.latency.p99 >= 300, "about a fifth of the requests were due during the stall")
+            #expect(result.latency.p99 > 3 * result.uncorrectedLatency.p99, "only the two in flight saw it, uncorrected")
+        }
+    }
+
+    @Test("weighted endpoints share the requests by weight and are recorded apart")
+    func endpointsByWeight() async throws {
+        try await withServer { server in
+            var heavy = Endpoint.get("/ok", name: "ok")
+            heavy.weight = 3
+            let result = try await LoadRun.run(plan(server, [heavy, .get("/plain", name: "plain")], .closedRequests(users: 4, totalRequests: 400)))
+            #expect(result.endpoints.map(\.requests) == [300, 100])
+            #expect(result.endpoints[0].server.timedResponses == 300)
+            #expect(result.endpoints[1].server.timedResponses == 0, "no Server-Timing header: measured client-side only")
+            #expect(result.endpoints[1].latency.count == 100)
+        }
+    }
+
+    @Test("chunked responses and servers that close after each response are handled")
+    func framingAndReconnects() async throws {
+        try await withServer { server in
+            let result = try await LoadRun.run(plan(server, [.get("/chunked"), .get("/close")], .closedRequests(users: 3, totalRequests: 60)))
+            #expect(result.totalRequests == 60)
+            #expect(result.successfulRequests == 60)
+        }
+    }
+
+    @Test("HTTP errors, dropped connections and timeouts are counted by kind and the run still finishes")
+    func errorsByKind() async throws {
+        try await withServer { server in
+            let errors = try await LoadRun.run(plan(server, [.get("/status/503")], .closedRequests(users: 2, totalRequests: 20)))
+            #expect(errors.errors[.http5xx] == 20)
+            #expect(errors.statusClasses["5xx"]?.count == 20)
+            let dropped = try await LoadRun.run(plan(server, [.get("/drop")], .closedRequests(users: 2, totalRequests: 20)))
+            #expect(dropped.errors[.read] == 20)
+            var hanging = plan(server, [.get("/hang")], .closedRequests(users: 2, totalRequests: 4))
+            hanging.requestTimeout = .milliseconds(300)
+            let timedOut = try await LoadRun.run(hanging)
+            #expect(timedOut.errors[.timeout] == 4)
+            #expect(timedOut.latency.min >= 300)
+        }
+    }
+
+    @Test("an unreachable target fails with a clear error instead of hanging")
+    func unreachable() async throws {
+        let server = try await TestHTTPServer.start()
+        let port = server.port
+        await server.stop()
+        var plan = LoadPlan(target: LoadTarget(host: "127.0.0.1", port: port), endpoints: [.get("/")], model: .closedRequests(users: 2, totalRequests: 10))
+        plan.connectTimeout = .seconds(2)
+        do {
+            _ = try await LoadRun.run(plan)
+            Issue.record("the run should have failed")
+        } catch let error as LoadEngineError {
+            #expect(error.description.contains("cannot connect to http://127.0.0.1:\(port)"))
+            #expect(error.description.contains("refused"))
+        }
+    }
+
+    @Test("a server that dies mid-run turns into counted errors and a finished result")
+    func serverDiesMidRun() async throws {
+        let server = try await TestHTTPServer.start()
+        let runPlan = plan(server, [.get("/sleep/5")], .closedDuration(users: 4, duration: .seconds(2), thinkTime: .zero))
+        async let result = LoadRun.run(runPlan)
+        try await Task.sleep(for: .milliseconds(600))
+        await server.stop()
+        let finished = try await result
+        #expect(finished.successfulRequests > 0)
+        #expect(finished.errors[.connect] + finished.errors[.read] > 0)
+        #expect(finished.durationSeconds >= 1.9)
+    }
+
+    @Test("a spike ramps users up and back down and finishes on time")
+    func spike() async throws {
+        try await withServer { server in
+            let ramp = UserRamp(startUsers: 1, stages: [
+                .init(duration: .milliseconds(500), target: 1), .init(duration: .milliseconds(200), target: 8),
+                .init(duration: .milliseconds(500), target: 8), .init(duration: .milliseconds(200), target: 1),
+                .init(duration: .milliseconds(500), target: 1),
+            ])
+            let result = try await LoadRun.run(plan(server, [.get("/sleep/5")], .rampingUsers(ramp, thinkTime: .zero)))
+            #expect(result.connections == 8)
+            #expect(result.durationSeconds < 3)
+            #expect(result.totalRequests > 0 && result.errors.total == 0)
+        }
+    }
+
+    @Test("cancelling a run ends it early with a result marked interrupted")
+    func cancellation() async throws {
+        try await withServer { server in
+            let runPlan = plan(server, [.get("/ok")], .closedDuration(users: 2, duration: .seconds(30), thinkTime: .zero))
+            let task = Task { try await LoadRun.run(runPlan) }
+            try await Task.sleep(for: .milliseconds(500))
+            task.cancel()
+            let result = try await task.value
+            #expect(result.interrupted)
+            #expect(result.durationSeconds < 10)
+            #expect(result.totalRequests > 0)
+        }
+    }
+}

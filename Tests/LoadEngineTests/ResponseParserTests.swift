@@ -1,0 +1,77 @@
+@testable import LoadEngine
+import NIOCore
+import Observability
+import Testing
+
+@Suite("Response parser")
+struct ResponseParserTests {
+    static let simple = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n"
+        + "Server-Timing: app;dur=1.84, db;dur=0.92, pool;dur=0.05, dbq;desc=2\r\nX-Request-ID: abc\r\n\r\n{\"ok\":true}"
+
+    func parseAll(_ text: String, chunkSize: Int) throws -> [ParsedResponse] {
+        var parser = ResponseParser()
+        var pending = ByteBuffer()
+        var responses: [ParsedResponse] = []
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let end = min(offset + chunkSize, bytes.count)
+            pending.writeBytes(bytes[offset..<end])
+            offset = end
+            while pending.readableBytes > 0, let response = try parser.parse(&pending) { responses.append(response) }
+        }
+        if let last = parser.connectionClosed() { responses.append(last) }
+        return responses
+    }
+
+    @Test("a response split at every possible byte parses the same", arguments: [1, 2, 3, 7, 64, 4096])
+    func splitAnywhere(chunkSize: Int) throws {
+        let responses = try parseAll(Self.simple + Self.simple, chunkSize: chunkSize)
+        #expect(responses.count == 2)
+        for response in responses {
+            #expect(response.status == 200)
+            #expect(response.bodyBytes == 11)
+            #expect(response.keepAlive)
+            #expect(response.serverTiming == ServerTiming(appMilliseconds: 1.84, databaseMilliseconds: 0.92, poolMilliseconds: 0.05, queryCount: 2))
+        }
+    }
+
+    @Test("chunked bodies, with extensions and trailers, are framed correctly", arguments: [1, 5, 1000])
+    func chunked(chunkSize: Int) throws {
+        let text = "HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: 1\r\n\r\n"
+            + "HTTP/1.1 204 No Content\r\n\r\n"
+        let responses = try parseAll(text, chunkSize: chunkSize)
+        #expect(responses.map(\.status) == [201, 204])
+        #expect(responses[0].bodyBytes == 9)
+        #expect(responses[0].serverTiming == nil)
+    }
+
+    @Test("Connection: close and HTTP/1.0 responses say the connection cannot be reused")
+    func keepAlive() throws {
+        let close = try parseAll("HTTP/1.1 500 Oops\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", chunkSize: 100)
+        #expect(close.first?.keepAlive == false)
+        #expect(close.first?.status == 500)
+        let old = try parseAll("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi", chunkSize: 100)
+        #expect(old.first?.keepAlive == false)
+        let oldKeepAlive = try parseAll("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi", chunkSize: 100)
+        #expect(oldKeepAlive.first?.keepAlive == true)
+    }
+
+    @Test("a body without length runs to the connection's close")
+    func closeDelimited() throws {
+        let responses = try parseAll("HTTP/1.1 200 OK\r\n\r\nall of this is body", chunkSize: 4)
+        #expect(responses.count == 1)
+        #expect(responses[0].bodyBytes == 19)
+        #expect(responses[0].keepAlive == false)
+    }
+
+    @Test("garbage is a protocol error, not a crash")
+    func malformed() {
+        #expect(throws: ResponseParser.Failure.self) { try parseAll("SMTP ready\r\n\r\n", chunkSize: 100) }
+        #expect(throws: ResponseParser.Failure.self) { try parseAll("HTTP/1.1 2x0 OK\r\n\r\n", chunkSize: 100) }
+        #expect(throws: ResponseParser.Failure.self) {
+            try parseAll("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", chunkSize: 100)
+        }
+        #expect(throws: ResponseParser.Failure.self) { try parseAll(String(repeating: "x", count: 20_000), chunkSize: 20_000) }
+    }
+}

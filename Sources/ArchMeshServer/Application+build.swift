@@ -49,6 +49,11 @@ func buildRouter(
             slowRequestNanoseconds: UInt64(configuration.slowRequestThreshold.components.seconds) * 1_000_000_000
                 + UInt64(configuration.slowRequestThreshold.components.attoseconds / 1_000_000_000),
             logEveryRequest: configuration.logEveryRequest))
+    if let token = configuration.faultToken {
+        let injector = FaultInjector(token: token)
+        router.add(middleware: FaultMiddleware(injector: injector, database: database))
+        FaultsController(injector: injector, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
+    }
     HealthController(database: database, version: ArchMeshVersion.current, environment: configuration.environment).register(on: router)
     ProjectsController(repository: ProjectRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
         .register(on: router)

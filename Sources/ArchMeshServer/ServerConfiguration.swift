@@ -26,6 +26,8 @@ public struct ServerConfiguration: Sendable {
     public var migrateOnStart = true
     /// Reported by the health endpoint, as the original does.
     public var environment = "development"
+    /// The fault token, when faults are enabled (`--enable-faults`); nil leaves the fault routes out.
+    public var faultToken: String?
 
     public init(database: DatabaseURL) {
         self.database = database

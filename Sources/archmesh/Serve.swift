@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import Observability
 
 /// `archmesh serve`: the reference server, until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
@@ -33,6 +34,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Log every request with its ID and timings, not only slow ones.")
     var logRequests = false
 
+    @Flag(help: "Add the /_faults routes, to inject latency, errors, leaks, stalls and slow queries (off by default).")
+    var enableFaults = false
+
+    @Option(help: "The token /_faults calls must send in X-Fault-Token (default: $ARCHMESH_FAULT_TOKEN, else a new random one, printed).")
+    var faultToken: String?
+
     @Option(help: "Seed this many projects before serving (0: none).")
     var seedProjects: Int = 0
 
@@ -51,6 +58,8 @@ struct Serve: AsyncParsableCommand {
         }
         guard poolTimeoutMs > 0 else { throw ValidationError("--pool-timeout-ms must be positive, got \(poolTimeoutMs)") }
         guard slowRequestMs >= 0 else { throw ValidationError("--slow-request-ms must be 0 or more, got \(slowRequestMs)") }
+        if faultToken != nil && !enableFaults { throw ValidationError("--fault-token needs --enable-faults") }
+        if let faultToken, faultToken.count < 8 { throw ValidationError("--fault-token must be at least 8 characters") }
         guard seedProjects >= 0 else { throw ValidationError("--seed-projects must be 0 or more, got \(seedProjects)") }
     }
 
@@ -65,6 +74,14 @@ struct Serve: AsyncParsableCommand {
             configuration.poolAcquireTimeout = .milliseconds(poolTimeoutMs)
             configuration.slowRequestThreshold = .milliseconds(slowRequestMs)
             configuration.logEveryRequest = logRequests
+            if enableFaults {
+                let token = faultToken ?? environment["ARCHMESH_FAULT_TOKEN"] ?? RequestID.generate() + RequestID.generate()
+                configuration.faultToken = token
+                if faultToken == nil && environment["ARCHMESH_FAULT_TOKEN"] == nil {
+                    FileHandle.standardOutput.write(Data("fault token: \(token)\n".utf8))
+                }
+                logger.warning("fault injection is enabled: /_faults accepts changes from holders of the token")
+            }
             if seedProjects > 0 {
                 do {
                     try await Migrator.bundled().migrate(provision.url, logger: logger)

@@ -60,6 +60,20 @@ struct FieldReader {
         return choice
     }
 
+    /// A number in `range`.
+    mutating func number(_ field: String, range: ClosedRange<Double>) -> Double? {
+        guard let value = value(field, required: false) else { return nil }
+        guard case .number(let number) = value else {
+            fail(field, "must be a number, got \(value.typeName)")
+            return nil
+        }
+        guard range.contains(number) else {
+            fail(field, "must be between \(range.lowerBound) and \(range.upperBound), got \(number)")
+            return nil
+        }
+        return number
+    }
+
     /// A UUID in its canonical text form.
     mutating func uuid(_ field: String, required: Bool) -> UUID? {
         guard let value = value(field, required: required) else { return nil }

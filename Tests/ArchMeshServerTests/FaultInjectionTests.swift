@@ -1,0 +1,87 @@
+@testable import ArchMeshServer
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+import TestSupport
+
+@Suite("Fault injection")
+struct FaultInjectionTests {
+    static let token = HTTPField.Name("X-Fault-Token")!
+
+    func withFaults(_ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        try await TestApp.withRouter(configure: { $0.faultToken = "test-fault-token" }, test)
+    }
+
+    @Test("without --enable-faults the fault routes do not exist")
+    func offByDefault() async throws {
+        try await TestApp.withRouter { client in
+            let read = try await client.send(.get, "/_faults", headers: [Self.token: "anything"]).status
+            #expect(read == .notFound)
+            let written = try await client.send(.put, "/_faults", json: #"{"error_rate": 1}"#).status
+            #expect(written == .notFound)
+        }
+    }
+
+    @Test("fault changes need the token")
+    func needsToken() async throws {
+        try await withFaults { client in
+            let written = try await client.send(.put, "/_faults", json: #"{"error_rate": 1}"#).status
+            #expect(written == .forbidden)
+            let wrongToken = try await client.send(.put, "/_faults", json: #"{"error_rate": 1}"#, headers: [Self.token: "wrong-token!"]).status
+            #expect(wrongToken == .forbidden)
+            let live = try await client.send(.get, "/health/live").status
+            #expect(live == .ok, "nothing was injected")
+        }
+    }
+
+    @Test("an error rate of 1 answers every API request 500, and clearing it restores them")
+    func errors() async throws {
+        try await withFaults { client in
+            let set = try await client.send(.put, "/_faults", json: #"{"error_rate": 1}"#, headers: [Self.token: "test-fault-token"])
+            #expect(set.status == .ok)
+            let failed = try await client.send(.get, "/api/v1/projects")
+            #expect(failed.status == .internalServerError)
+            #expect(failed.errorBody?.error.code == "injected_fault")
+            let metrics = try await client.send(.get, "/metrics").status
+            #expect(metrics == .ok, "operational routes are never faulted")
+            let cleared = try await client.send(.delete, "/_faults", headers: [Self.token: "test-fault-token"]).status
+            #expect(cleared == .noContent)
+            let restored = try await client.send(.get, "/api/v1/projects").status
+            #expect(restored == .ok)
+        }
+    }
+
+    @Test("added latency and slow queries show in Server-Timing as app and db time")
+    func latencyAndSlowQueries() async throws {
+        try await withFaults { client in
+            _ = try await client.send(.put, "/_faults", json: #"{"latency_ms": 30, "slow_query_ms": 40, "path_prefix": "/api/v1/projects"}"#,
+                                      headers: [Self.token: "test-fault-token"])
+            let slowed = try #require(try await client.send(.get, "/api/v1/projects").serverTiming)
+            #expect(slowed.appMilliseconds >= 70)
+            #expect(slowed.databaseMilliseconds >= 40)
+            #expect(slowed.queryCount == 3)
+            let other = try #require(try await client.send(.get, "/health/live").serverTiming)
+            #expect(other.appMilliseconds < 30, "outside the path prefix")
+        }
+    }
+
+    @Test("a leak retains the configured bytes per request")
+    func leak() async throws {
+        try await withFaults { client in
+            _ = try await client.send(.put, "/_faults", json: #"{"leak_bytes_per_request": 4096}"#, headers: [Self.token: "test-fault-token"])
+            for _ in 0..<5 { _ = try await client.send(.get, "/health/live") }
+            let state = try await client.send(.get, "/_faults", headers: [Self.token: "test-fault-token"])
+            #expect(String(buffer: state.body).contains(#""leaked_bytes":20480"#))
+        }
+    }
+
+    @Test("bad fault settings are refused field by field")
+    func badSettings() async throws {
+        try await withFaults { client in
+            let response = try await client.send(.put, "/_faults", json: #"{"error_rate": 2, "latency_ms": "slow"}"#, headers: [Self.token: "test-fault-token"])
+            #expect(response.status == .unprocessableContent)
+            #expect(Set(response.errorBody?.error.fields.map(\.field) ?? []) == ["error_rate", "latency_ms"])
+        }
+    }
+}

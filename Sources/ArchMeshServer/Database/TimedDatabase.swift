@@ -1,37 +1,84 @@
+import Foundation
 import Logging
+import _ConnectionPoolModule
 import PostgresNIO
 import Observability
 import Synchronization
 
 /// The server's only way to the database: it times the wait for a pooled connection and every
-/// query, into the request's `RequestTimings` (for `Server-Timing`) and the Prometheus metrics.
+/// query, into the request's `RequestTimings` (for `Server-Timing`) and the Prometheus metrics,
+/// and asks the `DatabaseGate` how patient to be.
 public struct TimedDatabase: Sendable {
     let client: PostgresClient
     let metrics: ServerMetrics
-    /// How long a request waits for a pooled connection before it is answered 503.
+    /// How long a request on the guarded path waits for a pooled connection before a 503.
     let acquireTimeout: Duration
+    let gate: DatabaseGate
 
-    /// Runs `body` with a pooled connection; throws `DatabaseUnavailable` when none is free within
-    /// the acquire timeout, so that a stopped database gives fast 503s rather than hung requests.
+    init(client: PostgresClient, metrics: ServerMetrics, acquireTimeout: Duration, gate: DatabaseGate = DatabaseGate()) {
+        self.client = client
+        self.metrics = metrics
+        self.acquireTimeout = acquireTimeout
+        self.gate = gate
+    }
+
+    /// Runs `body` with a pooled connection. Throws `DatabaseUnavailable` at once while the
+    /// database is known to be down, or after the acquire timeout on the guarded path.
     func withConnection<Result: Sendable>(
         _ timings: RequestTimings, logger: Logger, _ body: @Sendable @escaping (TimedConnection) async throws -> Result
     ) async throws -> Result {
         let requested = MonotonicClock.nanoseconds()
+        do {
+            switch gate.decide(now: requested) {
+            case .plain:
+                return try await client.withConnection { connection in
+                    try await use(connection, requested: requested, timings: timings, logger: logger, body)
+                }
+            case .guarded:
+                return try await withAcquireTimeout(requested: requested, timings: timings, logger: logger, body)
+            case .refuse:
+                metrics.recordDatabaseRefusal()
+                let since = Double(requested &- (gate.downSinceNanoseconds ?? requested)) / 1e9
+                throw DatabaseUnavailable(reason: "unreachable for \(String(format: "%.1f", since)) s; retrying")
+            }
+        } catch let error as PSQLError where APIError.isConnectivity(error) {
+            gate.failed(now: MonotonicClock.nanoseconds())
+            throw error
+        } catch let error as ConnectionPoolError {
+            gate.failed(now: MonotonicClock.nanoseconds())
+            throw error
+        }
+    }
+
+    private func use<Result>(
+        _ connection: PostgresConnection, requested: UInt64, timings: RequestTimings, logger: Logger,
+        _ body: (TimedConnection) async throws -> Result
+    ) async throws -> Result {
+        let now = MonotonicClock.nanoseconds()
+        gate.succeeded(now: now)
+        let wait = now &- requested
+        timings.recordPoolWait(nanoseconds: wait)
+        metrics.recordPoolWait(nanoseconds: wait)
+        return try await body(TimedConnection(connection: connection, timings: timings, metrics: metrics, logger: logger))
+    }
+
+    /// The guarded path: the lease races a timer, and losing the race marks the database down.
+    private func withAcquireTimeout<Result: Sendable>(
+        requested: UInt64, timings: RequestTimings, logger: Logger, _ body: @Sendable @escaping (TimedConnection) async throws -> Result
+    ) async throws -> Result {
         let acquired = AcquiredFlag()
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
                     acquired.value.store(true, ordering: .releasing)
-                    let wait = MonotonicClock.nanoseconds() &- requested
-                    timings.recordPoolWait(nanoseconds: wait)
-                    metrics.recordPoolWait(nanoseconds: wait)
-                    return try await body(TimedConnection(connection: connection, timings: timings, metrics: metrics, logger: logger))
+                    return try await use(connection, requested: requested, timings: timings, logger: logger, body)
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: acquireTimeout)
                 if !acquired.value.load(ordering: .acquiring) && !Task.isCancelled {
                     metrics.recordPoolTimeout()
+                    gate.failed(now: MonotonicClock.nanoseconds())
                     throw DatabaseUnavailable(reason: "no database connection within \(acquireTimeout)")
                 }
                 return nil

@@ -14,6 +14,7 @@ public final class ServerMetrics: Sendable {
     private let inFlight: Meter
     private let poolWait: Metrics.Timer
     private let poolTimeouts: CoreMetrics.Counter
+    private let databaseRefusals: CoreMetrics.Counter
     private let processCPU: CoreMetrics.Gauge
     private let processMemory: CoreMetrics.Gauge
     private let processStart: CoreMetrics.Gauge
@@ -39,6 +40,7 @@ public final class ServerMetrics: Sendable {
         inFlight = Meter(label: "http_server_requests_in_flight", dimensions: [], factory: factory)
         poolWait = Metrics.Timer(label: "db_pool_wait_duration_seconds", dimensions: [], factory: factory)
         poolTimeouts = CoreMetrics.Counter(label: "db_pool_acquire_timeouts_total", dimensions: [], factory: factory)
+        databaseRefusals = CoreMetrics.Counter(label: "db_unavailable_refusals_total", dimensions: [], factory: factory)
         processCPU = CoreMetrics.Gauge(label: "process_cpu_seconds_total", dimensions: [], factory: factory)
         processMemory = CoreMetrics.Gauge(label: "process_resident_memory_bytes", dimensions: [], factory: factory)
         processStart = CoreMetrics.Gauge(label: "process_start_time_seconds", dimensions: [], factory: factory)
@@ -80,6 +82,11 @@ public final class ServerMetrics: Sendable {
 
     func recordPoolTimeout() {
         poolTimeouts.increment()
+    }
+
+    /// A request answered 503 at once because the database was known to be down.
+    func recordDatabaseRefusal() {
+        databaseRefusals.increment()
     }
 
     /// The Prometheus text exposition, with the process figures read just now.

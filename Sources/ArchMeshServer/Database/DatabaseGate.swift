@@ -1,0 +1,60 @@
+import Synchronization
+
+/// Decides how a request gets its database connection, so that a database that is down costs a
+/// fast 503 instead of a hung request, while a healthy one costs almost nothing.
+///
+/// - While connections have been handed out in the last `freshness`, requests take the pool's
+///   plain path (no timer, no extra task).
+/// - After an idle spell, a request takes the guarded path: it gives up after the acquire timeout.
+/// - Once the database is seen to be unreachable, requests are refused at once, except one probe
+///   every `probeInterval`, which takes the guarded path; its success reopens the gate.
+///
+/// Pure decisions over atomics, driven with explicit times so that tests need no clock.
+final class DatabaseGate: Sendable {
+    enum Decision: Equatable {
+        case plain
+        case guarded
+        case refuse
+    }
+
+    let freshness: UInt64
+    let probeInterval: UInt64
+    private let lastSuccess = Atomic<UInt64>(0)
+    private let downSince = Atomic<UInt64>(0)
+    private let nextProbe = Atomic<UInt64>(0)
+
+    init(freshnessNanoseconds: UInt64 = 1_000_000_000, probeIntervalNanoseconds: UInt64 = 250_000_000) {
+        freshness = freshnessNanoseconds
+        probeInterval = probeIntervalNanoseconds
+    }
+
+    /// When the database was first seen down in the current outage (nil while it is up).
+    var downSinceNanoseconds: UInt64? {
+        let since = downSince.load(ordering: .acquiring)
+        return since == 0 ? nil : since
+    }
+
+    func decide(now: UInt64) -> Decision {
+        if downSince.load(ordering: .acquiring) != 0 {
+            let probe = nextProbe.load(ordering: .acquiring)
+            guard now >= probe else { return .refuse }
+            // Only the request that moves the probe time forward probes; the others are refused.
+            let (won, _) = nextProbe.compareExchange(expected: probe, desired: now &+ probeInterval, ordering: .acquiringAndReleasing)
+            return won ? .guarded : .refuse
+        }
+        let last = lastSuccess.load(ordering: .relaxed)
+        return last != 0 && now &- last < freshness ? .plain : .guarded
+    }
+
+    /// A connection was handed out: the database is reachable.
+    func succeeded(now: UInt64) {
+        lastSuccess.store(now, ordering: .relaxed)
+        if downSince.load(ordering: .relaxed) != 0 { downSince.store(0, ordering: .releasing) }
+    }
+
+    /// The database could not be reached (connection error or acquire timeout).
+    func failed(now: UInt64) {
+        let (first, _) = downSince.compareExchange(expected: 0, desired: now, ordering: .acquiringAndReleasing)
+        if first { nextProbe.store(now &+ probeInterval, ordering: .releasing) }
+    }
+}

@@ -30,8 +30,9 @@ theirs=$(python3 -c "print($(seconds) - $start)")
 python3 - "$PROJECTS" "$ours" "$theirs" <<'PY'
 import sys
 n, ours, theirs = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-print(f"{'loader':<22}{'seconds':>10}{'projects/s':>14}")
-print(f"{'archmesh seed':<22}{ours:>10.2f}{n/ours:>14,.0f}")
-print(f"{'psql \\\\copy (same rows)':<22}{theirs:>10.2f}{n/theirs:>14,.0f}")
+psql = "psql \\copy, same rows"
+print(f"{'loader':<24}{'seconds':>10}{'projects/s':>14}")
+print(f"{'archmesh seed':<24}{ours:>10.2f}{n/ours:>14,.0f}")
+print(f"{psql:<24}{theirs:>10.2f}{n/theirs:>14,.0f}")
 print(f"ratio (archmesh / psql rate): {theirs/ours:.2f}")
 PY

@@ -1,4 +1,4 @@
-import ArchMeshDatabase
+@testable import ArchMeshDatabase
 import Foundation
 import PostgresNIO
 import Testing
@@ -70,5 +70,23 @@ struct SeederTests {
             ).decode(Int.self).first { _ in true }
         }
         #expect(worst == 1)
+    }
+
+    @Test("a bulk load drops the secondary indexes for the COPY and leaves every one rebuilt")
+    func bulkLoadRebuildsIndexes() async throws {
+        let url = try await TestDatabase.migratedDatabase()
+        func indexes() async throws -> [String] {
+            try await url.withConnection(logger: TestDatabase.logger) { connection in
+                var names: [String] = []
+                let query: PostgresQuery = "SELECT indexname::text FROM pg_indexes WHERE tablename IN ('projects', 'workflow_sessions') ORDER BY 1"
+                for try await name in try await connection.query(query, logger: TestDatabase.logger).decode(String.self) { names.append(name) }
+                return names
+            }
+        }
+        let before = try await indexes()
+        let summary = try await Seeder().seed(url, options: .init(projects: Seeder.bulkThreshold, workflowsPerProject: 0.1), logger: TestDatabase.logger)
+        #expect(summary.projectsAdded == Seeder.bulkThreshold)
+        #expect(try await indexes() == before)
+        #expect(before.contains("workflow_sessions_one_active_per_project"))
     }
 }

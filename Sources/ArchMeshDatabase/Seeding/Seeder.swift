@@ -91,7 +91,25 @@ public struct Seeder: Sendable {
         return 0
     }
 
+    /// Adding at least this many rows, and no fewer than the table holds, rebuilds its secondary
+    /// indexes after the COPY instead of maintaining them row by row.
+    static let bulkThreshold = 50_000
+
     private func copy(range: Range<Int>, options: Options, on connection: PostgresConnection, logger: Logger) async throws -> (projects: Int, workflows: Int) {
+        let existing = try await connection.query("SELECT count(*) FROM projects", logger: logger).decode(Int.self).first { _ in true } ?? 0
+        guard range.count >= Self.bulkThreshold, range.count >= existing else {
+            return try await copyRows(range: range, options: options, on: connection, logger: logger)
+        }
+        let projectIndexes = try await SecondaryIndexes.of("projects", on: connection, logger: logger)
+        let workflowIndexes = try await SecondaryIndexes.of("workflow_sessions", on: connection, logger: logger)
+        return try await projectIndexes.rebuilt(on: connection, logger: logger) {
+            try await workflowIndexes.rebuilt(on: connection, logger: logger) {
+                try await copyRows(range: range, options: options, on: connection, logger: logger)
+            }
+        }
+    }
+
+    private func copyRows(range: Range<Int>, options: Options, on connection: PostgresConnection, logger: Logger) async throws -> (projects: Int, workflows: Int) {
         let dataset = SeedDataset(seed: options.seed, workflowsPerProject: options.workflowsPerProject)
         try await connection.copyFrom(
             table: "projects", columns: ["id", "name", "description", "domain", "status", "created_at", "updated_at"], logger: logger

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The load engine next to wrk, in one run, release build, against the reference server:
+#   1. throughput on /api/v1/health, 32 connections: wrk and `archmesh load` taking turns; the ratio
+#   2. memory: peak resident memory of `archmesh load` after 100,000 and 5,000,000 requests; the ratio
+#   3. accuracy: a fixed 20 ms server-side delay; p50 should land within 20-22 ms
+#   4. coordinated omission: 1000 requests/s for 10 s with a one-off 1 s stall; corrected vs uncorrected p99
+#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission ...]   (default: all four)
+#   ROUNDS=3 DURATION=10s BIG=5000000 to change the sizes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source benchmarks/common.sh
+ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10s}"; BIG="${BIG:-5000000}"
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission)
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
+
+build_release
+work="$(mktemp -d)"
+trap 'stop_server; rm -rf "$work"' EXIT
+token="bench-$(date +%s%N)"
+start_server "$work/server.log" --enable-faults --fault-token "$token" --pool-size 20
+
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+faults() { curl -fsS -X "$1" -H "X-Fault-Token: $token" -H 'Content-Type: application/json' ${2:+-d "$2"} "$SERVER_URL/_faults" >/dev/null; }
+
+for part in "${parts[@]}"; do case "$part" in
+throughput)
+    echo "== throughput: GET /api/v1/health, 32 connections, $DURATION each, $ROUNDS rounds (wrk -t2; archmesh load, 2 threads)"
+    wrk -t2 -c32 -d2s "$SERVER_URL/api/v1/health" >/dev/null
+    ours_total=0; theirs_total=0
+    for round in $(seq 1 "$ROUNDS"); do
+        theirs=$(wrk -t2 -c32 -d"$DURATION" "$SERVER_URL/api/v1/health" | awk '/Requests\/sec/ {print $2}')
+        "$BIN" load "$SERVER_URL/api/v1/health" -c 32 -d "$DURATION" --json >"$work/ours.json"
+        ours=$(json "$work/ours.json" "round(d['requests_per_second'], 1)")
+        printf "  round %d: wrk %10s req/s   archmesh load %10s req/s   ratio %s\n" "$round" "$theirs" "$ours" "$(python3 -c "print(round($ours/$theirs, 3))")"
+        ours_total=$(python3 -c "print($ours_total + $ours)"); theirs_total=$(python3 -c "print($theirs_total + $theirs)")
+    done
+    echo "  mean ratio (archmesh load / wrk): $(python3 -c "print(round($ours_total/$theirs_total, 3))")"
+    ;;
+memory)
+    echo "== memory: peak resident memory of archmesh load on GET /health/live, 32 connections"
+    for count in 100000 "$BIG"; do
+        /usr/bin/time -f "%M" -o "$work/rss.$count" "$BIN" load "$SERVER_URL/health/live" -c 32 -n "$count" --json >"$work/mem.json"
+        printf "  %9d requests: %7d KiB peak RSS (%s requests/s)\n" "$count" "$(cat "$work/rss.$count")" "$(json "$work/mem.json" "round(d['requests_per_second'])")"
+    done
+    echo "  ratio (peak after $BIG / peak after 100000): $(python3 -c "print(round($(cat "$work/rss.$BIG")/$(cat "$work/rss.100000"), 3))")"
+    ;;
+accuracy)
+    echo "== accuracy: GET /health/live with a fixed 20 ms server-side delay, 10 connections, $DURATION"
+    faults PUT '{"latency_ms": 20, "path_prefix": "/health/live"}'
+    "$BIN" load "$SERVER_URL/health/live" -c 10 -d "$DURATION" --json >"$work/acc.json"
+    faults DELETE
+    json "$work/acc.json" "'  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  (server app p50 %.2f ms); p50 within 20-22 ms: %s' % (d['latency_ms']['p50'], d['latency_ms']['p90'], d['latency_ms']['p99'], d['endpoints'][0]['server']['app']['p50'], 20 <= d['latency_ms']['p50'] <= 22)"
+    ;;
+omission)
+    echo "== coordinated omission: GET /health/live at 1000 requests/s for 10 s, 10 connections, the server stalls once for 1 s at 3 s"
+    faults PUT '{"stall_ms": 1000, "stall_after_ms": 3000}'
+    "$BIN" load "$SERVER_URL/health/live" --rate 1000 -d 10s -c 10 --json >"$work/co.json"
+    faults DELETE
+    json "$work/co.json" "'  corrected   p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms\n  uncorrected p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms\n  sent %d, late %d, never sent %d' % (d['latency_ms']['p50'], d['latency_ms']['p99'], d['latency_ms']['p999'], d['latency_ms']['max'], d['uncorrected_latency_ms']['p50'], d['uncorrected_latency_ms']['p99'], d['uncorrected_latency_ms']['p999'], d['uncorrected_latency_ms']['max'], d['total_requests'], d['late_requests'], d['unsent_requests'])"
+    ;;
+*) echo "unknown part '$part': throughput, memory, accuracy or omission" >&2; exit 2 ;;
+esac; done

@@ -33,34 +33,117 @@ public struct ServerTiming: Sendable, Equatable {
     /// Returns nil when the value carries none of `app`, `db`, `pool`, `dbq`: such a response is
     /// measured client-side only.
     public init?(headerValue: some StringProtocol) {
-        let headerValue = String(headerValue)[...]
+        var text = String(headerValue)
+        guard let timing = text.withUTF8({ ServerTiming(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = timing
+    }
+
+    /// The same, straight from the header's bytes: the load engine parses one per response, and
+    /// going through String (or unspecialised generics) would cost it more than the rest of the
+    /// response handling. Not generic on purpose.
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
         var timing = ServerTiming(appMilliseconds: 0, databaseMilliseconds: 0, poolMilliseconds: 0, queryCount: 0)
         var found = false
-        for metric in headerValue.split(separator: ",") {
-            var parts = metric.split(separator: ";").makeIterator()
-            guard let name = parts.next()?.trimmingSpaces else { continue }
-            var duration: Double?
-            var description: Substring?
-            while let parameter = parts.next() {
-                let pair = parameter.split(separator: "=", maxSplits: 1)
-                guard pair.count == 2 else { continue }
-                let value = pair[1].trimmingSpaces.trimmingQuotes
-                switch pair[0].trimmingSpaces {
-                case "dur": duration = Double(value)
-                case "desc": description = value
-                default: break
-                }
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
+            let metric = Self.parseMetric(bytes, start, end)
+            switch metric.name {
+            case .app: timing.appMilliseconds = metric.duration ?? 0; found = true
+            case .db: timing.databaseMilliseconds = metric.duration ?? 0; found = true
+            case .pool: timing.poolMilliseconds = metric.duration ?? 0; found = true
+            case .dbq: timing.queryCount = Int(metric.description ?? metric.duration ?? 0); found = true
+            case .other: break
             }
-            switch name {
-            case "app": timing.appMilliseconds = duration ?? 0; found = true
-            case "db": timing.databaseMilliseconds = duration ?? 0; found = true
-            case "pool": timing.poolMilliseconds = duration ?? 0; found = true
-            case "dbq": timing.queryCount = description.flatMap { Int($0) } ?? Int(duration ?? 0); found = true
-            default: continue
-            }
+            start = end + 1
         }
         guard found else { return nil }
         self = timing
+    }
+
+    private enum MetricName {
+        case app, db, pool, dbq, other
+    }
+
+    /// One metric, `name *( ";" key "=" value )`, in bytes[start..<end].
+    private static func parseMetric(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (name: MetricName, duration: Double?, description: Double?) {
+        var partEnd = start
+        while partEnd < end, bytes[partEnd] != UInt8(ascii: ";") { partEnd += 1 }
+        let (nameStart, nameEnd) = trimmed(bytes, start, partEnd)
+        let metric: MetricName
+        if equals(bytes, nameStart, nameEnd, "app") { metric = .app }
+        else if equals(bytes, nameStart, nameEnd, "db") { metric = .db }
+        else if equals(bytes, nameStart, nameEnd, "pool") { metric = .pool }
+        else if equals(bytes, nameStart, nameEnd, "dbq") { metric = .dbq }
+        else { return (.other, nil, nil) }
+        var duration: Double?
+        var description: Double?
+        var parameterStart = partEnd + 1
+        while parameterStart < end {
+            var parameterEnd = parameterStart
+            while parameterEnd < end, bytes[parameterEnd] != UInt8(ascii: ";") { parameterEnd += 1 }
+            var equalsSign = parameterStart
+            while equalsSign < parameterEnd, bytes[equalsSign] != UInt8(ascii: "=") { equalsSign += 1 }
+            if equalsSign < parameterEnd {
+                let (keyStart, keyEnd) = trimmed(bytes, parameterStart, equalsSign)
+                var (valueStart, valueEnd) = trimmed(bytes, equalsSign + 1, parameterEnd)
+                if valueEnd - valueStart >= 2, bytes[valueStart] == UInt8(ascii: "\""), bytes[valueEnd - 1] == UInt8(ascii: "\"") {
+                    valueStart += 1
+                    valueEnd -= 1
+                }
+                if equals(bytes, keyStart, keyEnd, "dur") { duration = number(bytes, valueStart, valueEnd) }
+                else if equals(bytes, keyStart, keyEnd, "desc") { description = number(bytes, valueStart, valueEnd) }
+            }
+            parameterStart = parameterEnd + 1
+        }
+        return (metric, duration, description)
+    }
+
+    private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (Int, Int) {
+        var start = start, end = end
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
+        while end > start, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\t") { end -= 1 }
+        return (start, end)
+    }
+
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+        guard end - start == word.utf8CodeUnitCount else { return false }
+        return word.withUTF8Buffer { expected in
+            for offset in 0..<expected.count where bytes[start + offset] != expected[offset] { return false }
+            return true
+        }
+    }
+
+    /// A plain decimal number (`12`, `1.84`, `-0.5`), or nil.
+    private static func number(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Double? {
+        var negative = false
+        var integer = 0.0
+        var fraction = 0.0
+        var scale = 1.0
+        var digits = 0
+        var inFraction = false
+        for position in start..<end {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "-") where position == start: negative = true
+            case UInt8(ascii: "."):
+                if inFraction { return nil }
+                inFraction = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
+                if inFraction {
+                    scale /= 10
+                    fraction += Double(byte - UInt8(ascii: "0")) * scale
+                } else {
+                    integer = integer * 10 + Double(byte - UInt8(ascii: "0"))
+                }
+            default:
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        return (negative ? -1 : 1) * (integer + fraction)
     }
 
     /// Milliseconds with two decimals, without Foundation's formatter (this runs on every response).
@@ -68,19 +151,5 @@ public struct ServerTiming: Sendable, Equatable {
         let hundredths = Int((max(0, milliseconds) * 100).rounded())
         let fraction = hundredths % 100
         return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var result = self
-        while result.first == " " || result.first == "\t" { result.removeFirst() }
-        while result.last == " " || result.last == "\t" { result.removeLast() }
-        return result
-    }
-
-    var trimmingQuotes: Substring {
-        guard count >= 2, first == "\"", last == "\"" else { return self }
-        return dropFirst().dropLast()
     }
 }

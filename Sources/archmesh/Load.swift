@@ -41,7 +41,7 @@ struct Load: AsyncParsableCommand {
     @Option(help: "Request timeout.", transform: parseDuration)
     var timeout: Duration = .seconds(10)
 
-    @Option(help: "Event-loop threads (default: one per core, at most one per connection).")
+    @Option(help: "Event-loop threads (default: half the cores, at least one, at most one per connection).")
     var threads: Int?
 
     @Flag(help: "Print the result as one JSON object on stdout.")

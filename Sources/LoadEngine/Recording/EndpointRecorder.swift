@@ -14,14 +14,15 @@ struct EndpointRecorder {
     var queries = LatencyHistogram.counts()
     var requests = 0
     var withServerTiming = 0
-    var statusClasses: [String: Int] = [:]
+    /// Responses by status class: index 1 for 1xx ... 5 for 5xx (0 for anything else).
+    var statusClassCounts = [Int](repeating: 0, count: 6)
     var errors = ErrorCounts()
 
     mutating func record(_ sample: Sample) {
         requests += 1
         if let error = sample.error { errors.add(error) }
         if sample.status > 0 {
-            statusClasses["\(sample.status / 100)xx", default: 0] += 1
+            statusClassCounts[StatusClass.index(of: sample.status)] += 1
         }
         // A transport failure has no response to time; a timeout's latency is the timeout itself.
         guard sample.status > 0 || sample.error == .timeout else { return }
@@ -48,7 +49,25 @@ struct EndpointRecorder {
         queries.add(other.queries)
         requests += other.requests
         withServerTiming += other.withServerTiming
-        statusClasses.merge(other.statusClasses, uniquingKeysWith: +)
+        for index in statusClassCounts.indices { statusClassCounts[index] += other.statusClassCounts[index] }
         errors.merge(other.errors)
+    }
+}
+
+/// Status classes by index, so that counting one costs no string.
+enum StatusClass {
+    static func index(of status: Int) -> Int {
+        (1...5).contains(status / 100) ? status / 100 : 0
+    }
+
+    static func name(_ index: Int) -> String {
+        index == 0 ? "other" : "\(index)xx"
+    }
+
+    /// Non-zero entries as `["2xx": n, ...]`.
+    static func named<Value>(_ values: [Value?]) -> [String: Value] {
+        var named: [String: Value] = [:]
+        for (index, value) in values.enumerated() { if let value { named[name(index)] = value } }
+        return named
     }
 }

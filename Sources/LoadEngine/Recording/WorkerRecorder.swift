@@ -6,7 +6,8 @@ struct WorkerRecorder {
     var corrected = LatencyHistogram.latency()
     var uncorrected = LatencyHistogram.latency()
     var endpoints: [EndpointRecorder]
-    var statusClasses: [String: LatencyHistogram] = [:]
+    /// Latency by status class (see `StatusClass`), made on first use.
+    var statusClasses = [LatencyHistogram?](repeating: nil, count: 6)
     var errors = ErrorCounts()
     var seconds = SecondWindows()
     var slowest: SlowestRequests
@@ -32,7 +33,7 @@ struct WorkerRecorder {
         corrected.recordClamped(sample.correctedMicros)
         uncorrected.recordClamped(sample.uncorrectedMicros)
         if sample.status > 0 {
-            let statusClass = "\(sample.status / 100)xx"
+            let statusClass = StatusClass.index(of: sample.status)
             if statusClasses[statusClass] == nil { statusClasses[statusClass] = .latency() }
             statusClasses[statusClass]!.recordClamped(sample.correctedMicros)
         }
@@ -48,7 +49,8 @@ struct WorkerRecorder {
         corrected.add(other.corrected)
         uncorrected.add(other.uncorrected)
         for index in endpoints.indices { endpoints[index].merge(other.endpoints[index]) }
-        for (statusClass, histogram) in other.statusClasses {
+        for (statusClass, histogram) in other.statusClasses.enumerated() {
+            guard let histogram else { continue }
             if statusClasses[statusClass] == nil { statusClasses[statusClass] = .latency() }
             statusClasses[statusClass]!.add(histogram)
         }

@@ -7,7 +7,8 @@ public struct LoadPlan: Sendable {
     public var requestTimeout: Duration = .seconds(10)
     /// A connection not made after this long counts as a connect error.
     public var connectTimeout: Duration = .seconds(3)
-    /// Event-loop threads sending the load (default: the machine's cores, at most one per connection).
+    /// Event-loop threads sending the load (default: half the machine's cores, at least one and at
+    /// most one per connection; the other half is left to the server, which usually shares the machine).
     public var threads: Int?
     /// How many of the slowest requests to keep with their IDs and server timings.
     public var exemplars = 10

@@ -12,7 +12,7 @@ public enum LoadRun {
     public static func run(_ plan: LoadPlan, progress: (@Sendable (LiveProgress) -> Void)? = nil) async throws -> LoadResult {
         try plan.validate()
         let connections = plan.model.connections
-        let threads = min(plan.threads ?? ProcessStatistics.cpuCount, connections)
+        let threads = min(plan.threads ?? max(1, ProcessStatistics.cpuCount / 2), connections)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         do {
             let result = try await run(plan, on: group, threads: threads, progress: progress)
@@ -84,7 +84,7 @@ public enum LoadRun {
             return EndpointResult(
                 name: endpoint.name, requests: recorded.requests, requestsPerSecond: Double(recorded.requests) / elapsed,
                 latency: LatencySummary(recorded.client), uncorrectedLatency: LatencySummary(recorded.uncorrected),
-                statusClasses: recorded.statusClasses, errors: recorded.errors,
+                statusClasses: StatusClass.named(recorded.statusClassCounts.map { $0 > 0 ? $0 : nil }), errors: recorded.errors,
                 server: ServerSideResult(
                     timedResponses: recorded.withServerTiming, app: LatencySummary(recorded.app),
                     database: LatencySummary(recorded.database), pool: LatencySummary(recorded.pool),
@@ -103,7 +103,7 @@ public enum LoadRun {
             totalRequests: recorder.finished, successfulRequests: recorder.finished - transportFailures - httpFailures,
             requestsPerSecond: Double(recorder.finished) / elapsed, errors: recorder.errors,
             latency: LatencySummary(recorder.corrected), uncorrectedLatency: LatencySummary(recorder.uncorrected),
-            statusClasses: recorder.statusClasses.mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
+            statusClasses: StatusClass.named(recorder.statusClasses).mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
             exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
             lateRequests: recorder.late, worstLatenessMilliseconds: Double(recorder.worstLatenessMicros) / 1000,
             unsentRequests: recorder.unsent,

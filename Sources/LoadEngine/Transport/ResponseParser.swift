@@ -22,8 +22,7 @@ struct ResponseParser {
     }
 
     private enum State: Equatable {
-        case statusLine
-        case headers
+        case head
         case fixedBody(remaining: Int)
         case chunkSize
         case chunkData(remaining: Int)
@@ -32,7 +31,7 @@ struct ResponseParser {
         case untilClose
     }
 
-    private var state = State.statusLine
+    private var state = State.head
     private var response = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
     private var contentLength: Int?
     private var chunked = false
@@ -42,25 +41,16 @@ struct ResponseParser {
     static let maximumLineLength = 16 * 1024
 
     /// True when no response is in progress.
-    var isIdle: Bool { state == .statusLine }
+    var isIdle: Bool { state == .head }
 
     /// Consumes bytes from `buffer` and returns a response once it is complete; the bytes after it
     /// stay in `buffer`. Returns nil when more bytes are needed (what was read is kept).
     mutating func parse(_ buffer: inout ByteBuffer) throws -> ParsedResponse? {
         while true {
             switch state {
-            case .statusLine:
-                guard let line = try readLine(&buffer) else { return nil }
-                if line.isEmpty { continue }  // tolerate a stray CRLF between responses
-                try parseStatusLine(line)
-                state = .headers
-            case .headers:
-                guard let line = try readLine(&buffer) else { return nil }
-                if line.isEmpty {
-                    if let done = startBody() { return done }
-                } else {
-                    parseHeader(line)
-                }
+            case .head:
+                guard try parseHead(&buffer) else { return nil }
+                if let done = startBody() { return done }
             case .fixedBody(let remaining):
                 let take = min(remaining, buffer.readableBytes)
                 buffer.moveReaderIndex(forwardBy: take)
@@ -124,7 +114,7 @@ struct ResponseParser {
     private mutating func finish() -> ParsedResponse {
         var done = response
         if http10 && !sawKeepAlive { done.keepAlive = false }
-        state = .statusLine
+        state = .head
         response = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
         contentLength = nil
         chunked = false
@@ -147,62 +137,118 @@ struct ResponseParser {
         return line
     }
 
-    private mutating func parseStatusLine(_ line: ByteBufferView) throws {
+    /// Reads the status line and headers in one pass over the bytes, once they have all arrived;
+    /// returns false (consuming nothing) until then.
+    private mutating func parseHead(_ buffer: inout ByteBuffer) throws -> Bool {
+        let consumed = try buffer.withUnsafeReadableBytes { bytes -> Int? in
+            var start = 0
+            // Tolerate stray CRLFs between responses.
+            while start < bytes.count, bytes[start] == UInt8(ascii: "\r") || bytes[start] == UInt8(ascii: "\n") { start += 1 }
+            var lineStart = start
+            var sawStatus = false
+            var index = start
+            while index < bytes.count {
+                guard bytes[index] == UInt8(ascii: "\n") else {
+                    index += 1
+                    continue
+                }
+                let lineEnd = index > lineStart && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
+                if lineEnd == lineStart {
+                    guard sawStatus else { throw Failure.malformed("empty status line") }
+                    return index + 1
+                }
+                if sawStatus {
+                    parseHeader(bytes, lineStart, lineEnd)
+                } else {
+                    try parseStatusLine(bytes, lineStart, lineEnd)
+                    sawStatus = true
+                }
+                index += 1
+                lineStart = index
+            }
+            if bytes.count - lineStart > Self.maximumLineLength {
+                throw Failure.malformed("line longer than \(Self.maximumLineLength) bytes")
+            }
+            if bytes.count - start > Self.maximumLineLength * 4 { throw Failure.malformed("response head longer than \(Self.maximumLineLength * 4) bytes") }
+            return nil
+        }
+        guard let consumed else {
+            // Not all there yet: the partial head is parsed again from its start when more arrives.
+            response = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
+            contentLength = nil
+            chunked = false
+            http10 = false
+            sawKeepAlive = false
+            return false
+        }
+        buffer.moveReaderIndex(forwardBy: consumed)
+        return true
+    }
+
+    private mutating func parseStatusLine(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) throws {
         // HTTP/1.1 200 OK
-        let bytes = Array(line)
-        guard bytes.count >= 12, bytes.starts(with: Array("HTTP/1.".utf8)), bytes[8] == UInt8(ascii: " ") else {
+        guard end - start >= 12, Self.matches(bytes, start, "HTTP/1."), bytes[start + 8] == UInt8(ascii: " ") else {
             throw Failure.malformed("bad status line")
         }
-        http10 = bytes[7] == UInt8(ascii: "0")
+        http10 = bytes[start + 7] == UInt8(ascii: "0")
         var status = 0
-        for byte in bytes[9..<12] {
+        for index in start + 9..<start + 12 {
+            let byte = bytes[index]
             guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw Failure.malformed("bad status code") }
             status = status * 10 + Int(byte - UInt8(ascii: "0"))
         }
         response.status = status
     }
 
-    private mutating func parseHeader(_ line: ByteBufferView) {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-        let name = line[line.startIndex..<colon]
+    private mutating func parseHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
+        var colon = start
+        while colon < end, bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+        guard colon < end else { return }
         var valueStart = colon + 1
-        while valueStart < line.endIndex, line[valueStart] == UInt8(ascii: " ") || line[valueStart] == UInt8(ascii: "\t") {
-            valueStart += 1
-        }
-        let value = line[valueStart..<line.endIndex]
-        switch name.count {
-        case 14 where Self.equalsIgnoringCase(name, "content-length"):
+        while valueStart < end, bytes[valueStart] == UInt8(ascii: " ") || bytes[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end])
+        switch colon - start {
+        case 14 where Self.equalsIgnoringCase(bytes, start, "content-length"):
             var length = 0
             for byte in value where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
                 length = length * 10 + Int(byte - UInt8(ascii: "0"))
             }
             contentLength = length
-        case 17 where Self.equalsIgnoringCase(name, "transfer-encoding"):
+        case 17 where Self.equalsIgnoringCase(bytes, start, "transfer-encoding"):
             chunked = Self.containsIgnoringCase(value, "chunked")
-        case 10 where Self.equalsIgnoringCase(name, "connection"):
+        case 10 where Self.equalsIgnoringCase(bytes, start, "connection"):
             if Self.containsIgnoringCase(value, "close") { response.keepAlive = false }
             if Self.containsIgnoringCase(value, "keep-alive") { sawKeepAlive = true }
-        case 13 where Self.equalsIgnoringCase(name, "server-timing"):
-            response.serverTiming = ServerTiming(headerValue: String(decoding: value, as: UTF8.self))
+        case 13 where Self.equalsIgnoringCase(bytes, start, "server-timing"):
+            response.serverTiming = ServerTiming(utf8: value)
         default:
             break
         }
     }
 
-    static func equalsIgnoringCase(_ bytes: ByteBufferView, _ lowercase: StaticString) -> Bool {
-        lowercase.withUTF8Buffer { expected in
-            guard expected.count == bytes.count else { return false }
-            for (byte, want) in zip(bytes, expected) where byte | 0x20 != want {
-                return false
-            }
+    static func matches(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ expected: StaticString) -> Bool {
+        expected.withUTF8Buffer { want in
+            for offset in 0..<want.count where bytes[start + offset] != want[offset] { return false }
             return true
         }
     }
 
-    static func containsIgnoringCase(_ bytes: ByteBufferView, _ lowercase: StaticString) -> Bool {
-        let lowered = bytes.map { $0 | 0x20 }
-        return lowercase.withUTF8Buffer { expected in
-            lowered.firstRange(of: Array(expected)) != nil
+    /// Compares with a lowercase name; `| 0x20` lowercases ASCII letters and keeps `-` as it is.
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { want in
+            for offset in 0..<want.count where bytes[start + offset] | 0x20 != want[offset] { return false }
+            return true
+        }
+    }
+
+    static func containsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
+        lowercase.withUTF8Buffer { want in
+            guard bytes.count >= want.count else { return false }
+            outer: for start in 0...(bytes.count - want.count) {
+                for offset in 0..<want.count where bytes[start + offset] | 0x20 != want[offset] { continue outer }
+                return true
+            }
+            return false
         }
     }
 }

@@ -37,29 +37,45 @@ extension Histogram where Count == UInt64 {
 }
 
 /// A histogram kept as only its non-empty buckets: for closed per-second windows (small in
-/// memory however many there are) and for reports (a few hundred pairs, re-rendered later).
+/// memory however many there are) and for reports (a few hundred numbers, re-rendered later).
+///
+/// `pairs` is flat, `[value, count, value, count, ...]`, with each value at the top of its bucket,
+/// ascending: one array rather than an array per bucket, so a run's thousands of windows stay small.
 public struct SparseHistogram: Codable, Sendable, Equatable {
     /// Significant digits of the histogram it came from.
     public var digits: Int
-    /// `[value, count]` pairs, value at the top of its bucket, ascending.
-    public var values: [[UInt64]]
+    public var pairs: [UInt64]
 
-    public init(digits: Int = 3, values: [[UInt64]] = []) {
+    public init(digits: Int = 3, pairs: [UInt64] = []) {
         self.digits = digits
-        self.values = values
+        self.pairs = pairs
     }
 
     public init(_ histogram: Histogram<UInt64>) {
         digits = Int(histogram.numberOfSignificantValueDigits.rawValue)
-        values = histogram.totalCount == 0 ? [] : histogram.recordedValues().map { [$0.value, $0.count] }
+        var pairs: [UInt64] = []
+        if histogram.totalCount > 0 {
+            for bucket in histogram.recordedValues() {
+                pairs.append(bucket.value)
+                pairs.append(bucket.count)
+            }
+        }
+        self.pairs = pairs
     }
 
-    public var totalCount: UInt64 { values.reduce(0) { $0 + $1[1] } }
+    /// Non-empty buckets.
+    public var bucketCount: Int { pairs.count / 2 }
+
+    public var totalCount: UInt64 {
+        stride(from: 1, to: pairs.count, by: 2).reduce(0) { $0 + pairs[$1] }
+    }
 
     /// The histogram again, at the precision it was recorded with.
     public var histogram: Histogram<UInt64> {
         var histogram = Histogram<UInt64>.latency(digits: SignificantDigits(rawValue: Int8(digits)) ?? .three)
-        for pair in values where pair.count == 2 { _ = histogram.record(Swift.min(pair[0], histogram.highestTrackableValue), count: pair[1]) }
+        for index in stride(from: 0, to: pairs.count - 1, by: 2) {
+            _ = histogram.record(Swift.min(pairs[index], histogram.highestTrackableValue), count: pairs[index + 1])
+        }
         return histogram
     }
 }

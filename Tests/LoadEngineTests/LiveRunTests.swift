@@ -101,9 +101,10 @@ struct LiveRunTests {
 
     @Test("an unreachable target fails with a clear error instead of hanging")
     func unreachable() async throws {
-        let server = try await TestHTTPServer.start()
-        let port = server.port
-        await server.stop()
+        // A port bound but never listened on refuses connections, and no other test can take it meanwhile.
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let port = reserved.port
         var plan = LoadPlan(target: LoadTarget(host: "127.0.0.1", port: port), endpoints: [.get("/")], model: .closedRequests(users: 2, totalRequests: 10))
         plan.connectTimeout = .seconds(2)
         do {

@@ -27,9 +27,12 @@ let package = Package(
     targets: [
         // What both halves measure the same way: the Server-Timing contract, request IDs, clocks, /proc figures.
         .target(name: "Observability"),
+        // Child processes by posix_spawn and waitpid: PostgreSQL's tools, the watchdog, the measured server.
+        .target(name: "Subprocesses"),
         .target(
             name: "ArchMeshDatabase",
             dependencies: [
+                "Subprocesses",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

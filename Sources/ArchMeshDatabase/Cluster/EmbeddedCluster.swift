@@ -1,4 +1,5 @@
 import Foundation
+import Subprocesses
 import Logging
 import Synchronization
 
@@ -62,7 +63,7 @@ public final class EmbeddedCluster: Sendable {
         } catch {
             await cluster.stop()
             try? FileManager.default.removeItem(at: root)
-            ProcessRunner.terminate(watchdogPID)
+            Self.stopWatchdog(watchdogPID)
             throw error
         }
     }
@@ -80,7 +81,7 @@ public final class EmbeddedCluster: Sendable {
         guard markStopped() else { return }
         await cluster.stop()
         try? FileManager.default.removeItem(at: directory)
-        ProcessRunner.terminate(watchdogPID)
+        Self.stopWatchdog(watchdogPID)
         ExitCleanup.unregister(self)
     }
 
@@ -89,7 +90,7 @@ public final class EmbeddedCluster: Sendable {
         guard markStopped() else { return }
         cluster.stopImmediatelyBlocking()
         try? FileManager.default.removeItem(at: directory)
-        ProcessRunner.terminate(watchdogPID)
+        Self.stopWatchdog(watchdogPID)
     }
 
     private func markStopped() -> Bool {
@@ -97,6 +98,13 @@ public final class EmbeddedCluster: Sendable {
             defer { wasStopped = true }
             return !wasStopped
         }
+    }
+
+    /// Ends the watchdog (its job is done) and reaps it.
+    private static func stopWatchdog(_ pid: pid_t) {
+        let watchdog = ChildProcess(pid: pid)
+        watchdog.signal(SIGTERM)
+        _ = watchdog.waitBlocking()
     }
 
     private static func makeTemporaryDirectory() throws -> URL {
@@ -119,6 +127,8 @@ public final class EmbeddedCluster: Sendable {
             if [ -f '\(cluster.dataDirectory.path)/postmaster.pid' ]; then \(stopCommand) >/dev/null 2>&1; fi
             rm -rf '\(cluster.root.path)'
             """
-        return try ProcessRunner.launchDetached(URL(fileURLWithPath: "/bin/sh"), ["-c", script])
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer { close(null) }
+        return try ChildProcess.launch("/bin/sh", ["-c", script], output: null).pid
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Subprocesses
 import Logging
 
 /// A PostgreSQL cluster in a folder of ours, run with the installed `initdb` and `pg_ctl`.
@@ -28,7 +29,7 @@ struct LocalCluster: Sendable {
             "-D", dataDirectory.path, "-U", username, "--pwfile=\(passwordFile.path)",
             "-A", "scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
         ])
-        let output = try await ProcessRunner.run(executable, arguments)
+        let output = try await ChildProcess.run(executable.path, arguments)
         guard output.status == 0 else { throw DatabaseError.clusterFailed(step: "initdb", output: output.text) }
         let settings = """
 
@@ -53,7 +54,7 @@ struct LocalCluster: Sendable {
         let (executable, arguments) = owner.command(binaries.pgCtl, [
             "-D", dataDirectory.path, "-l", logFile.path, "-o", "-p \(port)", "-w", "-t", "60", "start",
         ])
-        let output = try await ProcessRunner.run(executable, arguments)
+        let output = try await ChildProcess.run(executable.path, arguments)
         guard output.status == 0 else {
             let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
             throw DatabaseError.clusterFailed(step: "start", output: output.text + "\n" + log)
@@ -66,7 +67,7 @@ struct LocalCluster: Sendable {
         let postmaster = postmasterPID
         for mode in ["fast", "immediate"] {
             let (executable, arguments) = owner.command(binaries.pgCtl, ["-D", dataDirectory.path, "-m", mode, "-w", "-t", "30", "stop"])
-            if let output = try? await ProcessRunner.run(executable, arguments), output.status == 0 { break }
+            if let output = try? await ChildProcess.run(executable.path, arguments), output.status == 0 { break }
             if !isRunning { break }
         }
         if let postmaster { await Self.waitUntilGone(postmaster) }
@@ -75,7 +76,7 @@ struct LocalCluster: Sendable {
     /// The same as `stop()`, without Swift concurrency: for exit handlers.
     func stopImmediatelyBlocking() {
         let (executable, arguments) = owner.command(binaries.pgCtl, ["-D", dataDirectory.path, "-m", "immediate", "-w", "-t", "10", "stop"])
-        _ = try? ProcessRunner.runBlocking(executable, arguments)
+        _ = try? ChildProcess.runBlocking(executable.path, arguments)
     }
 
     /// The postmaster's process ID from `postmaster.pid`, while that file exists.

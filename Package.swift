@@ -71,6 +71,9 @@ let package = Package(
             dependencies: [
                 "LoadEngine",
                 "ArchMeshDatabase",
+                "Subprocesses",
+                "Observability",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import ArchMeshDatabase
 import Hummingbird
+import Observability
 import Logging
 import NIOCore
 import PostgresNIO
@@ -15,7 +16,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
     let client = PostgresClient(
-        configuration: configuration.database.clientConfiguration(maximumConnections: configuration.poolSize),
+        configuration: configuration.database.clientConfiguration(connections: configuration.poolSize),
         backgroundLogger: logger)
     let database = TimedDatabase(client: client, metrics: metrics, acquireTimeout: configuration.poolAcquireTimeout)
     let router = buildRouter(configuration: configuration, database: database, metrics: metrics)

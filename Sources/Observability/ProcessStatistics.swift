@@ -39,6 +39,13 @@ public struct ProcessStatistics: Sendable, Equatable {
             startTimeSeconds: bootTime + startTicks / clockTicksPerSecond)
     }
 
+    /// The parent of process `pid`, or nil when it does not exist.
+    public static func parentPID(of pid: Int32) -> Int32? {
+        guard let stat = readFile("/proc/\(pid)/stat"), let closing = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: closing)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+
     /// Kernel clock ticks per second, the unit of /proc's CPU times.
     public static let clockTicksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))

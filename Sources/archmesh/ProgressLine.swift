@@ -14,6 +14,12 @@ struct ProgressLine: Sendable {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// A short status in place of the counters (e.g. while a dataset is seeded).
+    func note(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[2K\(text)".utf8))
+    }
+
     func clear() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))

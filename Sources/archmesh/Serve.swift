@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Workflow sessions per seeded project, on average.")
     var workflowsPerProject: Double = 0
 
+    @Option(help: ArgumentHelp("Shut down when the process with this PID is no longer our parent (the harness sets it).", visibility: .hidden))
+    var exitWithParent: Int32?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -96,7 +99,19 @@ struct Serve: AsyncParsableCommand {
                 // One line on stdout, for people and for the harness that starts us as a child process.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }
+            if let exitWithParent { Self.watchParent(exitWithParent) }
             try await app.runService()
+        }
+    }
+
+    /// Polls the parent PID; once the harness that started us is gone, asks ourselves to shut down
+    /// gracefully (SIGTERM goes through the same path as an operator's).
+    private static func watchParent(_ parent: Int32) {
+        Task.detached {
+            while getppid() == parent {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+            kill(getpid(), SIGTERM)
         }
     }
 

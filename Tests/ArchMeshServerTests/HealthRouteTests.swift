@@ -2,6 +2,7 @@ import ArchMeshDatabase
 @testable import ArchMeshServer
 import Foundation
 import HummingbirdTesting
+import Observability
 import Testing
 import TestSupport
 

@@ -35,7 +35,7 @@ struct ServiceDocumentTests {
     @Test("/openapi.json describes every route the router has, and nothing it lacks")
     func openAPICoversEveryRoute() async throws {
         let client = PostgresClient(
-            configuration: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d").clientConfiguration(maximumConnections: 1),
+            configuration: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d").clientConfiguration(connections: 1),
             backgroundLogger: TestDatabase.logger)
         let metrics = ServerMetrics()
         var configuration = ServerConfiguration(database: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d"))

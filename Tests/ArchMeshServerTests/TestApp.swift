@@ -18,6 +18,8 @@ enum TestApp {
         }
         var configuration = ServerConfiguration(database: url)
         configuration.port = 0
+        // The pool keeps every connection open; dozens of suites share one cluster, so keep each small.
+        configuration.poolSize = 4
         return configuration
     }
 

@@ -28,6 +28,9 @@ public final class EmbeddedCluster: Sendable {
     /// PostgreSQL's own log for this cluster.
     public var logFile: URL { cluster.logFile }
 
+    /// The postmaster's process ID (its backends are its children), while the cluster runs.
+    public var postmasterPID: Int32? { cluster.postmasterPID }
+
     /// Makes, starts and prepares a new cluster; throws `DatabaseError.missingPostgres` when the
     /// server programs are not installed.
     public static func start(logger: Logger) async throws -> EmbeddedCluster {

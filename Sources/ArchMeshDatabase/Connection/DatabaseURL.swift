@@ -77,12 +77,17 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
-    /// A pool configuration for PostgresNIO's `PostgresClient`.
-    public func clientConfiguration(maximumConnections: Int) -> PostgresClient.Configuration {
+    /// A pool configuration for PostgresNIO's `PostgresClient`: `connections` kept open all along.
+    ///
+    /// The pool arms an idle timer (a sleeping task) each time a connection beyond the minimum goes
+    /// idle; at thousands of leases a second those timers held about 770 bytes per request for the
+    /// whole idle timeout (measured with heaptrack: 9.5 MB over 31,000 requests, still growing).
+    /// With the minimum at the maximum no connection is ever surplus, so no such timer is armed.
+    public func clientConfiguration(connections: Int) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: tls)
-        configuration.options.maximumConnections = maximumConnections
-        configuration.options.minimumConnections = 0
+        configuration.options.maximumConnections = connections
+        configuration.options.minimumConnections = connections
         configuration.options.keepAliveBehavior = nil
         return configuration
     }

@@ -1,0 +1,65 @@
+/// One reading of a monitored process (or group of processes) during a run.
+public struct ResourceSample: Codable, Sendable, Equatable {
+    /// Seconds from the start of monitoring.
+    public var second: Double
+    /// CPU used since the previous reading, as a percentage of one core (200 = two cores busy).
+    public var cpuPercentOfCore: Double
+    /// The same as a share of the whole machine (100 = every core busy).
+    public var cpuPercentOfMachine: Double
+    /// Resident memory in megabytes (MiB).
+    public var memoryMB: Double
+
+    enum CodingKeys: String, CodingKey {
+        case second
+        case cpuPercentOfCore = "cpu_percent_of_core"
+        case cpuPercentOfMachine = "cpu_percent"
+        case memoryMB = "memory_mb"
+    }
+}
+
+/// A process's readings over a run and what they add up to.
+public struct ResourceSeries: Codable, Sendable, Equatable {
+    /// What was watched: "server", "postgres".
+    public var process: String
+    /// How: "proc" (this machine's /proc) or "metrics" (the target's /metrics).
+    public var source: String
+    public var samples: [ResourceSample]
+    /// CPU over the whole monitored span (total CPU time over wall time), share of the machine.
+    public var meanCPUPercent: Double
+    /// The highest reading, share of the machine.
+    public var maxCPUPercent: Double
+    public var maxMemoryMB: Double
+    /// Resident memory at the last reading.
+    public var finalMemoryMB: Double
+
+    enum CodingKeys: String, CodingKey {
+        case process, source, samples
+        case meanCPUPercent = "mean_cpu_percent"
+        case maxCPUPercent = "max_cpu_percent"
+        case maxMemoryMB = "max_memory_mb"
+        case finalMemoryMB = "final_memory_mb"
+    }
+
+    /// Builds the summary from raw readings of cumulative CPU seconds and resident bytes.
+    init(process: String, source: String, readings: [(second: Double, cpuSeconds: Double, residentBytes: Int)], cores: Int) {
+        self.process = process
+        self.source = source
+        var samples: [ResourceSample] = []
+        for (previous, current) in zip(readings, readings.dropFirst()) {
+            let wall = max(current.second - previous.second, 1e-6)
+            let core = max(0, current.cpuSeconds - previous.cpuSeconds) / wall * 100
+            samples.append(ResourceSample(
+                second: current.second, cpuPercentOfCore: core, cpuPercentOfMachine: core / Double(max(cores, 1)),
+                memoryMB: Double(current.residentBytes) / 1_048_576))
+        }
+        self.samples = samples
+        if let first = readings.first, let last = readings.last, last.second > first.second {
+            meanCPUPercent = max(0, last.cpuSeconds - first.cpuSeconds) / (last.second - first.second) * 100 / Double(max(cores, 1))
+        } else {
+            meanCPUPercent = 0
+        }
+        maxCPUPercent = samples.map(\.cpuPercentOfMachine).max() ?? meanCPUPercent
+        maxMemoryMB = readings.map { Double($0.residentBytes) / 1_048_576 }.max() ?? 0
+        finalMemoryMB = readings.last.map { Double($0.residentBytes) / 1_048_576 } ?? 0
+    }
+}

@@ -1,0 +1,112 @@
+import LoadEngine
+
+/// The kinds of scenario the original suite names; each one loads and is judged differently.
+public enum ScenarioType: String, CaseIterable, Codable, Sendable {
+    case load, stress, spike, volume, endurance, memory, cpu
+}
+
+/// How bad a failed scenario is; `--fail-on` sets the least severity that fails a run.
+public enum Severity: String, CaseIterable, Codable, Sendable, Comparable {
+    case low, medium, high, critical
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What a scenario sends: an HTTP method, a path and an optional JSON body.
+public struct EndpointSpec: Codable, Sendable, Equatable {
+    public var method: String
+    public var path: String
+    public var body: String?
+}
+
+/// A scenario's share of one endpoint.
+public struct EndpointShare: Sendable, Equatable {
+    public var name: String
+    public var weight: Int
+}
+
+/// Data a scenario needs in the database before it runs.
+public struct Dataset: Codable, Sendable, Equatable {
+    public var projects: Int
+    public var workflowsPerProject: Double
+
+    enum CodingKeys: String, CodingKey {
+        case projects
+        case workflowsPerProject = "workflows_per_project"
+    }
+}
+
+/// A spike: a baseline of users, a sudden ramp to the peak, a hold, the ramp back, and a recovery.
+public struct SpikeShape: Sendable, Equatable {
+    public var baselineUsers: Int
+    public var baseline: Duration
+    public var ramp: Duration
+    public var hold: Duration
+    public var recovery: Duration
+}
+
+/// How a scenario loads the server.
+public enum ScenarioLoad: Sendable, Equatable {
+    /// Closed model: `users` each send `requestsPerUser` requests back to back.
+    case requests(users: Int, requestsPerUser: Int)
+    /// Closed model for a duration, with think time between a response and the next request.
+    case duration(users: Int, duration: Duration, thinkTime: Duration)
+    /// Users ramp from the spike's baseline to `peak` and back.
+    case spike(peak: Int, shape: SpikeShape)
+    /// Open model: `rate` requests per second for `duration`, at most `maxInFlight` at once.
+    case rate(rate: Double, duration: Duration, maxInFlight: Int)
+}
+
+/// One scenario of the suite, validated, with its effective thresholds.
+public struct Scenario: Sendable, Equatable {
+    public var key: String
+    public var name: String
+    public var description: String
+    public var type: ScenarioType
+    public var severity: Severity
+    public var endpoints: [EndpointShare]
+    public var load: ScenarioLoad
+    public var dataset: Dataset?
+    public var thresholds: Thresholds
+
+    /// The load model for this scenario, with request counts and durations multiplied by `scale`
+    /// (1 runs it as written; smaller values give quick smoke runs).
+    public func loadModel(scale: Double = 1) -> LoadModel {
+        func scaled(_ duration: Duration) -> Duration { .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 100_000_000)) }
+        switch load {
+        case .requests(let users, let perUser):
+            return .closedRequests(users: users, totalRequests: max(users, Int((Double(users * perUser) * scale).rounded())))
+        case .duration(let users, let duration, let think):
+            return .closedDuration(users: users, duration: scaled(duration), thinkTime: think)
+        case .spike(let peak, let shape):
+            return .rampingUsers(shape.ramp(peak: peak, scale: scale), thinkTime: .zero)
+        case .rate(let rate, let duration, let maxInFlight):
+            return .constantRate(rate: rate, duration: scaled(duration), maxInFlight: maxInFlight)
+        }
+    }
+
+    /// The spike's phases in seconds from the start, for reporting how the server recovered.
+    public func phases(scale: Double = 1) -> [(name: String, start: Double, end: Double)] {
+        guard case .spike(_, let shape) = load else { return [] }
+        let s = { (duration: Duration) in duration.seconds * scale }
+        let baselineEnd = s(shape.baseline)
+        let spikeEnd = baselineEnd + s(shape.ramp) + s(shape.hold)
+        let recoveryStart = spikeEnd + s(shape.ramp)
+        return [("baseline", 0, baselineEnd), ("spike", baselineEnd, spikeEnd), ("recovery", recoveryStart, recoveryStart + s(shape.recovery))]
+    }
+}
+
+extension SpikeShape {
+    /// The user ramp: baseline hold, ramp up, hold at the peak, ramp down, recovery at the baseline.
+    func ramp(peak: Int, scale: Double) -> UserRamp {
+        func scaled(_ duration: Duration) -> Duration { .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 100_000_000)) }
+        return UserRamp(startUsers: baselineUsers, stages: [
+            .init(duration: scaled(baseline), target: baselineUsers),
+            .init(duration: scaled(ramp), target: peak),
+            .init(duration: scaled(hold), target: peak),
+            .init(duration: scaled(ramp), target: baselineUsers),
+            .init(duration: scaled(recovery), target: baselineUsers),
+        ])
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import LoadEngine
+import Yams
+
+/// The suite as a scenario file describes it: thresholds by type, named endpoints, and scenarios.
+public struct SuiteConfiguration: Sendable {
+    public var thresholds: [ScenarioType: Thresholds]
+    public var endpoints: [String: EndpointSpec]
+    public var scenarios: [Scenario]
+    /// Where it was read from ("built-in" for the packaged default).
+    public var source: String
+
+    /// The packaged default: `Sources/PerfSuite/Resources/scenarios.yaml`.
+    public static func builtIn() throws -> SuiteConfiguration {
+        guard let url = Bundle.module.url(forResource: "scenarios", withExtension: "yaml") else {
+            throw ConfigurationError(file: "scenarios.yaml", place: "bundle", message: "the built-in scenario file is missing")
+        }
+        return try parse(String(contentsOf: url, encoding: .utf8), file: "built-in scenarios.yaml")
+    }
+
+    /// Reads a scenario file; every problem is a `ConfigurationError` naming the file and place.
+    public static func load(path: String) throws -> SuiteConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(file: path, place: "file", message: "cannot be read (does it exist?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(file: path, place: "file", message: "is not UTF-8 text")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses scenario-file text.
+    public static func parse(_ text: String, file: String) throws -> SuiteConfiguration {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch let error as YamlError {
+            throw syntaxError(error, file: file)
+        }
+        let root = YAMLNode(value: document, path: "", file: file)
+        _ = try root.mapping(allowed: ["thresholds", "endpoints", "scenarios"])
+
+        var thresholds: [ScenarioType: Thresholds] = [:]
+        for (key, node) in try root["thresholds"].mapping() {
+            let type = try YAMLNode(value: key, path: node.path, file: file).choice(ScenarioType.self)
+            thresholds[type] = try readThresholds(node)
+        }
+        var endpoints: [String: EndpointSpec] = [:]
+        for (name, node) in try root["endpoints"].mapping() {
+            _ = try node.mapping(allowed: ["method", "path", "body"])
+            let method = try node["method"].string().uppercased()
+            guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else {
+                throw node["method"].fail("'\(method)' is not one of GET, POST, PUT, PATCH, DELETE, HEAD")
+            }
+            let path = try node["path"].string()
+            guard path.hasPrefix("/") else { throw node["path"].fail("must start with /, got '\(path)'") }
+            endpoints[name] = EndpointSpec(method: method, path: path, body: node["body"].isPresent ? try node["body"].string() : nil)
+        }
+        var scenarios: [Scenario] = []
+        for node in try root["scenarios"].list() {
+            let scenario = try readScenario(node, thresholds: thresholds, endpoints: endpoints)
+            if scenarios.contains(where: { $0.key == scenario.key }) { throw node["key"].fail("'\(scenario.key)' is used by an earlier scenario") }
+            scenarios.append(scenario)
+        }
+        guard !scenarios.isEmpty else { throw root["scenarios"].fail("no scenarios") }
+        return SuiteConfiguration(thresholds: thresholds, endpoints: endpoints, scenarios: scenarios, source: file)
+    }
+
+    private static func readThresholds(_ node: YAMLNode) throws -> Thresholds {
+        let keys = Set(Thresholds.CodingKeys.allCases.map(\.rawValue))
+        _ = try node.mapping(allowed: keys)
+        func limit(_ key: Thresholds.CodingKeys, _ range: ClosedRange<Double>) throws -> Double? {
+            node[key.rawValue].isPresent ? try node[key.rawValue].double(in: range) : nil
+        }
+        return Thresholds(
+            maxAverageMs: try limit(.maxAverageMs, 0...3_600_000), maxP95Ms: try limit(.maxP95Ms, 0...3_600_000),
+            minRPS: try limit(.minRPS, 0...10_000_000), maxCPUPercent: try limit(.maxCPUPercent, 0...100),
+            maxMemoryMB: try limit(.maxMemoryMB, 0...10_000_000), minSuccessPercent: try limit(.minSuccessPercent, 0...100),
+            maxErrorRatePercent: try limit(.maxErrorRatePercent, 0...100))
+    }
+
+    private static let scenarioKeys: Set<String> = [
+        "key", "name", "description", "type", "severity", "endpoints", "users", "requests_per_user", "duration", "think_time",
+        "spike", "rate", "max_in_flight", "dataset", "thresholds",
+    ]
+
+    private static func readScenario(_ node: YAMLNode, thresholds: [ScenarioType: Thresholds], endpoints: [String: EndpointSpec]) throws -> Scenario {
+        _ = try node.mapping(allowed: scenarioKeys)
+        let key = try node["key"].string()
+        guard !key.isEmpty, key.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+            throw node["key"].fail("must be letters, digits, _ or -, got '\(key)'")
+        }
+        let type = try node["type"].choice(ScenarioType.self)
+        guard let base = thresholds[type] else { throw node["type"].fail("no thresholds are given for type '\(type.rawValue)'") }
+        var shares: [EndpointShare] = []
+        for entry in try node["endpoints"].list() {
+            let share: EndpointShare
+            if entry.value is String {
+                share = EndpointShare(name: try entry.string(), weight: 1)
+            } else {
+                _ = try entry.mapping(allowed: ["name", "weight"])
+                share = EndpointShare(name: try entry["name"].string(), weight: entry["weight"].isPresent ? try entry["weight"].int(in: 1...1000) : 1)
+            }
+            guard endpoints[share.name] != nil else {
+                throw entry.fail("'\(share.name)' is not an endpoint; the file defines \(endpoints.keys.sorted().joined(separator: ", "))")
+            }
+            shares.append(share)
+        }
+        guard !shares.isEmpty else { throw node["endpoints"].fail("needs at least one endpoint") }
+        let dataset: Dataset? = try node["dataset"].isPresent ? {
+            _ = try node["dataset"].mapping(allowed: ["projects", "workflows_per_project"])
+            return Dataset(
+                projects: try node["dataset"]["projects"].int(in: 0...100_000_000),
+                workflowsPerProject: node["dataset"]["workflows_per_project"].isPresent ? try node["dataset"]["workflows_per_project"].double(in: 0...100) : 0)
+        }() : nil
+        return Scenario(
+            key: key, name: node["name"].isPresent ? try node["name"].string() : key,
+            description: node["description"].isPresent ? try node["description"].string() : "",
+            type: type, severity: try node["severity"].choice(Severity.self), endpoints: shares, load: try readLoad(node),
+            dataset: dataset, thresholds: base.overridden(by: node["thresholds"].isPresent ? try readThresholds(node["thresholds"]) : nil))
+    }
+
+    private static func readLoad(_ node: YAMLNode) throws -> ScenarioLoad {
+        let forms = ["requests_per_user", "spike", "rate"].filter { node[$0].isPresent }
+        guard forms.count <= 1 else { throw node.fail("give one of requests_per_user, spike or rate, not \(forms.joined(separator: " and "))") }
+        if node["rate"].isPresent {
+            guard node["duration"].isPresent else { throw node["rate"].fail("a rate needs a duration") }
+            return .rate(
+                rate: try node["rate"].double(in: 0.001...10_000_000), duration: try node["duration"].duration(),
+                maxInFlight: node["max_in_flight"].isPresent ? try node["max_in_flight"].int(in: 1...100_000) : 100)
+        }
+        let users = try node["users"].int(in: 1...100_000)
+        if node["requests_per_user"].isPresent {
+            guard !node["duration"].isPresent else { throw node["duration"].fail("give requests_per_user or duration, not both") }
+            return .requests(users: users, requestsPerUser: try node["requests_per_user"].int(in: 1...100_000_000))
+        }
+        if node["spike"].isPresent {
+            let spike = node["spike"]
+            _ = try spike.mapping(allowed: ["baseline_users", "baseline", "ramp", "hold", "recovery"])
+            let baselineUsers = try spike["baseline_users"].int(in: 1...users)
+            return .spike(peak: users, shape: SpikeShape(
+                baselineUsers: baselineUsers, baseline: try spike["baseline"].duration(), ramp: try spike["ramp"].duration(),
+                hold: try spike["hold"].duration(), recovery: try spike["recovery"].duration()))
+        }
+        guard node["duration"].isPresent else { throw node.fail("needs requests_per_user, duration, spike or rate") }
+        return .duration(
+            users: users, duration: try node["duration"].duration(),
+            thinkTime: node["think_time"].isPresent ? try node["think_time"].duration() : .zero)
+    }
+
+    private static func syntaxError(_ error: YamlError, file: String) -> ConfigurationError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return ConfigurationError(file: file, place: "line \(mark.line), column \(mark.column)", message: "YAML syntax: \(problem)")
+        default:
+            return ConfigurationError(file: file, place: "file", message: "YAML: \(error)")
+        }
+    }
+
+    /// The endpoints of `scenario` as the load engine takes them.
+    public func loadEndpoints(for scenario: Scenario) -> [Endpoint] {
+        scenario.endpoints.map { share in
+            let spec = endpoints[share.name]!
+            var endpoint = spec.body.map { Endpoint.json(spec.method, spec.path, body: $0, name: "\(spec.method) \(spec.path)") }
+                ?? Endpoint(name: "\(spec.method) \(spec.path)", method: spec.method, paths: [spec.path])
+            endpoint.weight = share.weight
+            return endpoint
+        }
+    }
+}

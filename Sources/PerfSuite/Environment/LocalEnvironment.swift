@@ -1,0 +1,74 @@
+import ArchMeshDatabase
+import Foundation
+import LoadEngine
+import Logging
+
+/// Everything on this machine, made for the run and removed after it: an embedded PostgreSQL
+/// (or `DATABASE_URL`'s), migrated, and the reference server as a child process.
+public final class LocalEnvironment: TargetEnvironment {
+    public let provision: DatabaseProvision
+    public let server: ServerProcess
+
+    private init(provision: DatabaseProvision, server: ServerProcess) {
+        self.provision = provision
+        self.server = server
+    }
+
+    /// Brings the database up, migrates it and starts the server; on failure leaves nothing running.
+    public static func start(
+        executable: String, serverLog: URL, enableFaults: Bool = false, logger: Logger
+    ) async throws -> LocalEnvironment {
+        let provision = try await DatabaseProvision.resolve(logger: logger)
+        do {
+            try await Migrator.bundled().migrate(provision.url, logger: logger)
+            if let cluster = provision.embedded {
+                // Statistics for the report's per-statement figures (the embedded cluster preloads the module).
+                try await cluster.url.withConnection(logger: logger) { connection in
+                    _ = try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: logger)
+                }
+            }
+            var options = ServerProcess.Options(
+                executable: executable, database: provision.url, logFile: serverLog)
+            options.enableFaults = enableFaults
+            let server = try await ServerProcess.start(options)
+            return LocalEnvironment(provision: provision, server: server)
+        } catch {
+            await provision.release()
+            throw error
+        }
+    }
+
+    public var target: LoadTarget { server.target }
+    public var database: DatabaseURL? { provision.url }
+    public var serverLog: String? { server.logFile.path }
+
+    public var monitorSource: ResourceMonitor.Source {
+        .processes(server: .single(server.pid), postgres: provision.embedded?.postmasterPID.map { .withChildren(of: $0) })
+    }
+
+    public var summary: String {
+        "reference server (pid \(server.pid)) at \(server.target) on \(provision.origin.rawValue) \(provision.url)"
+    }
+
+    public func stop() async {
+        await server.stop()
+        await provision.release()
+    }
+}
+
+/// A server the user runs (`--target URL`): watched through its `/metrics`; its database reachable
+/// only when `DATABASE_URL` says where it is.
+public struct RemoteEnvironment: TargetEnvironment {
+    public let target: LoadTarget
+    public let database: DatabaseURL?
+
+    public init(target: LoadTarget, database: DatabaseURL?) {
+        self.target = target
+        self.database = database
+    }
+
+    public var monitorSource: ResourceMonitor.Source { .metrics(target) }
+    public var serverLog: String? { nil }
+    public var summary: String { "server at \(target)" + (database.map { " with database \($0)" } ?? "") }
+    public func stop() async {}
+}

@@ -1,0 +1,131 @@
+import ArchMeshDatabase
+import ArgumentParser
+import Foundation
+import LoadEngine
+import Logging
+import PerfSuite
+
+/// `archmesh run`: the whole suite, end to end.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the scenarios against the reference server and write a report.",
+        discussion: """
+            With no --target: starts PostgreSQL (DATABASE_URL, the `archmesh db` cluster, or a throwaway one),
+            migrates, seeds what the scenarios need, starts the server as a child process, runs, stops everything.
+            Exit codes: 0 every threshold held, 1 a threshold failed (at --fail-on severity or above),
+            2 bad usage or input, 130 interrupted (the report written so far is marked so).
+            """)
+
+    @Flag(help: "List the scenarios and exit.")
+    var list = false
+
+    @Option(parsing: .upToNextOption, help: "Run only these scenarios (keys, see --list).")
+    var scenarios: [String] = []
+
+    @Option(help: "Run only scenarios of this type: load, stress, spike, volume, endurance, memory, cpu.")
+    var type: ScenarioType?
+
+    @Option(help: "Run only scenarios of this severity: low, medium, high, critical.")
+    var severity: Severity?
+
+    @Option(help: "A scenario file (YAML) instead of the built-in one.")
+    var config: String?
+
+    @Option(help: "Where to write the JSON report (kept up to date while the suite runs).")
+    var output = "archmesh-report.json"
+
+    @Option(help: "Fail (exit 1) only for failed scenarios of this severity or higher.")
+    var failOn: Severity = .low
+
+    @Option(help: "Use this running server instead of starting one (e.g. http://127.0.0.1:8080).")
+    var target: String?
+
+    @Flag(help: "Allow a --target that is not on this machine's loopback.")
+    var allowRemote = false
+
+    @Option(help: "Multiply every scenario's requests and durations by this (e.g. 0.1 for a quick smoke run).")
+    var scale: Double = 1
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard scale > 0, scale <= 100 else { throw ValidationError("--scale must be more than 0 and at most 100, got \(scale)") }
+    }
+
+    func run() async throws {
+        let logger = logging.makeLogger(label: "archmesh.run")
+        let suite: SuiteConfiguration
+        let selected: [Scenario]
+        do {
+            suite = try config.map(SuiteConfiguration.load(path:)) ?? SuiteConfiguration.builtIn()
+            selected = try ScenarioSelection(keys: scenarios, type: type, severity: severity).apply(to: suite)
+        } catch let error as ConfigurationError {
+            throw CommandFailure.badUsage(error.description)
+        } catch let error as SuiteError {
+            throw CommandFailure.badUsage(error.description)
+        }
+        if list {
+            print(SummaryTable.list(selected, configuration: suite))
+            return
+        }
+        let environment = try await makeEnvironment(logger: logger)
+        var options = SuiteRunner.Options()
+        options.scale = scale
+        options.outputPath = output
+        let runner = SuiteRunner(configuration: suite, scenarios: selected, environment: environment, options: options, logger: logger)
+        print("Running \(selected.count) scenarios against \(environment.summary)")
+        print(SummaryTable.header())
+        let progress = ProgressLine()
+        let report: SuiteReport
+        do {
+            report = try await Interrupts.cancellingOnSignals {
+                await runner.run { event in
+                    switch event {
+                    case .preparing(let scenario): progress.note("\(scenario.key): seeding its dataset")
+                    case .started(let scenario): progress.note("\(scenario.key): running")
+                    case .progress(_, let live): progress.show(live)
+                    case .finished(let result):
+                        progress.clear()
+                        print(SummaryTable.row(result))
+                    }
+                }
+            }
+        } catch {
+            await environment.stop()
+            throw error
+        }
+        await environment.stop()
+        print("")
+        print(SummaryTable.footer(report))
+        print("Report: \(output)" + (environment.serverLog.map { "; server log: \($0)" } ?? ""))
+        if report.interrupted { throw ExitCode(130) }
+        let failing = report.scenarios.filter { !$0.passed && $0.severity >= failOn }
+        if !failing.isEmpty { throw ExitCode(ExitStatus.thresholdFailed) }
+    }
+
+    private func makeEnvironment(logger: Logger) async throws -> any TargetEnvironment {
+        if let target {
+            do {
+                let loadTarget = try LoadTarget(url: target)
+                try loadTarget.requireLoopback(allowRemote: allowRemote)
+                let database = try ProcessInfo.processInfo.environment["DATABASE_URL"].map(DatabaseURL.init(parsing:))
+                return RemoteEnvironment(target: loadTarget, database: database)
+            } catch let error as LoadEngineError {
+                throw CommandFailure.badUsage(error.description)
+            } catch {
+                throw CommandFailure.from(error)
+            }
+        }
+        let runDirectory = URL(fileURLWithPath: output).deletingLastPathComponent()
+        let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
+        do {
+            return try await LocalEnvironment.start(
+                executable: ServerProcess.currentExecutable, serverLog: runDirectory.appendingPathComponent("\(stem).server.log"), logger: logger)
+        } catch {
+            throw CommandFailure.from(error)
+        }
+    }
+}
+
+extension ScenarioType: ExpressibleByArgument {}
+extension Severity: ExpressibleByArgument {}

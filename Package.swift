@@ -118,7 +118,16 @@ let package = Package(
         ),
         .testTarget(
             name: "PerfSuiteTests",
-            dependencies: ["PerfSuite"]
+            dependencies: ["PerfSuite", "LoadEngine", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        // The original suite's seventeen tests, against this build's `archmesh serve` as a child process.
+        .testTarget(
+            name: "PerformanceTests",
+            dependencies: [
+                "PerfSuite", "LoadEngine", "ArchMeshDatabase", "Observability", "TestSupport", "archmesh",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

@@ -46,6 +46,16 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Multiply every scenario's requests and durations by this (e.g. 0.1 for a quick smoke run).")
     var scale: Double = 1
 
+    @OptionGroup var outputs: ReportOutputs
+
+    @Option(help: "Compare the run with this baseline report; exit 3 on a regression.")
+    var baseline: String?
+
+    @Option(help: "Also save the report as a baseline for later runs' --baseline.")
+    var saveBaseline: String?
+
+    @OptionGroup var tolerances: ToleranceOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -67,6 +77,13 @@ struct Run: AsyncParsableCommand {
         if list {
             print(SummaryTable.list(selected, configuration: suite))
             return
+        }
+        // A bad baseline is found before anything starts, not after the run.
+        let base: SuiteReport?
+        do {
+            base = try baseline.map(RegressionComparison.loadBaseline)
+        } catch let error as ReportError {
+            throw CommandFailure.badUsage(error.description)
         }
         let environment = try await makeEnvironment(logger: logger)
         var options = SuiteRunner.Options()
@@ -97,8 +114,17 @@ struct Run: AsyncParsableCommand {
         await environment.stop()
         print("")
         print(SummaryTable.footer(report))
-        print("Report: \(output)" + (environment.serverLog.map { "; server log: \($0)" } ?? ""))
+        try outputs.write(report)
+        print("Report: \(output)" + (environment.serverLog.map { "; server log: \($0)" } ?? "") + (outputs.html.map { "; HTML: \($0)" } ?? ""))
+        if let saveBaseline, !report.interrupted {
+            do { try report.write(to: saveBaseline) } catch { throw CommandFailure.badUsage("cannot write the baseline \(saveBaseline): \(error)") }
+            print("Baseline saved: \(saveBaseline)")
+        }
         if report.interrupted { throw ExitCode(130) }
+        if let base, let baseline {
+            print("")
+            try Compare.judge(report, against: base, currentName: output, baselineName: baseline, settings: tolerances.settings, json: nil)
+        }
         let failing = report.scenarios.filter { !$0.passed && $0.severity >= failOn }
         if !failing.isEmpty { throw ExitCode(ExitStatus.thresholdFailed) }
     }

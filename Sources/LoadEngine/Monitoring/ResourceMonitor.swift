@@ -26,6 +26,19 @@ public final class ResourceMonitor: Sendable {
         })
     }
 
+    /// The server's resident memory now, in bytes (from /proc or its `/metrics`); nil when unreadable.
+    public static func serverResidentBytes(_ source: Source) async -> Int? {
+        switch source {
+        case .processes(let server, _):
+            guard let server else { return nil }
+            let members = server.members()
+            let readings = members.compactMap { ProcessStatistics.of(pid: $0) }
+            return readings.isEmpty ? nil : readings.reduce(0) { $0 + $1.residentBytes }
+        case .metrics(let target):
+            return try? await PrometheusText.processFigures(from: target).residentBytes
+        }
+    }
+
     /// Takes a last reading and returns the series (server first, then PostgreSQL when watched).
     public func stop() async -> [ResourceSeries] {
         task.cancel()

@@ -24,6 +24,11 @@ public struct EndpointSpec: Codable, Sendable, Equatable {
 public struct EndpointShare: Sendable, Equatable {
     public var name: String
     public var weight: Int
+
+    public init(name: String, weight: Int = 1) {
+        self.name = name
+        self.weight = weight
+    }
 }
 
 /// Data a scenario needs in the database before it runs.

@@ -54,6 +54,19 @@ public struct JudgedFigures: Sendable, Equatable {
     public var maxMemoryMB: Double?
     public var successPercent: Double
     public var errorRatePercent: Double
+
+    public init(
+        averageMs: Double, p95Ms: Double, requestsPerSecond: Double, maxCPUPercent: Double?, maxMemoryMB: Double?, successPercent: Double,
+        errorRatePercent: Double
+    ) {
+        self.averageMs = averageMs
+        self.p95Ms = p95Ms
+        self.requestsPerSecond = requestsPerSecond
+        self.maxCPUPercent = maxCPUPercent
+        self.maxMemoryMB = maxMemoryMB
+        self.successPercent = successPercent
+        self.errorRatePercent = errorRatePercent
+    }
 }
 
 /// A limit a scenario did not keep.

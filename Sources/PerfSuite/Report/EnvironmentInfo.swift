@@ -31,7 +31,7 @@ public struct EnvironmentInfo: Codable, Sendable {
         case serverLog = "server_log"
     }
 
-    static func current(target: String, configuration: String, scale: Double, postgresVersion: String?, serverLog: String?) -> EnvironmentInfo {
+    public static func current(target: String, configuration: String, scale: Double, postgresVersion: String?, serverLog: String?) -> EnvironmentInfo {
         var name = utsname()
         uname(&name)
         func text<T>(_ field: T) -> String {

@@ -35,6 +35,10 @@ public struct ScenarioResult: Codable, Sendable {
     public var resources: [ResourceSeries]
     /// For a spike: how each phase went.
     public var phases: [PhaseResult]
+    /// Where the time went: per-endpoint breakdown and verdict, per-second series, statements, reconciled counts.
+    public var analysis: ScenarioAnalysis?
+    /// Memory scenarios: the server's memory after each of several cycles and the trend's verdict.
+    public var leak: LeakDetector.Verdict?
 
     enum CodingKeys: String, CodingKey {
         case name, type, severity, passed
@@ -51,7 +55,7 @@ public struct ScenarioResult: Codable, Sendable {
         case key, description, interrupted
         case errorRatePercent = "error_rate_percent"
         case loadModel = "load_model"
-        case dataset, thresholds, violations, load, resources, phases
+        case dataset, thresholds, violations, load, resources, phases, analysis, leak
     }
 
     /// The server's series, when it was measured.

@@ -13,12 +13,28 @@ public struct SuiteReport: Codable, Sendable {
     public var environment: EnvironmentInfo
     public var scenarios: [ScenarioResult]
 
+    public init(schemaVersion: Int, interrupted: Bool, summary: Summary, environment: EnvironmentInfo, scenarios: [ScenarioResult]) {
+        self.schemaVersion = schemaVersion
+        self.interrupted = interrupted
+        self.summary = summary
+        self.environment = environment
+        self.scenarios = scenarios
+    }
+
     public struct Summary: Codable, Sendable {
         public var startTime: Date
         public var endTime: Date
         public var totalScenarios: Int
         public var passed: Int
         public var failed: Int
+
+        public init(startTime: Date, endTime: Date, totalScenarios: Int, passed: Int, failed: Int) {
+            self.startTime = startTime
+            self.endTime = endTime
+            self.totalScenarios = totalScenarios
+            self.passed = passed
+            self.failed = failed
+        }
 
         enum CodingKeys: String, CodingKey {
             case startTime = "start_time"

@@ -14,6 +14,8 @@ public struct SuiteRunner: Sendable {
         /// Where to keep the report up to date while the suite runs.
         public var outputPath: String?
         public var exemplars = 10
+        /// Memory scenarios: load cycles for the leak check after the judged run (0: no check).
+        public var leakCycles = 6
 
         public init() {}
     }
@@ -90,6 +92,7 @@ public struct SuiteRunner: Sendable {
         events(.started(scenario))
         var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: options.scale))
         plan.exemplars = options.exemplars
+        let probe = await CorrelationProbe.start(environment: environment, logger: logger)
         let monitor = ResourceMonitor.start(environment.monitorSource)
         let load: LoadResult
         do {
@@ -99,7 +102,33 @@ public struct SuiteRunner: Sendable {
             return failed(scenario, error: "\(error)")
         }
         let resources = await monitor.stop()
-        return judge(scenario, load: load, resources: resources, notes: notes, interrupted: load.interrupted || Task.isCancelled)
+        let readings = await probe.finish(logger: logger)
+        let analysis = ScenarioAnalysis(
+            load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)))
+        var result = judge(scenario, load: load, resources: resources, notes: notes, interrupted: load.interrupted || Task.isCancelled)
+        result.analysis = analysis
+        if scenario.type == .memory, options.leakCycles > 0, !result.interrupted {
+            await checkLeak(plan, into: &result)
+        }
+        return result
+    }
+
+    /// Memory scenarios: the same load in cycles, and the trend of the server's memory judged.
+    private func checkLeak(_ plan: LoadPlan, into result: inout ScenarioResult) async {
+        do {
+            let verdict = try await LeakCheck(cycles: options.leakCycles).run(plan, source: environment.monitorSource, logger: logger)
+            result.leak = verdict
+            if verdict.leaking, let fit = verdict.fit {
+                let violation = ThresholdViolation(
+                    metric: "memory_leak_bytes_per_request", limit: verdict.bytesPerRequestLimit, actual: fit.slope,
+                    message: "Memory leak: \(verdict.explanation)")
+                result.violations.append(violation)
+                result.thresholdViolations.append(violation.message)
+                result.passed = false
+            }
+        } catch {
+            result.errors.append("leak check failed: \(error)")
+        }
     }
 
     func judge(_ scenario: Scenario, load: LoadResult, resources: [ResourceSeries], notes: [String], interrupted: Bool) -> ScenarioResult {
@@ -123,7 +152,7 @@ public struct SuiteRunner: Sendable {
             maxCPUPercent: server?.maxCPUPercent, maxMemoryMB: server?.maxMemoryMB, thresholdViolations: violations.map(\.message),
             errors: errors, key: scenario.key, description: scenario.description, interrupted: interrupted, errorRatePercent: errorRate,
             loadModel: describe(scenario.loadModel(scale: options.scale)), dataset: scenario.dataset, thresholds: scenario.thresholds,
-            violations: violations, load: load, resources: resources, phases: phases(of: scenario, load: load))
+            violations: violations, load: load, resources: resources, phases: phases(of: scenario, load: load), analysis: nil, leak: nil)
     }
 
     private func failed(_ scenario: Scenario, error: String) -> ScenarioResult {
@@ -132,7 +161,7 @@ public struct SuiteRunner: Sendable {
             successRatePercent: 0, averageResponseTimeMs: 0, p95ResponseTimeMs: 0, requestsPerSecond: 0, maxCPUPercent: nil,
             maxMemoryMB: nil, thresholdViolations: [], errors: [error], key: scenario.key, description: scenario.description,
             interrupted: Task.isCancelled, errorRatePercent: 0, loadModel: describe(scenario.loadModel(scale: options.scale)),
-            dataset: scenario.dataset, thresholds: scenario.thresholds, violations: [], load: nil, resources: [], phases: [])
+            dataset: scenario.dataset, thresholds: scenario.thresholds, violations: [], load: nil, resources: [], phases: [], analysis: nil, leak: nil)
     }
 
     /// A spike's phases, from the per-second windows that fall in each.

@@ -1,0 +1,27 @@
+import LoadEngine
+
+/// The server's own counts from its `/metrics`: requests it answered (its `/metrics` scrapes left
+/// out) and queries it ran.
+public struct ServerCounters: Sendable, Equatable {
+    public var requests: Int
+    public var queries: Int
+
+    public init(requests: Int, queries: Int) {
+        self.requests = requests
+        self.queries = queries
+    }
+
+    public static func read(from target: LoadTarget) async -> ServerCounters? {
+        guard let response = try? await HTTPFetch.send("GET", "/metrics", to: target, timeout: .seconds(5)), response.status == 200 else {
+            return nil
+        }
+        return parse(response.text)
+    }
+
+    public static func parse(_ text: String) -> ServerCounters {
+        let byRoute = PrometheusText.byLabel("http_server_request_duration_seconds_count", label: "route", in: text)
+        let requests = byRoute.filter { $0.key != "/metrics" }.values.reduce(0, +)
+        let queries = PrometheusText.sum("db_query_duration_seconds_count", in: text)
+        return ServerCounters(requests: Int(requests.rounded()), queries: Int(queries.rounded()))
+    }
+}

@@ -1,0 +1,99 @@
+import LoadEngine
+
+/// One second of a scenario, client and server side by side.
+public struct TimelinePoint: Codable, Sendable, Equatable {
+    public var second: Int
+    public var requests: Int
+    public var errors: Int
+    public var clientP50: Double
+    public var clientP95: Double
+    public var clientP99: Double
+    public var appP50: Double?
+    public var appP95: Double?
+    public var appP99: Double?
+    /// Mean client latency and mean database time of the second's requests, in milliseconds.
+    public var clientMean: Double
+    public var databaseMean: Double?
+    public var poolMean: Double?
+    public var serverCPUPercent: Double?
+    public var serverMemoryMB: Double?
+    public var postgresCPUPercent: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case second, requests, errors
+        case clientP50 = "client_p50_ms"
+        case clientP95 = "client_p95_ms"
+        case clientP99 = "client_p99_ms"
+        case appP50 = "app_p50_ms"
+        case appP95 = "app_p95_ms"
+        case appP99 = "app_p99_ms"
+        case clientMean = "client_mean_ms"
+        case databaseMean = "db_mean_ms"
+        case poolMean = "pool_mean_ms"
+        case serverCPUPercent = "server_cpu_percent"
+        case serverMemoryMB = "server_memory_mb"
+        case postgresCPUPercent = "postgres_cpu_percent"
+    }
+}
+
+/// The per-second series of a scenario and what they say together.
+public struct Timeline: Codable, Sendable, Equatable {
+    public var points: [TimelinePoint]
+    /// Pearson correlation, over the seconds, between the mean database time and the mean client
+    /// latency; nil with fewer than three seconds or a constant series.
+    public var databaseLatencyCorrelation: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case points
+        case databaseLatencyCorrelation = "db_latency_correlation"
+    }
+
+    /// Joins the load's windows with the resource samples (both count seconds from the start of the
+    /// run; a second takes the mean of the samples that fall in it).
+    public init(seconds: [SecondWindow], resources: [ResourceSeries]) {
+        let server = resources.first { $0.process == "server" }
+        let postgres = resources.first { $0.process == "postgres" }
+        points = seconds.map { window in
+            let client = window.client.histogram
+            let app = window.app.histogram
+            let timed = window.timedResponses
+            return TimelinePoint(
+                second: window.second, requests: window.requests, errors: window.errors,
+                clientP50: client.milliseconds(atPercentile: 50), clientP95: client.milliseconds(atPercentile: 95),
+                clientP99: client.milliseconds(atPercentile: 99),
+                appP50: timed == 0 ? nil : app.milliseconds(atPercentile: 50), appP95: timed == 0 ? nil : app.milliseconds(atPercentile: 95),
+                appP99: timed == 0 ? nil : app.milliseconds(atPercentile: 99),
+                clientMean: window.requests == 0 ? 0 : window.clientMillisecondsSum / Double(window.requests),
+                databaseMean: timed == 0 ? nil : window.databaseMillisecondsSum / Double(timed),
+                poolMean: timed == 0 ? nil : window.poolMillisecondsSum / Double(timed),
+                serverCPUPercent: Self.mean(of: server, in: window.second, \.cpuPercentOfMachine),
+                serverMemoryMB: Self.mean(of: server, in: window.second, \.memoryMB),
+                postgresCPUPercent: Self.mean(of: postgres, in: window.second, \.cpuPercentOfMachine))
+        }
+        let paired = points.compactMap { point in point.databaseMean.map { ($0, point.clientMean) } }
+        databaseLatencyCorrelation = Self.pearson(paired)
+    }
+
+    static func mean(of series: ResourceSeries?, in second: Int, _ value: KeyPath<ResourceSample, Double>) -> Double? {
+        guard let series else { return nil }
+        let inSecond = series.samples.filter { Int($0.second.rounded(.down)) == second }
+        guard !inSecond.isEmpty else { return nil }
+        return inSecond.reduce(0) { $0 + $1[keyPath: value] } / Double(inSecond.count)
+    }
+
+    /// Pearson's r of the pairs; nil when it is undefined.
+    public static func pearson(_ pairs: [(Double, Double)]) -> Double? {
+        guard pairs.count >= 3 else { return nil }
+        let n = Double(pairs.count)
+        let meanX = pairs.reduce(0) { $0 + $1.0 } / n
+        let meanY = pairs.reduce(0) { $0 + $1.1 } / n
+        var covariance = 0.0, varianceX = 0.0, varianceY = 0.0
+        for (x, y) in pairs {
+            covariance += (x - meanX) * (y - meanY)
+            varianceX += (x - meanX) * (x - meanX)
+            varianceY += (y - meanY) * (y - meanY)
+        }
+        guard varianceX > 0, varianceY > 0 else { return nil }
+        return covariance / (varianceX * varianceY).squareRoot()
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import LoadEngine
+
+/// `archmesh report`: a report read back and printed for a terminal, scenario by scenario: the
+/// verdicts, where each endpoint's time went, the database's busiest statements, the reconciled
+/// counts and the slowest requests with their IDs.
+public enum CorrelationText {
+    public static func render(_ report: SuiteReport, statements: Int = 5, exemplars: Int = 5) -> String {
+        var lines = [
+            "archmesh report (schema \(report.schemaVersion))" + (report.interrupted ? ", interrupted" : ""),
+            "target: \(report.environment.target)",
+            "", SummaryTable.render(report),
+        ]
+        for result in report.scenarios {
+            lines.append("")
+            lines.append("== \(result.key) (\(result.type.rawValue), \(result.severity.rawValue)): \(result.passed ? "PASS" : "FAIL") — \(result.loadModel)")
+            guard let analysis = result.analysis else {
+                lines.append("  not measured" + (result.errors.isEmpty ? "" : ": " + result.errors.joined(separator: "; ")))
+                continue
+            }
+            lines += breakdown(analysis)
+            if let correlation = analysis.timeline.databaseLatencyCorrelation {
+                lines.append("  per-second correlation of database time with client latency: " + LoadSummaryText.format(correlation, 2))
+            }
+            lines += self.statements(analysis, limit: statements)
+            lines += reconciliation(analysis.reconciliation)
+            lines += self.exemplars(analysis, limit: exemplars)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func breakdown(_ analysis: ScenarioAnalysis) -> [String] {
+        var lines = ["  where the time went (ms)     " + ["p50", "p95", "p99", "max", "mean"].map { LoadSummaryText.pad($0, 9, right: true) }.joined()]
+        for endpoint in analysis.breakdown {
+            lines.append("  \(endpoint.endpoint): \(endpoint.requests) requests, \(LoadSummaryText.format(endpoint.queriesPerRequest, 2)) queries each")
+            let parts: [(String, Quantiles)] = [
+                ("client", endpoint.client), ("app", endpoint.app), ("db", endpoint.database), ("pool", endpoint.pool), ("remainder", endpoint.remainder),
+            ]
+            for (name, quantiles) in parts {
+                let values = [quantiles.p50, quantiles.p95, quantiles.p99, quantiles.max, quantiles.mean]
+                lines.append("    " + LoadSummaryText.pad(name, 26) + values.map { LoadSummaryText.pad(LoadSummaryText.format($0, 2), 9, right: true) }.joined())
+            }
+            lines.append("    bottleneck: \(endpoint.verdict.component.rawValue) — \(endpoint.verdict.rule)")
+            for evidence in endpoint.verdict.evidence { lines.append("      \(evidence)") }
+        }
+        return lines
+    }
+
+    static func statements(_ analysis: ScenarioAnalysis, limit: Int) -> [String] {
+        guard let statements = analysis.statements else { return ["  database statements: pg_stat_statements not available"] }
+        var lines = ["  busiest statements (pg_stat_statements):", "  " + LoadSummaryText.pad("calls", 10, right: true)
+            + LoadSummaryText.pad("total ms", 11, right: true) + LoadSummaryText.pad("mean ms", 10, right: true) + LoadSummaryText.pad("rows", 9, right: true) + "  query"]
+        for statement in statements.prefix(limit) {
+            let query = statement.query.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            lines.append("  " + LoadSummaryText.pad("\(statement.calls)", 10, right: true)
+                + LoadSummaryText.pad(LoadSummaryText.format(statement.totalMilliseconds, 1), 11, right: true)
+                + LoadSummaryText.pad(LoadSummaryText.format(statement.meanMilliseconds, 3), 10, right: true)
+                + LoadSummaryText.pad("\(statement.rows)", 9, right: true) + "  " + String(query.prefix(90)))
+        }
+        return lines
+    }
+
+    static func reconciliation(_ counts: Reconciliation) -> [String] {
+        func text(_ value: Int?) -> String { value.map(String.init) ?? "n/a" }
+        var lines = [
+            "  counts: client \(counts.clientRequests) requests (\(counts.clientAnswered) answered), server \(text(counts.serverRequests)) requests;"
+                + " queries: Server-Timing \(counts.serverReportedQueries), server metrics \(text(counts.serverCountedQueries)),"
+                + " PostgreSQL \(text(counts.databaseQueries)) — " + (counts.agrees ? "they agree" : "MISMATCH")
+        ]
+        for finding in counts.findings { lines.append("    finding: \(finding)") }
+        return lines
+    }
+
+    static func exemplars(_ analysis: ScenarioAnalysis, limit: Int) -> [String] {
+        guard !analysis.exemplars.isEmpty else { return [] }
+        var lines = ["  slowest requests (find them in the server log by request ID):"]
+        for logged in analysis.exemplars.prefix(limit) {
+            let exemplar = logged.exemplar
+            var line = "    \(exemplar.requestID)  \(exemplar.endpoint)  \(exemplar.status)  " + LoadSummaryText.format(exemplar.latencyMilliseconds, 2) + " ms"
+            if let timing = exemplar.serverTiming {
+                line += "  (app " + LoadSummaryText.format(timing.appMilliseconds, 2) + ", db " + LoadSummaryText.format(timing.databaseMilliseconds, 2)
+                    + ", pool " + LoadSummaryText.format(timing.poolMilliseconds, 2) + ", \(timing.queries) queries)"
+            }
+            line += logged.logLine == nil ? "" : "  [logged]"
+            lines.append(line)
+        }
+        return lines
+    }
+}

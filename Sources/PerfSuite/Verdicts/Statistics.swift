@@ -1,0 +1,72 @@
+import Foundation
+
+/// The few statistics the verdicts need, written out so their assumptions are visible.
+public enum Statistics {
+    /// Two-sided p-value of the Mann-Whitney U test (normal approximation, ties given mid-ranks):
+    /// do the two samples come from distributions with the same location? Robust to a stray second.
+    public static func mannWhitneyP(_ first: [Double], _ second: [Double]) -> Double {
+        let n1 = Double(first.count), n2 = Double(second.count)
+        guard n1 > 0, n2 > 0 else { return 1 }
+        let pooled = (first.map { ($0, 0) } + second.map { ($0, 1) }).sorted { $0.0 < $1.0 }
+        var ranks = [Double](repeating: 0, count: pooled.count)
+        var index = 0
+        while index < pooled.count {
+            var end = index
+            while end + 1 < pooled.count && pooled[end + 1].0 == pooled[index].0 { end += 1 }
+            for tied in index...end { ranks[tied] = Double(index + end) / 2 + 1 }
+            index = end + 1
+        }
+        let rankSum = zip(pooled, ranks).filter { $0.0.1 == 0 }.reduce(0) { $0 + $1.1 }
+        let u = rankSum - n1 * (n1 + 1) / 2
+        let mean = n1 * n2 / 2
+        let deviation = (n1 * n2 * (n1 + n2 + 1) / 12).squareRoot()
+        guard deviation > 0 else { return 1 }
+        let z = (abs(u - mean) - 0.5) / deviation
+        return min(1, 2 * (1 - normalCDF(max(z, 0))))
+    }
+
+    public static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
+
+    /// Least-squares line through the points, with the standard error of its slope.
+    public struct LineFit: Codable, Sendable, Equatable {
+        public var slope: Double
+        public var intercept: Double
+        public var slopeStandardError: Double
+        /// The slope's two-sided 95% interval (Student's t for n - 2 degrees of freedom).
+        public var slopeLow: Double
+        public var slopeHigh: Double
+
+        enum CodingKeys: String, CodingKey {
+            case slope, intercept
+            case slopeStandardError = "slope_standard_error"
+            case slopeLow = "slope_low_95"
+            case slopeHigh = "slope_high_95"
+        }
+    }
+
+    public static func fitLine(_ points: [(x: Double, y: Double)]) -> LineFit? {
+        let n = Double(points.count)
+        guard points.count >= 3 else { return nil }
+        let meanX = points.reduce(0) { $0 + $1.x } / n
+        let meanY = points.reduce(0) { $0 + $1.y } / n
+        let sxx = points.reduce(0) { $0 + ($1.x - meanX) * ($1.x - meanX) }
+        guard sxx > 0 else { return nil }
+        let sxy = points.reduce(0) { $0 + ($1.x - meanX) * ($1.y - meanY) }
+        let slope = sxy / sxx
+        let intercept = meanY - slope * meanX
+        let residuals = points.reduce(0) { $0 + pow($1.y - (intercept + slope * $1.x), 2) }
+        let standardError = (residuals / (n - 2) / sxx).squareRoot()
+        let t = studentT975(degreesOfFreedom: points.count - 2)
+        return LineFit(
+            slope: slope, intercept: intercept, slopeStandardError: standardError, slopeLow: slope - t * standardError,
+            slopeHigh: slope + t * standardError)
+    }
+
+    /// The 97.5th percentile of Student's t (a two-sided 95% interval), tabulated; 1.96 beyond 30.
+    static func studentT975(degreesOfFreedom: Int) -> Double {
+        let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+            2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+        guard degreesOfFreedom >= 1 else { return .infinity }
+        return degreesOfFreedom <= table.count ? table[degreesOfFreedom - 1] : 1.96
+    }
+}

@@ -1,0 +1,68 @@
+import PerfSuite
+import XCTest
+
+/// The scenario file: the original's ten scenarios built in, and every bad file named precisely.
+final class ConfigurationTests: XCTestCase {
+    func testBuiltInHasTheOriginalTenScenarios() throws {
+        let configuration = try SuiteConfiguration.builtIn()
+        XCTAssertEqual(configuration.scenarios.map(\.key), [
+            "health_load", "health_stress", "health_spike", "projects_load", "projects_volume", "project_creation_load", "workflow_load",
+            "endurance_test", "memory_test", "cpu_test",
+        ])
+        let byKey = Dictionary(uniqueKeysWithValues: configuration.scenarios.map { ($0.key, $0) })
+        XCTAssertEqual(byKey["health_load"]?.load, .requests(users: 20, requestsPerUser: 50))
+        XCTAssertEqual(byKey["projects_volume"]?.dataset?.projects, 1000)
+        XCTAssertEqual(byKey["endurance_test"]?.severity, .critical)
+        XCTAssertEqual(byKey["cpu_test"]?.thresholds.maxCPUPercent, 60)
+        XCTAssertEqual(byKey["memory_test"]?.thresholds.maxMemoryMB, 150)
+        XCTAssertEqual(byKey["health_spike"]?.phases().map(\.name), ["baseline", "spike", "recovery"])
+    }
+
+    func testBadFilesNameTheFileThePlaceAndTheProblem() {
+        let cases: [(String, String, String)] = [
+            ("scenarios: [ {key: a", "line", "YAML syntax"),
+            ("thresholds: {}\nendpoints: {}\nscenarios:\n  - key: a\n    users: many\n", "scenarios[0]", ""),
+            ("thresholds: {}\nendpoints: {h: {method: FETCH, path: /x}}\nscenarios: []\n", "endpoints.h.method", "FETCH"),
+            ("thresholds: {}\nendpoints: {}\nscenarios: []\nextra: 1\n", "extra", ""),
+        ]
+        for (text, place, word) in cases {
+            XCTAssertThrowsError(try SuiteConfiguration.parse(text, file: "bad.yaml"), text) { error in
+                let description = String(describing: error)
+                XCTAssertTrue(error is ConfigurationError, description)
+                XCTAssertTrue(description.hasPrefix("bad.yaml: "), description)
+                XCTAssertTrue(description.contains(place), "\(description) should name \(place)")
+                if !word.isEmpty { XCTAssertTrue(description.localizedCaseInsensitiveContains(word) || description.contains("line"), description) }
+            }
+        }
+    }
+
+    func testMissingFileIsAClearError() {
+        XCTAssertThrowsError(try SuiteConfiguration.load(path: "/nonexistent/scenarios.yaml")) { error in
+            XCTAssertEqual(String(describing: error), "/nonexistent/scenarios.yaml: file: cannot be read (does it exist?)")
+        }
+    }
+
+    func testSelectionByKeyTypeAndSeverity() throws {
+        let configuration = try SuiteConfiguration.builtIn()
+        XCTAssertEqual(try ScenarioSelection(type: .spike).apply(to: configuration).map(\.key), ["health_spike"])
+        XCTAssertEqual(try ScenarioSelection(severity: .critical).apply(to: configuration).map(\.key), ["endurance_test"])
+        XCTAssertEqual(try ScenarioSelection(keys: ["cpu_test", "health_load"]).apply(to: configuration).map(\.key), ["health_load", "cpu_test"])
+        XCTAssertThrowsError(try ScenarioSelection(keys: ["nope"]).apply(to: configuration)) { error in
+            XCTAssertTrue(String(describing: error).contains("unknown scenario nope; valid: health_load, health_stress"), "\(error)")
+        }
+        XCTAssertThrowsError(try ScenarioSelection(type: .spike, severity: .low).apply(to: configuration))
+    }
+
+    func testThresholdsNameEachViolation() {
+        let thresholds = Thresholds(maxAverageMs: 100, maxP95Ms: 200, minRPS: 10, maxCPUPercent: 50, maxMemoryMB: 100, minSuccessPercent: 95, maxErrorRatePercent: 5)
+        let fine = JudgedFigures(averageMs: 50, p95Ms: 150, requestsPerSecond: 20, maxCPUPercent: 40, maxMemoryMB: 80, successPercent: 99, errorRatePercent: 1)
+        XCTAssertEqual(thresholds.violations(of: fine), [])
+        let bad = JudgedFigures(averageMs: 150, p95Ms: 250, requestsPerSecond: 5, maxCPUPercent: 60, maxMemoryMB: 120, successPercent: 90, errorRatePercent: 10)
+        XCTAssertEqual(Set(thresholds.violations(of: bad).map(\.metric)), [
+            "average_response_time_ms", "p95_response_time_ms", "requests_per_second", "max_cpu_percent", "max_memory_mb", "success_rate_percent",
+            "error_rate_percent",
+        ])
+        let unmeasured = JudgedFigures(averageMs: 50, p95Ms: 150, requestsPerSecond: 20, maxCPUPercent: nil, maxMemoryMB: nil, successPercent: 99, errorRatePercent: 1)
+        XCTAssertEqual(thresholds.violations(of: unmeasured), [], "a figure that could not be measured is not a violation")
+    }
+}

@@ -1,0 +1,71 @@
+import PerfSuite
+import XCTest
+
+/// The statistics behind the verdicts, on data whose answer is known.
+final class VerdictTests: XCTestCase {
+    func testMannWhitneyTellsAShiftFromNoise() {
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<20).map { _ in 10 + Double.random(in: -1...1, using: &generator) }
+        let same = (0..<20).map { _ in 10 + Double.random(in: -1...1, using: &generator) }
+        let shifted = noise.map { $0 + 3 }
+        XCTAssertLessThan(Statistics.mannWhitneyP(shifted, noise), 0.001)
+        XCTAssertEqual(Statistics.mannWhitneyP(noise, noise), 1, accuracy: 0.05)
+        XCTAssertGreaterThan(Statistics.mannWhitneyP([1, 2, 3], [1, 2, 3]), 0.5)
+        _ = same
+    }
+
+    func testLineFitRecoversSlopeAndItsUncertainty() throws {
+        let exact = try XCTUnwrap(Statistics.fitLine((0..<6).map { (Double($0), 3 * Double($0) + 1) }))
+        XCTAssertEqual(exact.slope, 3, accuracy: 1e-9)
+        XCTAssertEqual(exact.intercept, 1, accuracy: 1e-9)
+        XCTAssertEqual(exact.slopeStandardError, 0, accuracy: 1e-9)
+        let noisy = try XCTUnwrap(Statistics.fitLine([(0, 1), (1, 5), (2, 2), (3, 6), (4, 3)]))
+        XCTAssertLessThan(noisy.slopeLow, noisy.slope)
+        XCTAssertGreaterThan(noisy.slopeHigh, noisy.slope)
+        XCTAssertNil(Statistics.fitLine([(0, 1), (1, 2)]), "two points cannot give an uncertainty")
+    }
+
+    func testLeakDetectorFlagsATrendNotNoise() {
+        let detector = LeakDetector(bytesPerRequestLimit: 256, warmupCycles: 1)
+        let flat = [40, 52, 51, 53, 52, 51].enumerated().map { LeakDetector.Sample(cycle: $0 + 1, requests: ($0 + 1) * 3000, residentBytes: $1 << 20) }
+        let growing = (0..<6).map { LeakDetector.Sample(cycle: $0 + 1, requests: ($0 + 1) * 3000, residentBytes: (40 << 20) + ($0 + 1) * 3000 * 4096) }
+        XCTAssertFalse(detector.judge(flat).leaking, detector.judge(flat).explanation)
+        let verdict = detector.judge(growing)
+        XCTAssertTrue(verdict.leaking, verdict.explanation)
+        XCTAssertEqual(verdict.fit?.slope ?? 0, 4096, accuracy: 1)
+        XCTAssertFalse(detector.judge(Array(growing.prefix(3))).leaking, "too few cycles after the warm-up decide nothing")
+    }
+
+    func testBottleneckRules() {
+        func q(_ mean: Double, p95: Double? = nil) -> Quantiles { Quantiles(mean: mean, p50: mean, p95: p95 ?? mean * 2, p99: mean * 3, max: mean * 4) }
+        let database = BottleneckRules.verdict(client: q(10), app: q(9), database: q(7), pool: q(0.1), remainder: q(1), timedResponses: 100)
+        XCTAssertEqual(database.component, .database)
+        XCTAssertEqual(database.shares["database"] ?? 0, 70, accuracy: 0.1)
+        let pool = BottleneckRules.verdict(client: q(10), app: q(9), database: q(3), pool: q(4), remainder: q(1), timedResponses: 100)
+        XCTAssertEqual(pool.component, .pool)
+        let network = BottleneckRules.verdict(client: q(10), app: q(2), database: q(1), pool: q(0), remainder: q(8), timedResponses: 100)
+        XCTAssertEqual(network.component, .clientNetwork)
+        let application = BottleneckRules.verdict(client: q(10), app: q(9), database: q(1), pool: q(0), remainder: q(1), timedResponses: 100)
+        XCTAssertEqual(application.component, .application)
+        XCTAssertEqual(BottleneckRules.verdict(client: q(10), app: q(0), database: q(0), pool: q(0), remainder: q(0), timedResponses: 0).component, .unknown)
+        XCTAssertFalse(database.evidence.isEmpty)
+    }
+
+    func testPearsonCorrelation() throws {
+        XCTAssertEqual(try XCTUnwrap(Timeline.pearson([(1, 2), (2, 4), (3, 6)])), 1, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(Timeline.pearson([(1, 6), (2, 4), (3, 2)])), -1, accuracy: 1e-9)
+        XCTAssertNil(Timeline.pearson([(1, 1), (1, 1), (1, 1)]))
+    }
+
+    func testServerCountersLeaveOutTheirOwnScrapes() {
+        let text = """
+            # TYPE http_server_request_duration_seconds histogram
+            http_server_request_duration_seconds_count{method="GET",route="/api/v1/health",status="200"} 120
+            http_server_request_duration_seconds_count{method="POST",route="/api/v1/projects",status="201"} 30
+            http_server_request_duration_seconds_count{method="GET",route="/metrics",status="200"} 7
+            db_query_duration_seconds_count{query="health.check"} 120
+            db_query_duration_seconds_count{query="projects.insert"} 30
+            """
+        XCTAssertEqual(ServerCounters.parse(text), ServerCounters(requests: 150, queries: 150))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Subprocesses
+import XCTest
+
+/// `archmesh run` as a user types it: bad input exits 2 with a message that says what to fix, and
+/// Ctrl-C leaves a valid report marked interrupted and no process behind.
+final class CommandLineTests: XCTestCase {
+    func testBadScenarioFileExitsTwoNamingFileAndPlace() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
+        try "thresholds: {}\nendpoints: {}\nscenarios:\n  - key: a\n    users: many\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let output = try await ChildProcess.run(try ReferenceServer.executable(), ["run", "--config", file.path])
+        XCTAssertEqual(output.status, 2, output.text)
+        XCTAssertTrue(output.text.contains("\(file.path): scenarios[0]"), output.text)
+    }
+
+    func testUnknownScenarioExitsTwoListingTheValidOnes() async throws {
+        let output = try await ChildProcess.run(try ReferenceServer.executable(), ["run", "--scenarios", "health_lod"])
+        XCTAssertEqual(output.status, 2, output.text)
+        XCTAssertTrue(output.text.contains("unknown scenario health_lod; valid: health_load, health_stress"), output.text)
+        let type = try await ChildProcess.run(try ReferenceServer.executable(), ["run", "--type", "soak"])
+        XCTAssertEqual(type.status, 2, type.text)
+        XCTAssertTrue(type.text.contains("load") && type.text.contains("endurance"), type.text)
+    }
+
+    func testListShowsTheTenScenarios() async throws {
+        let output = try await ChildProcess.run(try ReferenceServer.executable(), ["run", "--list"])
+        XCTAssertEqual(output.status, 0, output.text)
+        for key in ["health_load", "health_spike", "projects_volume", "endurance_test", "cpu_test"] { XCTAssertTrue(output.text.contains(key), key) }
+    }
+
+    func testMissingBaselineIsAClearError() async throws {
+        let output = try await ChildProcess.run(try ReferenceServer.executable(), ["compare", "/nonexistent/new.json", "/nonexistent/base.json"])
+        XCTAssertEqual(output.status, 2, output.text)
+        XCTAssertTrue(output.text.contains("/nonexistent/new.json"), output.text)
+    }
+
+    /// SIGINT in the middle of the endurance scenario: exit 130, the report so far is valid JSON
+    /// marked interrupted, and neither the server nor PostgreSQL outlives the command.
+    func testInterruptLeavesAValidReportAndNoProcess() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-interrupt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = directory.appendingPathComponent("report.json")
+        let postmastersBefore = Self.postmasters()
+        let output = try TemporaryOutput()
+        defer { output.close() }
+        let child = try ChildProcess.launch(
+            try ReferenceServer.executable(), ["run", "--scenarios", "health_load", "endurance_test", "--output", report.path],
+            output: output.descriptor, environment: ["DATABASE_URL": ""])
+        // Wait until the endurance scenario runs (the first scenario's row is printed), then interrupt.
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !output.contents().contains("health_load"), child.exitStatusIfEnded() == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        try await Task.sleep(for: .seconds(3))
+        let descendants = Self.descendants(of: child.pid)
+        XCTAssertFalse(descendants.isEmpty, "the server runs under the command")
+        let postmastersDuring = Self.postmasters().subtracting(postmastersBefore)
+        XCTAssertEqual(postmastersDuring.count, 1, "the command's own PostgreSQL")
+        child.signal(SIGINT)
+        let status = await child.wait()
+        XCTAssertEqual(status, 130, output.contents())
+        let data = try Data(contentsOf: report)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(object["interrupted"] as? Bool, true)
+        let scenarios = try XCTUnwrap(object["scenarios"] as? [[String: Any]])
+        XCTAssertEqual(scenarios.first?["key"] as? String, "health_load")
+        XCTAssertEqual(scenarios.last?["interrupted"] as? Bool, true)
+        try await Task.sleep(for: .milliseconds(500))
+        let survivors = descendants.filter { kill($0, 0) == 0 && !Self.isZombie($0) }
+        XCTAssertEqual(survivors, [], "every process the command started has exited")
+        let postmastersAfter = Self.postmasters().filter { !Self.isZombie($0) }
+        XCTAssertTrue(postmastersDuring.isDisjoint(with: postmastersAfter), "the command's PostgreSQL was stopped")
+    }
+
+    /// Every process below `pid`, from /proc.
+    static func descendants(of pid: Int32) -> [Int32] {
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        var parents: [Int32: Int32] = [:]
+        for entry in entries {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = Int32(fields[1]) { parents[entry] = parent }
+        }
+        var found: [Int32] = []
+        var frontier = [pid]
+        while let next = frontier.popLast() {
+            let children = parents.filter { $0.value == next }.map(\.key)
+            found += children
+            frontier += children
+        }
+        return found
+    }
+
+    /// PostgreSQL servers running now (pg_ctl detaches them from whoever started them).
+    static func postmasters() -> Set<Int32> {
+        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        return Set(entries.filter { pid in
+            guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return false }
+            let arguments = command.split(separator: "\0")
+            return arguments.first?.hasSuffix("/postgres") == true && arguments.contains("-D")
+        })
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+    }
+}

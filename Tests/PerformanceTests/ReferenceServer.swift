@@ -1,0 +1,111 @@
+import ArchMeshDatabase
+import Foundation
+import LoadEngine
+import Logging
+import Observability
+import PerfSuite
+import PostgresNIO
+import TestSupport
+import XCTest
+
+/// A real `archmesh serve` child process (this build's) on a database of its own in the shared
+/// embedded PostgreSQL: what the seventeen tests load, watch and break.
+final class ReferenceServer: TargetEnvironment {
+    let process: ServerProcess
+    let databaseURL: DatabaseURL
+    let directory: URL
+
+    private init(process: ServerProcess, databaseURL: DatabaseURL, directory: URL) {
+        self.process = process
+        self.databaseURL = databaseURL
+        self.directory = directory
+    }
+
+    /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
+    static func with<Result>(faults: Bool = false, _ body: (ReferenceServer) async throws -> Result) async throws -> Result {
+        let server = try await start(faults: faults)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    static func start(faults: Bool) async throws -> ReferenceServer {
+        let url = try await TestDatabase.migratedDatabase(prefix: "perf")
+        try await url.withConnection(logger: TestDatabase.logger) { connection in
+            _ = try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: TestDatabase.logger)
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-perf-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var options = ServerProcess.Options(executable: try executable(), database: url, logFile: directory.appendingPathComponent("server.log"))
+        options.enableFaults = faults
+        options.poolSize = 10
+        let process = try await ServerProcess.start(options)
+        return ReferenceServer(process: process, databaseURL: url, directory: directory)
+    }
+
+    /// The `archmesh` executable built with the tests (it sits next to the test bundle).
+    static func executable() throws -> String {
+        if let path = ProcessInfo.processInfo.environment["ARCHMESH_EXECUTABLE"] { return path }
+        let runner = URL(fileURLWithPath: CommandLine.arguments.first { $0.contains(".xctest") } ?? CommandLine.arguments[0])
+        var directory = runner.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("archmesh").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        throw XCTSkip("the archmesh executable was not found next to \(runner.path); set ARCHMESH_EXECUTABLE")
+    }
+
+    // TargetEnvironment
+    var target: LoadTarget { process.target }
+    var database: DatabaseURL? { databaseURL }
+    var serverLog: String? { process.logFile.path }
+    var summary: String { "test server (pid \(process.pid)) at \(process.target)" }
+    var monitorSource: ResourceMonitor.Source { .processes(server: .single(process.pid), postgres: nil) }
+
+    func stop() async {
+        await process.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Runs one scenario of the built-in suite through the suite runner, as `archmesh run` does.
+    func run(_ key: String, scale: Double = 1, leakCycles: Int = 0) async throws -> ScenarioResult {
+        let configuration = try SuiteConfiguration.builtIn()
+        let scenario = try XCTUnwrap(configuration.scenarios.first { $0.key == key })
+        return try await run(scenario, configuration: configuration, scale: scale, leakCycles: leakCycles)
+    }
+
+    func run(_ scenario: Scenario, configuration: SuiteConfiguration, scale: Double = 1, leakCycles: Int = 0) async throws -> ScenarioResult {
+        var options = SuiteRunner.Options()
+        options.scale = scale
+        options.leakCycles = leakCycles
+        let runner = SuiteRunner(configuration: configuration, scenarios: [scenario], environment: self, options: options, logger: TestDatabase.logger)
+        let report = await runner.run()
+        return try XCTUnwrap(report.scenarios.first)
+    }
+
+    /// A plan against this server.
+    func plan(_ endpoints: [Endpoint], _ model: LoadModel) -> LoadPlan {
+        LoadPlan(target: target, endpoints: endpoints, model: model)
+    }
+
+    func setFaults(_ json: String) async throws { try await process.setFaults(json) }
+    func clearFaults() async throws { try await process.clearFaults() }
+
+    /// The server process's own figures from /proc.
+    var statistics: ProcessStatistics? { ProcessStatistics.of(pid: process.pid) }
+
+    /// One number from the server's database.
+    func count(_ sql: String) async throws -> Int {
+        try await databaseURL.withConnection(logger: TestDatabase.logger) { connection in
+            var total = 0
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(Int.self) { total = value }
+            return total
+        }
+    }
+}

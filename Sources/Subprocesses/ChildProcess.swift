@@ -87,10 +87,13 @@ public struct ChildProcess: Sendable {
         }
     }
 
-    /// The exit status if the child has ended (and reaps it), nil while it runs.
+    /// The exit status if the child has ended (and reaps it), nil while it runs; -1 when it was
+    /// already reaped (its status went to an earlier wait).
     public func exitStatusIfEnded() -> Int32? {
         var status: Int32 = 0
-        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        let result = waitpid(pid, &status, WNOHANG)
+        if result < 0 && errno == ECHILD { return -1 }
+        guard result == pid else { return nil }
         if status & 0x7F == 0 { return (status >> 8) & 0xFF }
         return 128 + (status & 0x7F)
     }
@@ -102,6 +105,8 @@ public struct ChildProcess: Sendable {
 
     /// Ends the child and reaps it: SIGTERM, then SIGKILL after `grace`.
     public func terminate(grace: Duration = .seconds(10)) async -> Int32 {
+        // Never signal a child that has already been reaped: its PID may belong to another process by now.
+        if let status = exitStatusIfEnded() { return status }
         signal(SIGTERM)
         let deadline = ContinuousClock.now + grace
         while ContinuousClock.now < deadline {

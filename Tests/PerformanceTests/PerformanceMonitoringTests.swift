@@ -138,6 +138,8 @@ final class PerformanceMonitoringTests: XCTestCase {
             let leaking = try await check.run(plan, source: server.monitorSource, logger: .init(label: "test"))
             XCTAssertTrue(leaking.leaking, leaking.explanation)
             XCTAssertEqual(try XCTUnwrap(leaking.fit).slope, 8192, accuracy: 4096, "about the bytes held per request")
+            print("leak check, healthy server: \(healthy.explanation); samples \(healthy.samples.map { $0.residentBytes >> 10 }) KiB")
+            print("leak check, 8 KB per request held: \(leaking.explanation); samples \(leaking.samples.map { $0.residentBytes >> 10 }) KiB")
         }
     }
 

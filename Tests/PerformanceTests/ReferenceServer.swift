@@ -22,8 +22,10 @@ final class ReferenceServer: TargetEnvironment {
     }
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
-    static func with<Result>(faults: Bool = false, _ body: (ReferenceServer) async throws -> Result) async throws -> Result {
-        let server = try await start(faults: faults)
+    static func with<Result>(
+        faults: Bool = false, database: DatabaseURL? = nil, _ body: (ReferenceServer) async throws -> Result
+    ) async throws -> Result {
+        let server = try await start(faults: faults, database: database)
         do {
             let result = try await body(server)
             await server.stop()
@@ -34,8 +36,15 @@ final class ReferenceServer: TargetEnvironment {
         }
     }
 
-    static func start(faults: Bool) async throws -> ReferenceServer {
-        let url = try await TestDatabase.migratedDatabase(prefix: "perf")
+    /// Starts a server on `database` (migrated here), or on a new database of the shared cluster.
+    static func start(faults: Bool, database: DatabaseURL? = nil) async throws -> ReferenceServer {
+        let url: DatabaseURL
+        if let database {
+            try await Migrator.bundled().migrate(database, logger: TestDatabase.logger)
+            url = database
+        } else {
+            url = try await TestDatabase.migratedDatabase(prefix: "perf")
+        }
         try await url.withConnection(logger: TestDatabase.logger) { connection in
             _ = try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: TestDatabase.logger)
         }

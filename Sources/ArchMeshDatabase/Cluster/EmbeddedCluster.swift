@@ -79,6 +79,17 @@ public final class EmbeddedCluster: Sendable {
         return url.with(database: name)
     }
 
+    /// Takes PostgreSQL down (a fast shutdown) and keeps its folder, to simulate an outage; `resume()`
+    /// brings it back on the same port.
+    public func interrupt() async {
+        await cluster.stop()
+    }
+
+    /// Starts the cluster again after `interrupt()`, on its port, and waits until it accepts connections.
+    public func resume() async throws {
+        try await cluster.start(port: url.port)
+    }
+
     /// Stops the cluster and removes its folder; calling it again does nothing.
     public func stop() async {
         guard markStopped() else { return }

@@ -50,6 +50,9 @@ public struct PersistentCluster: Sendable {
     public func start(port: Int = defaultPort, logger: Logger) async throws -> DatabaseURL {
         if isRunning, let url { return url }
         if !cluster.isInitialized {
+            // The parents must let the cluster's owner (postgres, when we are root) through; the cluster's own folder is private.
+            try FileManager.default.createDirectory(
+                at: root.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             let state = State(port: port, username: EmbeddedCluster.username, password: ClusterPassword.generate(), database: EmbeddedCluster.databaseName)
             try await cluster.initialize(username: state.username, password: state.password)

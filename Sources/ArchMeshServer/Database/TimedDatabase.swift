@@ -15,7 +15,14 @@ public struct TimedDatabase: Sendable {
     let acquireTimeout: Duration
     let gate: DatabaseGate
 
-    init(client: PostgresClient, metrics: ServerMetrics, acquireTimeout: Duration, gate: DatabaseGate = DatabaseGate()) {
+    /// The gate's plain path is off (freshness 0): every wait for a connection is bounded by the
+    /// acquire timeout. With the plain path on, a PostgreSQL restart under load left a request queued
+    /// in PostgresNIO 1.33's pool after the database was back, unanswered until the client gave up
+    /// (FaultSurvivalTests); a bounded wait answers it 503 instead.
+    init(
+        client: PostgresClient, metrics: ServerMetrics, acquireTimeout: Duration,
+        gate: DatabaseGate = DatabaseGate(freshnessNanoseconds: 0)
+    ) {
         self.client = client
         self.metrics = metrics
         self.acquireTimeout = acquireTimeout
@@ -31,8 +38,16 @@ public struct TimedDatabase: Sendable {
         do {
             switch gate.decide(now: requested) {
             case .plain:
-                return try await client.withConnection { connection in
-                    try await use(connection, requested: requested, timings: timings, logger: logger, body)
+                gate.waitStarted(now: requested)
+                let waiting = WaitingFlag()
+                do {
+                    return try await client.withConnection { connection in
+                        waiting.end(gate)
+                        return try await use(connection, requested: requested, timings: timings, logger: logger, body)
+                    }
+                } catch {
+                    waiting.end(gate)
+                    throw error
                 }
             case .guarded:
                 return try await withAcquireTimeout(requested: requested, timings: timings, logger: logger, body)
@@ -67,10 +82,14 @@ public struct TimedDatabase: Sendable {
         requested: UInt64, timings: RequestTimings, logger: Logger, _ body: @Sendable @escaping (TimedConnection) async throws -> Result
     ) async throws -> Result {
         let acquired = AcquiredFlag()
+        gate.waitStarted(now: requested)
+        let waiting = WaitingFlag()
+        defer { waiting.end(gate) }
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
                     acquired.value.store(true, ordering: .releasing)
+                    waiting.end(gate)
                     return try await use(connection, requested: requested, timings: timings, logger: logger, body)
                 }
             }
@@ -119,6 +138,15 @@ struct TimedConnection: Sendable {
         let elapsed = MonotonicClock.nanoseconds() &- start
         timings.recordQuery(nanoseconds: elapsed)
         metrics.recordQuery(name: name, nanoseconds: elapsed)
+    }
+}
+
+/// Ends a request's wait in the gate's count exactly once, whichever way the wait ends.
+private final class WaitingFlag: Sendable {
+    private let ended = Atomic<Bool>(false)
+
+    func end(_ gate: DatabaseGate) {
+        if !ended.exchange(true, ordering: .acquiringAndReleasing) { gate.waitEnded() }
     }
 }
 

@@ -20,15 +20,22 @@ public enum HTTPFetch {
     ) async throws -> Response {
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Response.self)
-        let channel = try await ClientBootstrap(group: group)
-            .connectTimeout(.nanoseconds(Int64(timeout.nanoseconds)))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: group)
+                .connectTimeout(.nanoseconds(Int64(timeout.nanoseconds)))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        try channel.pipeline.syncOperations.addHandler(Collector(promise: promise))
+                    }
                 }
-            }
-            .connect(host: target.host, port: target.port).get()
+                .connect(host: target.host, port: target.port).get()
+        } catch {
+            // No connection: the promise would otherwise never be completed.
+            promise.fail(error)
+            throw error
+        }
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: target.basePath + path)
         head.headers.add(name: "Host", value: target.hostHeader)
         head.headers.add(name: "Connection", value: "close")

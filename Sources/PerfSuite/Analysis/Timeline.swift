@@ -42,10 +42,13 @@ public struct Timeline: Codable, Sendable, Equatable {
     /// Pearson correlation, over the seconds, between the mean database time and the mean client
     /// latency; nil with fewer than three seconds or a constant series.
     public var databaseLatencyCorrelation: Double?
+    /// Runs of consecutive seconds with errors: an outage shows here as one window.
+    public var errorWindows: [ErrorWindow]
 
     enum CodingKeys: String, CodingKey {
         case points
         case databaseLatencyCorrelation = "db_latency_correlation"
+        case errorWindows = "error_windows"
     }
 
     /// Joins the load's windows with the resource samples (both count seconds from the start of the
@@ -72,6 +75,7 @@ public struct Timeline: Codable, Sendable, Equatable {
         }
         let paired = points.compactMap { point in point.databaseMean.map { ($0, point.clientMean) } }
         databaseLatencyCorrelation = Self.pearson(paired)
+        errorWindows = ErrorWindow.windows(in: points)
     }
 
     static func mean(of series: ResourceSeries?, in second: Int, _ value: KeyPath<ResourceSample, Double>) -> Double? {
@@ -95,5 +99,35 @@ public struct Timeline: Codable, Sendable, Equatable {
         }
         guard varianceX > 0, varianceY > 0 else { return nil }
         return covariance / (varianceX * varianceY).squareRoot()
+    }
+}
+
+/// Consecutive seconds in which requests failed.
+public struct ErrorWindow: Codable, Sendable, Equatable {
+    public var startSecond: Int
+    /// The first second after the window (exclusive).
+    public var endSecond: Int
+    public var errors: Int
+    public var requests: Int
+
+    enum CodingKeys: String, CodingKey {
+        case startSecond = "start_second"
+        case endSecond = "end_second"
+        case errors, requests
+    }
+
+    static func windows(in points: [TimelinePoint]) -> [ErrorWindow] {
+        var windows: [ErrorWindow] = []
+        for point in points where point.errors > 0 {
+            if var last = windows.last, last.endSecond == point.second {
+                last.endSecond = point.second + 1
+                last.errors += point.errors
+                last.requests += point.requests
+                windows[windows.count - 1] = last
+            } else {
+                windows.append(ErrorWindow(startSecond: point.second, endSecond: point.second + 1, errors: point.errors, requests: point.requests))
+            }
+        }
+        return windows
     }
 }

@@ -49,6 +49,14 @@ public struct SpikeShape: Sendable, Equatable {
     public var ramp: Duration
     public var hold: Duration
     public var recovery: Duration
+
+    public init(baselineUsers: Int, baseline: Duration, ramp: Duration, hold: Duration, recovery: Duration) {
+        self.baselineUsers = baselineUsers
+        self.baseline = baseline
+        self.ramp = ramp
+        self.hold = hold
+        self.recovery = recovery
+    }
 }
 
 /// How a scenario loads the server.

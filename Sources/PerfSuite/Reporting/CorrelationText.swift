@@ -22,6 +22,9 @@ public enum CorrelationText {
             if let correlation = analysis.timeline.databaseLatencyCorrelation {
                 lines.append("  per-second correlation of database time with client latency: " + LoadSummaryText.format(correlation, 2))
             }
+            for window in analysis.timeline.errorWindows {
+                lines.append("  errors from second \(window.startSecond) to \(window.endSecond): \(window.errors) of \(window.requests) requests failed")
+            }
             lines += self.statements(analysis, limit: statements)
             lines += reconciliation(analysis.reconciliation)
             lines += self.exemplars(analysis, limit: exemplars)

@@ -6,7 +6,7 @@ extension HTMLReport {
         let points = result.analysis?.timeline.points ?? []
         return [
             part("Latency over time", latencyOverTime(points, correlation: result.analysis?.timeline.databaseLatencyCorrelation)),
-            part("Throughput over time", throughputOverTime(points)),
+            part("Throughput over time", throughputOverTime(points, errorWindows: result.analysis?.timeline.errorWindows ?? [])),
             part("CPU and memory over time", resourcesOverTime(points, resources: result.resources)),
         ].joined(separator: "\n")
     }
@@ -27,7 +27,7 @@ extension HTMLReport {
         return figure("Client percentiles and the server's app p95, per second", chart, note: note)
     }
 
-    static func throughputOverTime(_ points: [TimelinePoint]) -> String {
+    static func throughputOverTime(_ points: [TimelinePoint], errorWindows: [ErrorWindow]) -> String {
         guard !points.isEmpty else { return notMeasured() }
         let chart = SVGChart(
             title: "Requests and errors per second", xLabel: "second of the run", yLabel: "per second",
@@ -35,7 +35,10 @@ extension HTMLReport {
                 perSecond("requests", ChartPalette.requests, points) { Double($0.requests) },
                 perSecond("errors", ChartPalette.errors, points) { Double($0.errors) },
             ]))
-        return figure("Requests finished and errors, per second", chart)
+        let note = errorWindows.isEmpty ? nil : "Errors (an outage shows as one window): " + errorWindows.map {
+            "seconds \($0.startSecond)–\($0.endSecond), \($0.errors) of \($0.requests) requests failed"
+        }.joined(separator: "; ") + "."
+        return figure("Requests finished and errors, per second", chart, note: note)
     }
 
     /// CPU and memory from the timeline; from the raw resource samples when the timeline lacks them.

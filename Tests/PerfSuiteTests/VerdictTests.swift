@@ -4,14 +4,16 @@ import XCTest
 /// The statistics behind the verdicts, on data whose answer is known.
 final class VerdictTests: XCTestCase {
     func testMannWhitneyTellsAShiftFromNoise() {
-        var generator = SystemRandomNumberGenerator()
-        let noise = (0..<20).map { _ in 10 + Double.random(in: -1...1, using: &generator) }
-        let same = (0..<20).map { _ in 10 + Double.random(in: -1...1, using: &generator) }
+        // Deterministic "noise": the same spread of values, interleaved differently.
+        let noise = (0..<20).map { 10 + sin(Double($0) * 1.7) }
+        let same = (0..<20).map { 10 + sin(Double($0) * 2.3 + 0.5) }
         let shifted = noise.map { $0 + 3 }
         XCTAssertLessThan(Statistics.mannWhitneyP(shifted, noise), 0.001)
+        XCTAssertGreaterThan(Statistics.mannWhitneyP(noise, same), 0.05, "two samples of the same spread are not told apart")
         XCTAssertEqual(Statistics.mannWhitneyP(noise, noise), 1, accuracy: 0.05)
-        XCTAssertGreaterThan(Statistics.mannWhitneyP([1, 2, 3], [1, 2, 3]), 0.5)
-        _ = same
+        XCTAssertLessThan(Statistics.mannWhitneyP((0..<8).map(Double.init), (100..<108).map(Double.init)), 0.01, "8 a side can reach p < 0.01")
+        let tied = [Double](repeating: 5, count: 10)
+        XCTAssertEqual(Statistics.mannWhitneyP(tied, tied), 1, "all ties: no evidence")
     }
 
     func testLineFitRecoversSlopeAndItsUncertainty() throws {

@@ -9,9 +9,10 @@ import Synchronization
 /// - Once the database is seen to be unreachable, requests are refused at once, except one probe
 ///   every `probeInterval`, which takes the guarded path; its success reopens the gate.
 /// - It is seen unreachable on a connection error, on a guarded request's timeout, or when requests
-///   have been waiting for a connection for `stallLimit` while none was handed out: a pool that
-///   lost its connections keeps plain-path requests waiting without an error, and this is how the
-///   gate learns of it within half a second instead of after the outage.
+///   have been waiting for a connection for `stallLimit` while none was handed out and none is in
+///   use: a pool that lost its connections keeps requests waiting without an error, and this is
+///   how the gate learns of it within half a second instead of after the acquire timeout. A pool
+///   whose connections are all busy with slow queries is not stalled, only full.
 ///
 /// Pure decisions over atomics, driven with explicit times so that tests need no clock.
 final class DatabaseGate: Sendable {
@@ -25,8 +26,9 @@ final class DatabaseGate: Sendable {
     let probeInterval: UInt64
     let stallLimit: UInt64
     private let lastSuccess = Atomic<UInt64>(0)
-    private let waiters = Atomic<Int>(0)
-    private let waitingSince = Atomic<UInt64>(0)
+    /// Requests waiting for a connection, and when the oldest current run of waiting began.
+    private let waiting = Mutex<(count: Int, since: UInt64)>((0, 0))
+    private let leased = Atomic<Int>(0)
     private let downSince = Atomic<UInt64>(0)
     private let nextProbe = Atomic<UInt64>(0)
 
@@ -40,18 +42,28 @@ final class DatabaseGate: Sendable {
 
     /// A request starts waiting for a connection.
     func waitStarted(now: UInt64) {
-        if waiters.wrappingAdd(1, ordering: .acquiringAndReleasing).oldValue == 0 { waitingSince.store(now, ordering: .relaxed) }
+        waiting.withLock { state in
+            if state.count == 0 { state.since = now }
+            state.count += 1
+        }
     }
 
     /// A request stops waiting (it got a connection, or gave up).
     func waitEnded() {
-        waiters.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+        waiting.withLock { $0.count -= 1 }
     }
 
-    /// True when requests wait and no connection was handed out for `stallLimit`: the pool has none to give.
-    private func stalled(now: UInt64) -> Bool {
-        guard waiters.load(ordering: .relaxed) > 0 else { return false }
-        let progress = max(lastSuccess.load(ordering: .relaxed), waitingSince.load(ordering: .relaxed))
+    /// A connection is in use / back in the pool.
+    func leaseStarted() { leased.wrappingAdd(1, ordering: .relaxed) }
+    func leaseEnded() { leased.wrappingSubtract(1, ordering: .relaxed) }
+
+    /// True when requests have waited `stallLimit` with no connection handed out and none in use:
+    /// the pool has nothing to give.
+    func stalled(now: UInt64) -> Bool {
+        guard leased.load(ordering: .relaxed) == 0 else { return false }
+        let (count, since) = waiting.withLock { ($0.count, $0.since) }
+        guard count > 0 else { return false }
+        let progress = max(lastSuccess.load(ordering: .relaxed), since)
         return now > progress && now &- progress > stallLimit
     }
 

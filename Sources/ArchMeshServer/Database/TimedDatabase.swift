@@ -74,6 +74,8 @@ public struct TimedDatabase: Sendable {
         let wait = now &- requested
         timings.recordPoolWait(nanoseconds: wait)
         metrics.recordPoolWait(nanoseconds: wait)
+        gate.leaseStarted()
+        defer { gate.leaseEnded() }
         return try await body(TimedConnection(connection: connection, timings: timings, metrics: metrics, logger: logger))
     }
 
@@ -81,21 +83,23 @@ public struct TimedDatabase: Sendable {
     private func withAcquireTimeout<Result: Sendable>(
         requested: UInt64, timings: RequestTimings, logger: Logger, _ body: @Sendable @escaping (TimedConnection) async throws -> Result
     ) async throws -> Result {
-        let acquired = AcquiredFlag()
+        let race = AcquireRace()
         gate.waitStarted(now: requested)
         let waiting = WaitingFlag()
         defer { waiting.end(gate) }
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
-                    acquired.value.store(true, ordering: .releasing)
                     waiting.end(gate)
+                    // A connection that arrives after the timeout answered is handed back unused:
+                    // the request already got its 503, so its work must not happen.
+                    guard race.acquire() else { throw DatabaseUnavailable(reason: "no database connection within \(acquireTimeout)") }
                     return try await use(connection, requested: requested, timings: timings, logger: logger, body)
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: acquireTimeout)
-                if !acquired.value.load(ordering: .acquiring) && !Task.isCancelled {
+                if race.timeOut() {
                     metrics.recordPoolTimeout()
                     gate.failed(now: MonotonicClock.nanoseconds())
                     throw DatabaseUnavailable(reason: "no database connection within \(acquireTimeout)")
@@ -150,7 +154,19 @@ private final class WaitingFlag: Sendable {
     }
 }
 
-/// Set once the pool hands over a connection, so that the timeout task knows to stand down.
-private final class AcquiredFlag: Sendable {
-    let value = Atomic<Bool>(false)
+/// Who won a guarded request's race: the pool handing over a connection, or the acquire timeout.
+/// Exactly one can; the loser stands down.
+private final class AcquireRace: Sendable {
+    private static let waiting: UInt8 = 0, acquired: UInt8 = 1, timedOut: UInt8 = 2
+    private let state = Atomic<UInt8>(AcquireRace.waiting)
+
+    /// The connection arrived: true when it is still wanted.
+    func acquire() -> Bool {
+        state.compareExchange(expected: Self.waiting, desired: Self.acquired, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// The timeout fired (or its task was cancelled after the connection won): true when it decides.
+    func timeOut() -> Bool {
+        state.compareExchange(expected: Self.waiting, desired: Self.timedOut, ordering: .acquiringAndReleasing).exchanged
+    }
 }

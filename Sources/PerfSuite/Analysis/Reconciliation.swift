@@ -20,6 +20,8 @@ public struct Reconciliation: Codable, Sendable, Equatable {
     public var agrees: Bool
     /// Each disagreement, or each count that could not be read, in words.
     public var findings: [String]
+    /// Pairs left uncompared, and why (failed requests make some counts legitimately differ).
+    public var notes: [String]
 
     enum CodingKeys: String, CodingKey {
         case clientRequests = "client_requests"
@@ -28,7 +30,7 @@ public struct Reconciliation: Codable, Sendable, Equatable {
         case serverReportedQueries = "server_reported_queries"
         case serverCountedQueries = "server_counted_queries"
         case databaseQueries = "database_queries"
-        case agrees, findings
+        case agrees, findings, notes
     }
 
     public init(load: LoadResult, server: ServerCounters?, databaseQueries: Int?) {
@@ -39,6 +41,12 @@ public struct Reconciliation: Codable, Sendable, Equatable {
         serverCountedQueries = server?.queries
         self.databaseQueries = databaseQueries
         var findings: [String] = []
+        var notes: [String] = []
+        // A request the client gave up on may still have run its queries on the server, without a
+        // Server-Timing header reaching the client; a query that failed is counted by the server's
+        // metrics but not by pg_stat_statements. With such failures those pairs cannot agree exactly.
+        let transportFailures = load.errors.transport
+        let failedAnswers = load.errors[.http5xx]
         if let serverRequests {
             // A request that timed out on the client may still have been answered by the server.
             let lowest = clientAnswered, highest = clientRequests
@@ -51,12 +59,20 @@ public struct Reconciliation: Codable, Sendable, Equatable {
             findings.append("the server's request count was not readable from /metrics")
         }
         let timedAll = load.endpoints.allSatisfy { $0.server.timedResponses == $0.requests - $0.errors.transport }
-        if let serverCountedQueries, timedAll, serverCountedQueries != serverReportedQueries {
-            findings.append("the server's metrics counted \(serverCountedQueries) queries; its Server-Timing headers reported \(serverReportedQueries)")
+        if let serverCountedQueries {
+            if transportFailures > 0 || !timedAll {
+                notes.append("queries in Server-Timing against the server's metrics not compared: \(transportFailures) requests got no answer")
+            } else if serverCountedQueries != serverReportedQueries {
+                findings.append("the server's metrics counted \(serverCountedQueries) queries; its Server-Timing headers reported \(serverReportedQueries)")
+            }
         }
         if let databaseQueries {
             let reference = serverCountedQueries ?? serverReportedQueries
-            if databaseQueries != reference {
+            if transportFailures + failedAnswers > 0 {
+                notes.append(
+                    "PostgreSQL's \(databaseQueries) statements against the server's \(reference) queries not compared: "
+                        + "\(transportFailures + failedAnswers) requests failed, and a failed query is not in pg_stat_statements")
+            } else if databaseQueries != reference {
                 findings.append("PostgreSQL ran \(databaseQueries) statements; the server reported \(reference) queries")
             }
         } else {
@@ -64,5 +80,6 @@ public struct Reconciliation: Codable, Sendable, Equatable {
         }
         agrees = findings.isEmpty
         self.findings = findings
+        self.notes = notes
     }
 }

@@ -66,7 +66,7 @@ public struct Timeline: Codable, Sendable, Equatable {
                 clientP99: client.milliseconds(atPercentile: 99),
                 appP50: timed == 0 ? nil : app.milliseconds(atPercentile: 50), appP95: timed == 0 ? nil : app.milliseconds(atPercentile: 95),
                 appP99: timed == 0 ? nil : app.milliseconds(atPercentile: 99),
-                clientMean: window.requests == 0 ? 0 : window.clientMillisecondsSum / Double(window.requests),
+                clientMean: client.totalCount == 0 ? 0 : window.clientMillisecondsSum / Double(client.totalCount),
                 databaseMean: timed == 0 ? nil : window.databaseMillisecondsSum / Double(timed),
                 poolMean: timed == 0 ? nil : window.poolMillisecondsSum / Double(timed),
                 serverCPUPercent: Self.mean(of: server, in: window.second, \.cpuPercentOfMachine),

@@ -71,6 +71,7 @@ public enum CorrelationText {
                 + " PostgreSQL \(text(counts.databaseQueries)) — " + (counts.agrees ? "they agree" : "MISMATCH")
         ]
         for finding in counts.findings { lines.append("    finding: \(finding)") }
+        for note in counts.notes { lines.append("    note: \(note)") }
         return lines
     }
 

@@ -13,8 +13,9 @@ public struct RegressionComparison: Codable, Sendable {
         public var significance = 0.01
         /// Per-second windows with fewer requests than this are too thin to stand for their second.
         public var minimumWindowRequests = 20
-        /// Each run needs this many usable windows for the per-second test; fewer: histogram intervals.
-        public var minimumWindows = 5
+        /// Each run needs this many usable windows for the per-second test (below 8 a side it cannot
+        /// reach p < 0.01); fewer: histogram intervals.
+        public var minimumWindows = 8
 
         public init() {}
     }

@@ -2,8 +2,10 @@ import Foundation
 
 /// The few statistics the verdicts need, written out so their assumptions are visible.
 public enum Statistics {
-    /// Two-sided p-value of the Mann-Whitney U test (normal approximation, ties given mid-ranks):
-    /// do the two samples come from distributions with the same location? Robust to a stray second.
+    /// Two-sided p-value of the Mann-Whitney U test (normal approximation with continuity and tie
+    /// corrections, ties given mid-ranks): do the two samples come from distributions with the same
+    /// location? Robust to a stray second. With fewer than 8 values a side the approximation cannot
+    /// reach p < 0.01; callers need at least that many.
     public static func mannWhitneyP(_ first: [Double], _ second: [Double]) -> Double {
         let n1 = Double(first.count), n2 = Double(second.count)
         guard n1 > 0, n2 > 0 else { return 1 }
@@ -19,7 +21,18 @@ public enum Statistics {
         let rankSum = zip(pooled, ranks).filter { $0.0.1 == 0 }.reduce(0) { $0 + $1.1 }
         let u = rankSum - n1 * (n1 + 1) / 2
         let mean = n1 * n2 / 2
-        let deviation = (n1 * n2 * (n1 + n2 + 1) / 12).squareRoot()
+        // Ties shrink the variance: Σ(t³ − t) over groups of tied values.
+        var ties = 0.0
+        index = 0
+        while index < pooled.count {
+            var end = index
+            while end + 1 < pooled.count && pooled[end + 1].0 == pooled[index].0 { end += 1 }
+            let t = Double(end - index + 1)
+            ties += t * t * t - t
+            index = end + 1
+        }
+        let n = n1 + n2
+        let deviation = (n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))).squareRoot()
         guard deviation > 0 else { return 1 }
         let z = (abs(u - mean) - 0.5) / deviation
         return min(1, 2 * (1 - normalCDF(max(z, 0))))

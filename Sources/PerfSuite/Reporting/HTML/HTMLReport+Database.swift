@@ -37,5 +37,6 @@ extension HTMLReport {
             ? "<p>\(badge("AGREE", "pass")) Every available pair of counts agrees.</p>"
             : "<p>\(badge("DISAGREE", "fail")) Some counts disagree or could not be read.</p>"
         return verdict + table + (counts.findings.isEmpty ? "" : list(counts.findings, className: "findings"))
+            + (counts.notes.isEmpty ? "" : list(counts.notes))
     }
 }

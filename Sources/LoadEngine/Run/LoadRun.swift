@@ -40,7 +40,13 @@ public enum LoadRun {
             let indices = Array(stride(from: number, to: connections, by: workers.count))
             worker.eventLoop.execute { worker.connectUsers(indices) }
         }
-        try await coordinator.allConnected.get()
+        do {
+            try await coordinator.allConnected.get()
+        } catch {
+            // Close what did connect and let the workers go (each user holds its worker until collected).
+            for worker in workers { _ = try? await worker.eventLoop.submit { worker.stopAll(); _ = worker.collect() }.get() }
+            throw error
+        }
 
         let startedAt = Date()
         let start = MonotonicClock.nanoseconds()

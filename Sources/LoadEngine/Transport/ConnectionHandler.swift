@@ -5,7 +5,8 @@ import NIOCore
 final class ConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
-    private unowned let user: VirtualUser
+    /// Weak: a connection's close can arrive after the run is over and its users are gone.
+    private weak var user: VirtualUser?
     private let generation: Int
 
     init(user: VirtualUser, generation: Int) {
@@ -15,15 +16,15 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        user.received(&buffer, generation: generation)
+        user?.received(&buffer, generation: generation)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        user.connectionClosed(generation: generation)
+        user?.connectionClosed(generation: generation)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        user.connectionFailed(error, generation: generation)
+        user?.connectionFailed(error, generation: generation)
         context.close(promise: nil)
     }
 }

@@ -8,7 +8,8 @@ import Observability
 /// Confined to one event loop; `@unchecked Sendable` only so NIO's scheduling APIs accept it.
 final class VirtualUser: @unchecked Sendable {
     let index: Int
-    private unowned let worker: Worker
+    /// Strong: a user's timer may fire after its worker's run is over; `Worker.collect()` breaks the cycle.
+    private let worker: Worker
     private var channel: (any Channel)?
     private var generation = 0
     private var connecting = false

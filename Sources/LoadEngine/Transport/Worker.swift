@@ -124,6 +124,7 @@ final class Worker: @unchecked Sendable {
         sweeper?.cancel()
         sweeper = nil
         recorder.seconds.closeAll()
+        users.removeAll()  // each user holds its worker; the run is over
         return recorder
     }
 

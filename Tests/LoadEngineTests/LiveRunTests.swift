@@ -125,7 +125,9 @@ struct LiveRunTests {
         await server.stop()
         let finished = try await result
         #expect(finished.successfulRequests > 0)
-        #expect(finished.errors[.connect] + finished.errors[.read] > 0)
+        // Refused reconnects, reset connections, or (when the dying server's sockets linger on a busy
+        // machine) requests that time out: each a counted transport error.
+        #expect(finished.errors.transport > 0)
         #expect(finished.durationSeconds >= 1.9)
     }
 

@@ -16,7 +16,7 @@ public struct Reconciliation: Codable, Sendable, Equatable {
     public var serverCountedQueries: Int?
     /// Calls in `pg_stat_statements` for the server's database.
     public var databaseQueries: Int?
-    /// True when every available pair agrees.
+    /// True when every pair that could be compared agrees (see `notes` for those that could not).
     public var agrees: Bool
     /// Each disagreement, or each count that could not be read, in words.
     public var findings: [String]
@@ -56,7 +56,7 @@ public struct Reconciliation: Codable, Sendable, Equatable {
                         + (highest > lowest ? " of \(clientRequests) requests" : ""))
             }
         } else {
-            findings.append("the server's request count was not readable from /metrics")
+            notes.append("the server's request count was not readable from /metrics: not compared")
         }
         let timedAll = load.endpoints.allSatisfy { $0.server.timedResponses == $0.requests - $0.errors.transport }
         if let serverCountedQueries {
@@ -76,7 +76,7 @@ public struct Reconciliation: Codable, Sendable, Equatable {
                 findings.append("PostgreSQL ran \(databaseQueries) statements; the server reported \(reference) queries")
             }
         } else {
-            findings.append("pg_stat_statements was not readable: the database's count is missing")
+            notes.append("pg_stat_statements was not readable (no DATABASE_URL for a --target, or the extension is missing): the database's count is not compared")
         }
         agrees = findings.isEmpty
         self.findings = findings

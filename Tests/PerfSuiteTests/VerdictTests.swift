@@ -40,16 +40,16 @@ final class VerdictTests: XCTestCase {
 
     func testBottleneckRules() {
         func q(_ mean: Double, p95: Double? = nil) -> Quantiles { Quantiles(mean: mean, p50: mean, p95: p95 ?? mean * 2, p99: mean * 3, max: mean * 4) }
-        let database = BottleneckRules.verdict(client: q(10), app: q(9), database: q(7), pool: q(0.1), remainder: q(1), timedResponses: 100)
+        let database = BottleneckRules.verdict(client: q(10), app: q(9), database: q(7), pool: q(0.1), timedResponses: 100)
         XCTAssertEqual(database.component, .database)
         XCTAssertEqual(database.shares["database"] ?? 0, 70, accuracy: 0.1)
-        let pool = BottleneckRules.verdict(client: q(10), app: q(9), database: q(3), pool: q(4), remainder: q(1), timedResponses: 100)
+        let pool = BottleneckRules.verdict(client: q(10), app: q(9), database: q(3), pool: q(4), timedResponses: 100)
         XCTAssertEqual(pool.component, .pool)
-        let network = BottleneckRules.verdict(client: q(10), app: q(2), database: q(1), pool: q(0), remainder: q(8), timedResponses: 100)
+        let network = BottleneckRules.verdict(client: q(10), app: q(2), database: q(1), pool: q(0), timedResponses: 100)
         XCTAssertEqual(network.component, .clientNetwork)
-        let application = BottleneckRules.verdict(client: q(10), app: q(9), database: q(1), pool: q(0), remainder: q(1), timedResponses: 100)
+        let application = BottleneckRules.verdict(client: q(10), app: q(9), database: q(1), pool: q(0), timedResponses: 100)
         XCTAssertEqual(application.component, .application)
-        XCTAssertEqual(BottleneckRules.verdict(client: q(10), app: q(0), database: q(0), pool: q(0), remainder: q(0), timedResponses: 0).component, .unknown)
+        XCTAssertEqual(BottleneckRules.verdict(client: q(10), app: q(0), database: q(0), pool: q(0), timedResponses: 0).component, .unknown)
         XCTAssertFalse(database.evidence.isEmpty)
     }
 

@@ -1,5 +1,7 @@
 import Foundation
+import Observability
 import Subprocesses
+import TestSupport
 import XCTest
 
 /// `archmesh run` as a user types it: bad input exits 2 with a message that says what to fix, and
@@ -70,43 +72,29 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(scenarios.first?["key"] as? String, "health_load")
         XCTAssertEqual(scenarios.last?["interrupted"] as? Bool, true)
         try await Task.sleep(for: .milliseconds(500))
-        let survivors = descendants.filter { kill($0, 0) == 0 && !Self.isZombie($0) }
+        let survivors = descendants.filter(ProcessTable.isRunning)
         XCTAssertEqual(survivors, [], "every process the command started has exited")
-        let postmastersAfter = Self.postmasters().filter { !Self.isZombie($0) }
+        let postmastersAfter = Self.postmasters()
         XCTAssertTrue(postmastersDuring.isDisjoint(with: postmastersAfter), "the command's PostgreSQL was stopped")
     }
 
     /// Every process below `pid`, from /proc.
     static func descendants(of pid: Int32) -> [Int32] {
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
-        var parents: [Int32: Int32] = [:]
-        for entry in entries {
-            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { continue }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            if fields.count > 1, let parent = Int32(fields[1]) { parents[entry] = parent }
-        }
+        let all = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        let parents = all.compactMap { child in ProcessStatistics.parentPID(of: child).map { (child: child, parent: $0) } }
         var found: [Int32] = []
         var frontier = [pid]
         while let next = frontier.popLast() {
-            let children = parents.filter { $0.value == next }.map(\.key)
+            let children = parents.filter { $0.parent == next }.map(\.child)
             found += children
             frontier += children
         }
         return found
     }
 
-    /// PostgreSQL servers running now (pg_ctl detaches them from whoever started them).
+    /// PostgreSQL servers running now (pg_ctl detaches them from whoever started them; backends
+    /// rename their command line, so only postmasters match).
     static func postmasters() -> Set<Int32> {
-        let entries = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
-        return Set(entries.filter { pid in
-            guard let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return false }
-            let arguments = command.split(separator: "\0")
-            return arguments.first?.hasSuffix("/postgres") == true && arguments.contains("-D")
-        })
-    }
-
-    static func isZombie(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
-        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+        Set(ProcessTable.pids(commandContaining: "/bin/postgres -D "))
     }
 }

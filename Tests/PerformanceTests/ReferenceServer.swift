@@ -45,9 +45,7 @@ final class ReferenceServer: TargetEnvironment {
         } else {
             url = try await TestDatabase.migratedDatabase(prefix: "perf")
         }
-        try await url.withConnection(logger: TestDatabase.logger) { connection in
-            _ = try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: TestDatabase.logger)
-        }
+        try await StatementSnapshot.enable(in: url, logger: TestDatabase.logger)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-perf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = ServerProcess.Options(executable: try executable(), database: url, logFile: directory.appendingPathComponent("server.log"))

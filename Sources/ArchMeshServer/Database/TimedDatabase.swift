@@ -37,19 +37,8 @@ public struct TimedDatabase: Sendable {
         let requested = MonotonicClock.nanoseconds()
         do {
             switch gate.decide(now: requested) {
-            case .plain:
-                gate.waitStarted(now: requested)
-                let waiting = WaitingFlag()
-                do {
-                    return try await client.withConnection { connection in
-                        waiting.end(gate)
-                        return try await use(connection, requested: requested, timings: timings, logger: logger, body)
-                    }
-                } catch {
-                    waiting.end(gate)
-                    throw error
-                }
-            case .guarded:
+            case .plain, .guarded:
+                // The gate this server builds never answers `.plain` (see `init`); either way the wait is bounded.
                 return try await withAcquireTimeout(requested: requested, timings: timings, logger: logger, body)
             case .refuse:
                 metrics.recordDatabaseRefusal()
@@ -83,14 +72,11 @@ public struct TimedDatabase: Sendable {
     private func withAcquireTimeout<Result: Sendable>(
         requested: UInt64, timings: RequestTimings, logger: Logger, _ body: @Sendable @escaping (TimedConnection) async throws -> Result
     ) async throws -> Result {
-        let race = AcquireRace()
-        gate.waitStarted(now: requested)
-        let waiting = WaitingFlag()
-        defer { waiting.end(gate) }
+        let race = AcquireRace(gate: gate, now: requested)
+        defer { race.abandon() }
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
-                    waiting.end(gate)
                     // A connection that arrives after the timeout answered is handed back unused:
                     // the request already got its 503, so its work must not happen.
                     guard race.acquire() else { throw DatabaseUnavailable(reason: "no database connection within \(acquireTimeout)") }
@@ -145,28 +131,31 @@ struct TimedConnection: Sendable {
     }
 }
 
-/// Ends a request's wait in the gate's count exactly once, whichever way the wait ends.
-private final class WaitingFlag: Sendable {
-    private let ended = Atomic<Bool>(false)
-
-    func end(_ gate: DatabaseGate) {
-        if !ended.exchange(true, ordering: .acquiringAndReleasing) { gate.waitEnded() }
-    }
-}
-
-/// Who won a guarded request's race: the pool handing over a connection, or the acquire timeout.
-/// Exactly one can; the loser stands down.
+/// Who won a guarded request's race: the pool handing over a connection, the acquire timeout, or
+/// neither (the lease failed). Exactly one outcome settles it, and settling ends the request's wait
+/// in the gate's count, so the count is decremented exactly once whichever way the wait ends.
 private final class AcquireRace: Sendable {
-    private static let waiting: UInt8 = 0, acquired: UInt8 = 1, timedOut: UInt8 = 2
+    private static let waiting: UInt8 = 0, acquired: UInt8 = 1, timedOut: UInt8 = 2, abandoned: UInt8 = 3
     private let state = Atomic<UInt8>(AcquireRace.waiting)
+    private let gate: DatabaseGate
+
+    init(gate: DatabaseGate, now: UInt64) {
+        self.gate = gate
+        gate.waitStarted(now: now)
+    }
 
     /// The connection arrived: true when it is still wanted.
-    func acquire() -> Bool {
-        state.compareExchange(expected: Self.waiting, desired: Self.acquired, ordering: .acquiringAndReleasing).exchanged
-    }
+    func acquire() -> Bool { settle(Self.acquired) }
 
     /// The timeout fired (or its task was cancelled after the connection won): true when it decides.
-    func timeOut() -> Bool {
-        state.compareExchange(expected: Self.waiting, desired: Self.timedOut, ordering: .acquiringAndReleasing).exchanged
+    func timeOut() -> Bool { settle(Self.timedOut) }
+
+    /// The wait ended some other way (the lease failed); a no-op once settled.
+    func abandon() { _ = settle(Self.abandoned) }
+
+    private func settle(_ outcome: UInt8) -> Bool {
+        let won = state.compareExchange(expected: Self.waiting, desired: outcome, ordering: .acquiringAndReleasing).exchanged
+        if won { gate.waitEnded() }
+        return won
     }
 }

@@ -31,9 +31,8 @@ public final class ResourceMonitor: Sendable {
         switch source {
         case .processes(let server, _):
             guard let server else { return nil }
-            let members = server.members()
-            let readings = members.compactMap { ProcessStatistics.of(pid: $0) }
-            return readings.isEmpty ? nil : readings.reduce(0) { $0 + $1.residentBytes }
+            var reader = ProcessGroupReader(group: server)
+            return reader.read()?.residentBytes
         case .metrics(let target):
             return try? await PrometheusText.processFigures(from: target).residentBytes
         }

@@ -63,3 +63,10 @@ public struct ResourceSeries: Codable, Sendable, Equatable {
         finalMemoryMB = readings.last.map { Double($0.residentBytes) / 1_048_576 } ?? 0
     }
 }
+
+extension Array where Element == ResourceSeries {
+    /// The server's series, when it was watched.
+    public var server: ResourceSeries? { first { $0.process == "server" } }
+    /// PostgreSQL's series, when it was watched.
+    public var postgres: ResourceSeries? { first { $0.process == "postgres" } }
+}

@@ -138,6 +138,9 @@ public struct LoadResult: Codable, Sendable {
         case histograms
     }
 
+    /// Requests that failed in transport or were answered 5xx: what error rates count.
+    public var failedRequests: Int { errors.transport + errors[.http5xx] }
+
     /// Successful requests as a percentage of all finished ones (100 when none finished).
     public var successRatePercent: Double {
         totalRequests == 0 ? 100 : Double(successfulRequests) * 100 / Double(totalRequests)

@@ -19,6 +19,23 @@ public struct BottleneckVerdict: Codable, Sendable, Equatable {
     public var shares: [String: Double]
 }
 
+/// An endpoint's mean client latency in the four parts that add up to it.
+public struct MeanParts: Sendable, Equatable {
+    public var database: Double
+    public var pool: Double
+    /// The handler's own time: `app - db - pool`.
+    public var handler: Double
+    /// Outside the handler: `client - app`.
+    public var remainder: Double
+
+    public init(client: Quantiles, app: Quantiles, database: Quantiles, pool: Quantiles) {
+        self.database = database.mean
+        self.pool = pool.mean
+        handler = app.mean - database.mean - pool.mean
+        remainder = client.mean - app.mean
+    }
+}
+
 /// The stated rules behind every verdict. They work on means, which add up (the handler's own time
 /// is `app - db - pool`; the remainder is `client - app`), so the shares sum to 100%.
 ///
@@ -40,20 +57,20 @@ public enum BottleneckRules {
     ]
 
     public static func verdict(
-        client: Quantiles, app: Quantiles, database: Quantiles, pool: Quantiles, remainder: Quantiles, timedResponses: Int
+        client: Quantiles, app: Quantiles, database: Quantiles, pool: Quantiles, timedResponses: Int
     ) -> BottleneckVerdict {
         guard timedResponses > 0, client.mean > 0 else {
             return BottleneckVerdict(component: .unknown, rule: statement[0], evidence: ["\(timedResponses) timed responses"], shares: [:])
         }
         func share(_ milliseconds: Double) -> Double { (max(0, milliseconds) / client.mean * 100 * 10).rounded() / 10 }
-        let own = app.mean - database.mean - pool.mean
+        let parts = MeanParts(client: client, app: app, database: database, pool: pool)
         let shares: [(BottleneckVerdict.Component, Double)] = [
-            (.database, share(database.mean)), (.pool, share(pool.mean)), (.application, share(own)), (.clientNetwork, share(client.mean - app.mean)),
+            (.database, share(parts.database)), (.pool, share(parts.pool)), (.application, share(parts.handler)), (.clientNetwork, share(parts.remainder)),
         ]
         let named = Dictionary(uniqueKeysWithValues: shares.map { ($0.0.rawValue, $0.1) })
         let means = String(
-            format: "means: client %.2f ms = db %.2f + pool %.2f + handler %.2f + remainder %.2f", client.mean, database.mean, pool.mean, own,
-            client.mean - app.mean)
+            format: "means: client %.2f ms = db %.2f + pool %.2f + handler %.2f + remainder %.2f", client.mean, parts.database, parts.pool,
+            parts.handler, parts.remainder)
         let poolShare = named["pool"] ?? 0
         if poolShare >= poolShareLimit || (client.p95 > 0 && pool.p95 >= client.p95 / 2) {
             let evidence = [means, String(format: "pool share %.1f%%; pool p95 %.2f ms against client p95 %.2f ms", poolShare, pool.p95, client.p95)]

@@ -46,7 +46,6 @@ public struct Reconciliation: Codable, Sendable, Equatable {
         // Server-Timing header reaching the client; a query that failed is counted by the server's
         // metrics but not by pg_stat_statements. With such failures those pairs cannot agree exactly.
         let transportFailures = load.errors.transport
-        let failedAnswers = load.errors[.http5xx]
         if let serverRequests {
             // A request that timed out on the client may still have been answered by the server.
             let lowest = clientAnswered, highest = clientRequests
@@ -68,10 +67,10 @@ public struct Reconciliation: Codable, Sendable, Equatable {
         }
         if let databaseQueries {
             let reference = serverCountedQueries ?? serverReportedQueries
-            if transportFailures + failedAnswers > 0 {
+            if load.failedRequests > 0 {
                 notes.append(
                     "PostgreSQL's \(databaseQueries) statements against the server's \(reference) queries not compared: "
-                        + "\(transportFailures + failedAnswers) requests failed, and a failed query is not in pg_stat_statements")
+                        + "\(load.failedRequests) requests failed, and a failed query is not in pg_stat_statements")
             } else if databaseQueries != reference {
                 findings.append("PostgreSQL ran \(databaseQueries) statements; the server reported \(reference) queries")
             }

@@ -10,6 +10,9 @@ public struct StatementFigures: Codable, Sendable, Equatable {
     public var meanMilliseconds: Double
     public var rows: Int
 
+    /// The query on one line, its runs of whitespace collapsed: how the reports show it.
+    public var singleLineQuery: String { query.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+
     enum CodingKeys: String, CodingKey {
         case query, calls
         case totalMilliseconds = "total_ms"
@@ -28,6 +31,14 @@ public struct StatementSnapshot: Sendable {
     }
 
     var entries: [Int64: Entry]
+
+    /// Creates the extension in `database`, so that `read` has something to read (the cluster must
+    /// preload the module, as the embedded one does).
+    public static func enable(in database: DatabaseURL, logger: Logger) async throws {
+        try await database.withConnection(logger: logger) { connection in
+            _ = try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: logger)
+        }
+    }
 
     /// Reads the statements of the connection's database; nil when the extension is not installed
     /// (a user's database may not have it). The harness's own reading is left out.

@@ -38,6 +38,9 @@ public struct TimeBreakdown: Codable, Sendable, Equatable {
     public var queriesPerRequest: Double
     public var verdict: BottleneckVerdict
 
+    /// The mean client latency in its four additive parts (what the verdict and the stacked bars use).
+    public var meanParts: MeanParts { MeanParts(client: client, app: app, database: database, pool: pool) }
+
     enum CodingKeys: String, CodingKey {
         case endpoint, requests
         case timedResponses = "timed_responses"
@@ -58,6 +61,6 @@ public struct TimeBreakdown: Codable, Sendable, Equatable {
         pool = Quantiles(result.server.pool)
         remainder = Quantiles(result.server.remainder)
         queriesPerRequest = result.server.queriesPerRequest
-        verdict = BottleneckRules.verdict(client: client, app: app, database: database, pool: pool, remainder: remainder, timedResponses: timedResponses)
+        verdict = BottleneckRules.verdict(client: client, app: app, database: database, pool: pool, timedResponses: timedResponses)
     }
 }

@@ -54,8 +54,8 @@ public struct Timeline: Codable, Sendable, Equatable {
     /// Joins the load's windows with the resource samples (both count seconds from the start of the
     /// run; a second takes the mean of the samples that fall in it).
     public init(seconds: [SecondWindow], resources: [ResourceSeries]) {
-        let server = resources.first { $0.process == "server" }
-        let postgres = resources.first { $0.process == "postgres" }
+        let server = SamplesBySecond(resources.server)
+        let postgres = SamplesBySecond(resources.postgres)
         points = seconds.map { window in
             let client = window.client.histogram
             let app = window.app.histogram
@@ -69,20 +69,27 @@ public struct Timeline: Codable, Sendable, Equatable {
                 clientMean: client.totalCount == 0 ? 0 : window.clientMillisecondsSum / Double(client.totalCount),
                 databaseMean: timed == 0 ? nil : window.databaseMillisecondsSum / Double(timed),
                 poolMean: timed == 0 ? nil : window.poolMillisecondsSum / Double(timed),
-                serverCPUPercent: Self.mean(of: server, in: window.second, \.cpuPercentOfMachine),
-                serverMemoryMB: Self.mean(of: server, in: window.second, \.memoryMB),
-                postgresCPUPercent: Self.mean(of: postgres, in: window.second, \.cpuPercentOfMachine))
+                serverCPUPercent: server.mean(in: window.second, \.cpuPercentOfMachine),
+                serverMemoryMB: server.mean(in: window.second, \.memoryMB),
+                postgresCPUPercent: postgres.mean(in: window.second, \.cpuPercentOfMachine))
         }
         let paired = points.compactMap { point in point.databaseMean.map { ($0, point.clientMean) } }
         databaseLatencyCorrelation = Self.pearson(paired)
         errorWindows = ErrorWindow.windows(in: points)
     }
 
-    static func mean(of series: ResourceSeries?, in second: Int, _ value: KeyPath<ResourceSample, Double>) -> Double? {
-        guard let series else { return nil }
-        let inSecond = series.samples.filter { Int($0.second.rounded(.down)) == second }
-        guard !inSecond.isEmpty else { return nil }
-        return inSecond.reduce(0) { $0 + $1[keyPath: value] } / Double(inSecond.count)
+    /// A series' samples grouped by the whole second they fall in, once for all of the seconds.
+    struct SamplesBySecond {
+        let samples: [Int: [ResourceSample]]
+
+        init(_ series: ResourceSeries?) {
+            samples = Dictionary(grouping: series?.samples ?? []) { Int($0.second.rounded(.down)) }
+        }
+
+        func mean(in second: Int, _ value: KeyPath<ResourceSample, Double>) -> Double? {
+            guard let inSecond = samples[second], !inSecond.isEmpty else { return nil }
+            return inSecond.reduce(0) { $0 + $1[keyPath: value] } / Double(inSecond.count)
+        }
     }
 
     /// Pearson's r of the pairs; nil when it is undefined.

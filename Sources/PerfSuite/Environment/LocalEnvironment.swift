@@ -23,9 +23,7 @@ public final class LocalEnvironment: TargetEnvironment {
             try await Migrator.bundled().migrate(provision.url, logger: logger)
             if let cluster = provision.embedded {
                 // Statistics for the report's per-statement figures (the embedded cluster preloads the module).
-                try await cluster.url.withConnection(logger: logger) { connection in
-                    _ = try await connection.query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", logger: logger)
-                }
+                try await StatementSnapshot.enable(in: cluster.url, logger: logger)
             }
             var options = ServerProcess.Options(
                 executable: executable, database: provision.url, logFile: serverLog)

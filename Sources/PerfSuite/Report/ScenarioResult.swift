@@ -59,7 +59,7 @@ public struct ScenarioResult: Codable, Sendable {
     }
 
     /// The server's series, when it was measured.
-    public var serverResources: ResourceSeries? { resources.first { $0.process == "server" } }
+    public var serverResources: ResourceSeries? { resources.server }
 }
 
 /// A phase of a spike, from its per-second windows.

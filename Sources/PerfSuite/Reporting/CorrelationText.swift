@@ -54,7 +54,7 @@ public enum CorrelationText {
         var lines = ["  busiest statements (pg_stat_statements):", "  " + LoadSummaryText.pad("calls", 10, right: true)
             + LoadSummaryText.pad("total ms", 11, right: true) + LoadSummaryText.pad("mean ms", 10, right: true) + LoadSummaryText.pad("rows", 9, right: true) + "  query"]
         for statement in statements.prefix(limit) {
-            let query = statement.query.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let query = statement.singleLineQuery
             lines.append("  " + LoadSummaryText.pad("\(statement.calls)", 10, right: true)
                 + LoadSummaryText.pad(LoadSummaryText.format(statement.totalMilliseconds, 1), 11, right: true)
                 + LoadSummaryText.pad(LoadSummaryText.format(statement.meanMilliseconds, 3), 10, right: true)

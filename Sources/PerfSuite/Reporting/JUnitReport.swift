@@ -12,20 +12,20 @@ public enum JUnitReport {
             #"  <testsuite name="archmesh.scenarios" tests="\#(report.scenarios.count)" failures="\#(failures)" errors="0" time="\#(seconds(time))" timestamp="\#(ISO8601DateFormatter().string(from: report.summary.startTime))">"#,
         ]
         for result in report.scenarios {
-            let name = escape(result.key)
-            let attributes = #"classname="archmesh.\#(escape(result.type.rawValue))" name="\#(name)" time="\#(seconds(result.durationSeconds))""#
+            let name = result.key.markupEscaped
+            let attributes = #"classname="archmesh.\#(result.type.rawValue.markupEscaped)" name="\#(name)" time="\#(seconds(result.durationSeconds))""#
             var body: [String] = []
             for violation in result.violations {
                 body.append(
-                    #"      <failure type="threshold.\#(escape(violation.metric))" message="\#(escape(violation.message))">\#(escape(result.severity.rawValue)) severity: \#(escape(violation.message))</failure>"#)
+                    #"      <failure type="threshold.\#(violation.metric.markupEscaped)" message="\#(violation.message.markupEscaped)">\#(result.severity.rawValue.markupEscaped) severity: \#(violation.message.markupEscaped)</failure>"#)
             }
             if !result.passed && result.violations.isEmpty {
                 let message = result.interrupted ? "interrupted" : (result.errors.first ?? "did not pass")
-                body.append(#"      <failure type="run" message="\#(escape(message))">\#(escape(result.errors.joined(separator: "\n")))</failure>"#)
+                body.append(#"      <failure type="run" message="\#(message.markupEscaped)">\#(result.errors.joined(separator: "\n").markupEscaped)</failure>"#)
             }
             let output = "\(result.totalRequests) requests, " + String(format: "%.1f req/s, avg %.2f ms, p95 %.2f ms, success %.2f%%", result.requestsPerSecond,
                 result.averageResponseTimeMs, result.p95ResponseTimeMs, result.successRatePercent)
-            body.append("      <system-out>\(escape(output))</system-out>")
+            body.append("      <system-out>\(output.markupEscaped)</system-out>")
             lines.append("    <testcase \(attributes)>")
             lines += body
             lines.append("    </testcase>")
@@ -35,21 +35,4 @@ public enum JUnitReport {
     }
 
     static func seconds(_ value: Double) -> String { String(format: "%.3f", value) }
-
-    /// Escapes text for XML attributes and content; drops the control characters XML 1.0 forbids.
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            case "\n", "\t", "\r": escaped.unicodeScalars.append(scalar)
-            default: if scalar.value >= 0x20 { escaped.unicodeScalars.append(scalar) }
-            }
-        }
-        return escaped
-    }
 }

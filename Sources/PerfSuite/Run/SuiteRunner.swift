@@ -133,7 +133,7 @@ public struct SuiteRunner: Sendable {
 
     func judge(_ scenario: Scenario, load: LoadResult, resources: [ResourceSeries], notes: [String], interrupted: Bool) -> ScenarioResult {
         let server = resources.first { $0.process == "server" && !$0.samples.isEmpty }
-        let errorRate = load.totalRequests == 0 ? 0 : Double(load.errors.transport + load.errors[.http5xx]) * 100 / Double(load.totalRequests)
+        let errorRate = load.totalRequests == 0 ? 0 : Double(load.failedRequests) * 100 / Double(load.totalRequests)
         let figures = JudgedFigures(
             averageMs: load.latency.mean, p95Ms: load.latency.p95, requestsPerSecond: load.requestsPerSecond,
             maxCPUPercent: server?.maxCPUPercent, maxMemoryMB: server?.maxMemoryMB, successPercent: load.successRatePercent,

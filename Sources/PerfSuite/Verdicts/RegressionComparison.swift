@@ -83,13 +83,14 @@ public struct RegressionComparison: Codable, Sendable {
         let newWindows = usableWindows(new, settings), oldWindows = usableWindows(old, settings)
         let perSecond = newWindows.count >= settings.minimumWindows && oldWindows.count >= settings.minimumWindows
         let newHistogram = new.histograms.corrected.histogram, oldHistogram = old.histograms.corrected.histogram
+        // Each window's histogram decoded once, for the three quantiles.
+        let newSeconds = perSecond ? newWindows.map(\.client.histogram) : [], oldSeconds = perSecond ? oldWindows.map(\.client.histogram) : []
         for (name, percentile) in [("latency_p50_ms", 50.0), ("latency_p95_ms", 95.0), ("latency_p99_ms", 99.0)] {
             let current = QuantileInterval(newHistogram, percentile: percentile)
             let base = QuantileInterval(oldHistogram, percentile: percentile)
             if perSecond {
                 let p = Statistics.mannWhitneyP(
-                    newWindows.map { $0.client.histogram.milliseconds(atPercentile: percentile) },
-                    oldWindows.map { $0.client.histogram.milliseconds(atPercentile: percentile) })
+                    newSeconds.map { $0.milliseconds(atPercentile: percentile) }, oldSeconds.map { $0.milliseconds(atPercentile: percentile) })
                 results.append(.decide(
                     scenario: scenario, metric: name, polarity: .smallerIsBetter, baseline: base.value, current: current.value,
                     tolerance: settings.latency, method: "per-second windows (Mann-Whitney U)", pValue: p, significant: p < settings.significance))
@@ -113,7 +114,7 @@ public struct RegressionComparison: Codable, Sendable {
                 current: new.requestsPerSecond, tolerance: settings.throughput, method: "not tested: too few full seconds", pValue: nil,
                 significant: false))
         }
-        let newErrors = errorCount(new), oldErrors = errorCount(old)
+        let newErrors = new.failedRequests, oldErrors = old.failedRequests
         let p = twoProportionP(newErrors, new.totalRequests, oldErrors, old.totalRequests)
         results.append(.decide(
             scenario: scenario, metric: "error_rate_percent", polarity: .smallerIsBetter,
@@ -126,8 +127,6 @@ public struct RegressionComparison: Codable, Sendable {
     static func usableWindows(_ load: LoadResult, _ settings: Settings) -> [SecondWindow] {
         Array(load.seconds.dropFirst().dropLast()).filter { $0.requests >= settings.minimumWindowRequests }
     }
-
-    static func errorCount(_ load: LoadResult) -> Int { load.errors.transport + load.errors[.http5xx] }
 
     static func twoProportionP(_ errorsA: Int, _ totalA: Int, _ errorsB: Int, _ totalB: Int) -> Double {
         let pooled = Double(errorsA + errorsB) / Double(totalA + totalB)

@@ -10,27 +10,21 @@ public enum Statistics {
         let n1 = Double(first.count), n2 = Double(second.count)
         guard n1 > 0, n2 > 0 else { return 1 }
         let pooled = (first.map { ($0, 0) } + second.map { ($0, 1) }).sorted { $0.0 < $1.0 }
-        var ranks = [Double](repeating: 0, count: pooled.count)
+        // One pass over groups of equal values: their mid-rank for the first sample's rank sum, and
+        // Σ(t³ − t) over the groups, by which ties shrink the variance.
+        var rankSum = 0.0, ties = 0.0
         var index = 0
         while index < pooled.count {
             var end = index
             while end + 1 < pooled.count && pooled[end + 1].0 == pooled[index].0 { end += 1 }
-            for tied in index...end { ranks[tied] = Double(index + end) / 2 + 1 }
-            index = end + 1
-        }
-        let rankSum = zip(pooled, ranks).filter { $0.0.1 == 0 }.reduce(0) { $0 + $1.1 }
-        let u = rankSum - n1 * (n1 + 1) / 2
-        let mean = n1 * n2 / 2
-        // Ties shrink the variance: Σ(t³ − t) over groups of tied values.
-        var ties = 0.0
-        index = 0
-        while index < pooled.count {
-            var end = index
-            while end + 1 < pooled.count && pooled[end + 1].0 == pooled[index].0 { end += 1 }
+            let midRank = Double(index + end) / 2 + 1
+            for tied in index...end where pooled[tied].1 == 0 { rankSum += midRank }
             let t = Double(end - index + 1)
             ties += t * t * t - t
             index = end + 1
         }
+        let u = rankSum - n1 * (n1 + 1) / 2
+        let mean = n1 * n2 / 2
         let n = n1 + n2
         let deviation = (n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1)))).squareRoot()
         guard deviation > 0 else { return 1 }

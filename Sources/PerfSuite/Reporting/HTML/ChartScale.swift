@@ -1,9 +1,8 @@
 import Foundation
 
-/// How values map onto an axis: linear, base-10 logarithmic, or HdrHistogram's percentile scale.
+/// How values map onto an axis: linear, or HdrHistogram's percentile scale.
 enum ChartScale {
     case linear
-    case logarithmic
     /// Percentiles (0 to 100) at log10(1 / (1 - p)), so 90, 99, 99.9 and 99.99 are evenly spaced.
     case percentile
 
@@ -12,7 +11,6 @@ enum ChartScale {
         guard value.isFinite else { return nil }
         switch self {
         case .linear: return value
-        case .logarithmic: return value > 0 ? log10(value) : nil
         case .percentile: return value >= 0 && value < 100 ? log10(100 / (100 - value)) : nil
         }
     }
@@ -42,7 +40,6 @@ struct ChartAxis {
         let positions = values.compactMap(scale.transform)
         switch scale {
         case .linear: return linear(positions, includeZero: includeZero)
-        case .logarithmic: return logarithmic(positions)
         case .percentile: return percentile(positions)
         }
     }
@@ -61,17 +58,6 @@ struct ChartAxis {
             return (value, linearLabel(value, step: step))
         }
         return ChartAxis(scale: .linear, low: first, high: last, ticks: ticks)
-    }
-
-    /// One decade per tick: 0.1, 1, 10, 100.
-    static func logarithmic(_ values: [Double]) -> ChartAxis {
-        let low = ((values.min() ?? 0) + 1e-9).rounded(.down)
-        var high = ((values.max() ?? 1) - 1e-9).rounded(.up)
-        if high <= low { high = low + 1 }
-        let ticks = stride(from: low, through: high, by: 1).map { exponent in
-            (exponent, String(format: "%.\(max(0, Int(-exponent)))f", pow(10, exponent)))
-        }
-        return ChartAxis(scale: .logarithmic, low: low, high: high, ticks: ticks)
     }
 
     /// From the 0th percentile to the first of 99, 99.9, ... 99.999 that covers the values.

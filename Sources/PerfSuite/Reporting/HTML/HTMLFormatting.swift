@@ -7,7 +7,7 @@ enum HTMLFormat {
 
     static func fixed(_ value: Double?, _ decimals: Int) -> String {
         guard let value, value.isFinite else { return missing }
-        return String(format: "%.\(decimals)f", value)
+        return LoadSummaryText.format(value, decimals)
     }
 
     /// Milliseconds: two decimals below 100 ms, one below 10 s, none above.

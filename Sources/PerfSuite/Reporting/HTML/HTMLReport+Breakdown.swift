@@ -11,16 +11,14 @@ extension HTMLReport {
     static func breakdown(_ analysis: ScenarioAnalysis?) -> String {
         guard let analysis, !analysis.breakdown.isEmpty else { return notMeasured() }
         let bars = analysis.breakdown.map { endpoint in
-            SVGChart.Bar(label: endpoint.endpoint, values: [
-                max(0, endpoint.database.mean), max(0, endpoint.pool.mean),
-                max(0, endpoint.app.mean - endpoint.database.mean - endpoint.pool.mean), max(0, endpoint.client.mean - endpoint.app.mean),
-            ])
+            let parts = endpoint.meanParts
+            return SVGChart.Bar(label: endpoint.endpoint, values: [parts.database, parts.pool, parts.handler, parts.remainder].map { max(0, $0) })
         }
         let chart = SVGChart(
             title: "Mean time per request by component, per endpoint", xLabel: "mean ms per request", unit: "ms",
             content: .stackedBars(layers: breakdownLayers, bars: bars))
         let rules = "<details><summary>How verdicts are decided</summary>"
-            + "<ol>" + analysis.verdictRules.map { "<li>\($0.htmlEscaped)</li>" }.joined() + "</ol></details>"
+            + "<ol>" + analysis.verdictRules.map { "<li>\($0.markupEscaped)</li>" }.joined() + "</ol></details>"
         return figure("Mean time per request: database, pool wait, handler, and outside the handler", chart)
             + analysis.breakdown.map(endpointBreakdown).joined() + rules
     }
@@ -39,12 +37,12 @@ extension HTMLReport {
             + "\(HTMLFormat.fixed(endpoint.queriesPerRequest, 2)) queries per request"
         return """
             <div class="endpoint">
-            <h4><code>\(endpoint.endpoint.htmlEscaped)</code></h4>
-            <p class="meta">\(facts.htmlEscaped)</p>
+            <h4><code>\(endpoint.endpoint.markupEscaped)</code></h4>
+            <p class="meta">\(facts.markupEscaped)</p>
             \(endpoint.timedResponses == 0 ? notMeasured("No response carried Server-Timing: only the client's figures are real.") : "")
             \(HTMLTable(columns, rows: rows).render())
             <p>Bottleneck: <span class="badge verdict" style="border-left-color: \(verdictColor(verdict.component))">\
-            \(verdict.component.rawValue.htmlEscaped)</span> \(verdict.rule.htmlEscaped)</p>
+            \(verdict.component.rawValue.markupEscaped)</span> \(verdict.rule.markupEscaped)</p>
             \(verdict.evidence.isEmpty ? "" : list(verdict.evidence, className: "note"))
             </div>
             """

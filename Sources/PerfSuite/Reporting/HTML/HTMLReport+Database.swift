@@ -9,10 +9,10 @@ extension HTMLReport {
         guard !statements.isEmpty else { return notMeasured("No statement ran during the scenario.") }
         let columns: [HTMLTable.Column] = [.markup("Query"), .number("calls"), .number("total ms"), .number("mean ms"), .number("rows")]
         let rows = statements.map { statement -> [String] in
-            let query = statement.query.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            let query = statement.singleLineQuery
             let shown = query.count > longestQuery ? String(query.prefix(longestQuery - 1)) + "…" : query
             return [
-                "<code title=\"\(query.htmlEscaped)\">\(shown.htmlEscaped)</code>", HTMLFormat.count(statement.calls),
+                "<code title=\"\(query.markupEscaped)\">\(shown.markupEscaped)</code>", HTMLFormat.count(statement.calls),
                 HTMLFormat.milliseconds(statement.totalMilliseconds), HTMLFormat.milliseconds(statement.meanMilliseconds),
                 HTMLFormat.count(statement.rows),
             ]

@@ -13,9 +13,9 @@ extension HTMLReport {
         let rows = logged.map { entry -> HTMLTable.Row in
             let exemplar = entry.exemplar, timing = exemplar.serverTiming
             let status = exemplar.error.map { exemplar.status > 0 ? "\(exemplar.status) (\($0.rawValue))" : $0.rawValue } ?? "\(exemplar.status)"
-            let detail = entry.logLine.map { "<details><summary>server log line</summary><pre>\($0.htmlEscaped)</pre></details>" }
+            let detail = entry.logLine.map { "<details><summary>server log line</summary><pre>\($0.markupEscaped)</pre></details>" }
             return HTMLTable.Row([
-                "<code>\(exemplar.requestID.htmlEscaped)</code>", exemplar.endpoint, status, HTMLFormat.fixed(exemplar.atSecond, 1),
+                "<code>\(exemplar.requestID.markupEscaped)</code>", exemplar.endpoint, status, HTMLFormat.fixed(exemplar.atSecond, 1),
                 HTMLFormat.milliseconds(exemplar.latencyMilliseconds), HTMLFormat.milliseconds(exemplar.uncorrectedMilliseconds),
                 HTMLFormat.milliseconds(timing?.appMilliseconds), HTMLFormat.milliseconds(timing?.databaseMilliseconds),
                 HTMLFormat.milliseconds(timing?.poolMilliseconds), timing.map { HTMLFormat.count($0.queries) } ?? HTMLFormat.missing,
@@ -23,7 +23,7 @@ extension HTMLReport {
         }
         let found = logged.filter { $0.logLine != nil }.count
         let note = "Slowest first; \(found) of \(logged.count) found in the server's log by request ID. A dash: no Server-Timing on the response."
-        return "<p class=\"note\">\(note.htmlEscaped)</p>" + HTMLTable(columns, detailedRows: rows).render()
+        return "<p class=\"note\">\(note.markupEscaped)</p>" + HTMLTable(columns, detailedRows: rows).render()
     }
 
     static func phases(_ phases: [PhaseResult]) -> String {

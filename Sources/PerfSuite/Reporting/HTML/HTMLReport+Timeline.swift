@@ -43,7 +43,7 @@ extension HTMLReport {
 
     /// CPU and memory from the timeline; from the raw resource samples when the timeline lacks them.
     static func resourcesOverTime(_ points: [TimelinePoint], resources: [ResourceSeries]) -> String {
-        let server = resources.first { $0.process == "server" }, postgres = resources.first { $0.process == "postgres" }
+        let server = resources.server, postgres = resources.postgres
         let timelineHasCPU = points.contains { $0.serverCPUPercent != nil || $0.postgresCPUPercent != nil }
         let timelineHasMemory = points.contains { $0.serverMemoryMB != nil }
         let cpu: [SVGChart.Series] = timelineHasCPU

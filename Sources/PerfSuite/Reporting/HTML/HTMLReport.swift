@@ -13,7 +13,7 @@ public enum HTMLReport {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(("archmesh-perf report, " + HTMLFormat.date(report.summary.startTime)).htmlEscaped)</title>
+            <title>\(("archmesh-perf report, " + HTMLFormat.date(report.summary.startTime)).markupEscaped)</title>
             <style>
             \(HTMLStyle.css)
             </style>
@@ -43,7 +43,7 @@ public enum HTMLReport {
             ("Interrupted", report.interrupted ? "yes: stopped before the end; what was measured until then is here" : "no"),
             ("Server log", environment.serverLog), ("Report schema", "\(report.schemaVersion)"),
         ]
-        let list = facts.map { "<dt>\($0.0.htmlEscaped)</dt><dd>\(($0.1 ?? "not recorded").htmlEscaped)</dd>" }.joined()
+        let list = facts.map { "<dt>\($0.0.markupEscaped)</dt><dd>\(($0.1 ?? "not recorded").markupEscaped)</dd>" }.joined()
         let outcome = summary.failed == 0 ? badge("PASS", "pass") : badge("FAIL", "fail")
         return """
             <header>
@@ -64,11 +64,11 @@ public enum HTMLReport {
         let rows = report.scenarios.map { result -> [String] in
             let violations = violationMessages(result)
             return [
-                "<a href=\"#\(result.key.htmlEscaped)\">\(result.key.htmlEscaped)</a>", result.type.rawValue, result.severity.rawValue,
+                "<a href=\"#\(result.key.markupEscaped)\">\(result.key.markupEscaped)</a>", result.type.rawValue, result.severity.rawValue,
                 outcome(result), HTMLFormat.count(result.totalRequests), HTMLFormat.fixed(result.requestsPerSecond, 1),
                 HTMLFormat.milliseconds(result.averageResponseTimeMs), HTMLFormat.milliseconds(result.p95ResponseTimeMs),
                 HTMLFormat.percent(result.maxCPUPercent), HTMLFormat.fixed(result.maxMemoryMB, 1), HTMLFormat.percent(result.successRatePercent),
-                violations.isEmpty ? "<span class=\"held\">none</span>" : violations.map(\.htmlEscaped).joined(separator: "<br>"),
+                violations.isEmpty ? "<span class=\"held\">none</span>" : violations.map(\.markupEscaped).joined(separator: "<br>"),
             ]
         }
         return "<section id=\"run-summary\"><h2>Summary</h2>" + HTMLTable(columns, rows: rows).render() + "</section>"
@@ -82,10 +82,10 @@ public enum HTMLReport {
             meta.append("dataset: \(HTMLFormat.count(dataset.projects)) projects, \(HTMLFormat.fixed(dataset.workflowsPerProject, 1)) workflows per project")
         }
         var parts = [
-            "<section class=\"scenario\" id=\"\(result.key.htmlEscaped)\">",
-            "<h2>\(result.key.htmlEscaped) \(outcome(result))</h2>",
-            "<p>\(result.name.htmlEscaped)\(result.description.isEmpty ? "" : ": " + result.description.htmlEscaped)</p>",
-            "<p class=\"meta\">\(meta.map(\.htmlEscaped).joined(separator: " · "))</p>",
+            "<section class=\"scenario\" id=\"\(result.key.markupEscaped)\">",
+            "<h2>\(result.key.markupEscaped) \(outcome(result))</h2>",
+            "<p>\(result.name.markupEscaped)\(result.description.isEmpty ? "" : ": " + result.description.markupEscaped)</p>",
+            "<p class=\"meta\">\(meta.map(\.markupEscaped).joined(separator: " · "))</p>",
         ]
         if !result.errors.isEmpty { parts.append(list(result.errors, className: "errors")) }
         parts.append(part("Thresholds", thresholds(result)))
@@ -111,7 +111,7 @@ public enum HTMLReport {
             ("success ≥ ", limits.minSuccessPercent, "%"), ("error rate ≤ ", limits.maxErrorRatePercent, "%"),
         ]
         let set = stated.compactMap { label, limit, unit in limit.map { label + HTMLFormat.fixed($0, $0 == $0.rounded() ? 0 : 2) + unit } }
-        return verdict + "<p class=\"note\">Limits: \((set.isEmpty ? "none set" : set.joined(separator: ", ")).htmlEscaped)</p>"
+        return verdict + "<p class=\"note\">Limits: \((set.isEmpty ? "none set" : set.joined(separator: ", ")).markupEscaped)</p>"
     }
 
     static func violationMessages(_ result: ScenarioResult) -> [String] {
@@ -123,26 +123,26 @@ public enum HTMLReport {
     }
 
     static func badge(_ text: String, _ className: String) -> String {
-        "<span class=\"badge \(className)\">\(text.htmlEscaped)</span>"
+        "<span class=\"badge \(className)\">\(text.markupEscaped)</span>"
     }
 
     /// A titled part of a scenario's section.
     static func part(_ title: String, _ content: String) -> String {
-        "<h3>\(title.htmlEscaped)</h3>\n\(content)"
+        "<h3>\(title.markupEscaped)</h3>\n\(content)"
     }
 
     static func list(_ items: [String], className: String? = nil) -> String {
-        "<ul\(className.map { " class=\"\($0)\"" } ?? "")>" + items.map { "<li>\($0.htmlEscaped)</li>" }.joined() + "</ul>"
+        "<ul\(className.map { " class=\"\($0)\"" } ?? "")>" + items.map { "<li>\($0.markupEscaped)</li>" }.joined() + "</ul>"
     }
 
     /// What a scenario that did not run (or not this far) shows instead of a figure.
     static func notMeasured(_ why: String = "Not measured.") -> String {
-        "<p class=\"na\">\(why.htmlEscaped)</p>"
+        "<p class=\"na\">\(why.markupEscaped)</p>"
     }
 
     /// A chart with its caption.
     static func figure(_ caption: String, _ chart: SVGChart, note: String? = nil) -> String {
-        "<figure><figcaption>\(caption.htmlEscaped)</figcaption>\(chart.render())"
-            + (note.map { "<p class=\"note\">\($0.htmlEscaped)</p>" } ?? "") + "</figure>"
+        "<figure><figcaption>\(caption.markupEscaped)</figcaption>\(chart.render())"
+            + (note.map { "<p class=\"note\">\($0.markupEscaped)</p>" } ?? "") + "</figure>"
     }
 }

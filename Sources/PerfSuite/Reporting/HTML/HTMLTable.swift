@@ -37,15 +37,15 @@ struct HTMLTable {
     func render() -> String {
         var html = "<div class=\"scroll\"><table><thead><tr>"
         for column in columns {
-            html += "<th\(column.kind == .number ? " class=\"num\"" : "")>\(column.title.htmlEscaped)</th>"
+            html += "<th\(column.kind == .number ? " class=\"num\"" : "")>\(column.title.markupEscaped)</th>"
         }
         html += "</tr></thead><tbody>"
         for row in rows {
             html += "<tr>"
             for (column, cell) in zip(columns, row.cells) {
                 switch column.kind {
-                case .text: html += "<td>\(cell.htmlEscaped)</td>"
-                case .number: html += "<td class=\"num\">\(cell.htmlEscaped)</td>"
+                case .text: html += "<td>\(cell.markupEscaped)</td>"
+                case .number: html += "<td class=\"num\">\(cell.markupEscaped)</td>"
                 case .markup: html += "<td>\(cell)</td>"
                 }
             }

@@ -6,14 +6,14 @@ extension SVGChart {
     func renderLines(_ series: [Series]) -> String {
         let drawable = series.map { line in
             (line, line.points.compactMap { point -> (x: Double, y: Double)? in
-                guard let y = point.y, xScale.transform(point.x) != nil, yScale.transform(y) != nil else { return nil }
+                guard let y = point.y, y.isFinite, xScale.transform(point.x) != nil else { return nil }
                 return (point.x, y)
             })
         }.filter { !$0.1.isEmpty }
         guard !drawable.isEmpty else { return empty() }
         let points = drawable.flatMap(\.1)
         let xAxis = ChartAxis.fitted(to: points.map(\.x), scale: xScale, includeZero: false)
-        let yAxis = ChartAxis.fitted(to: points.map(\.y), scale: yScale, includeZero: true)
+        let yAxis = ChartAxis.fitted(to: points.map(\.y), scale: .linear, includeZero: true)
         let legend = legend(drawable.map { Key(name: $0.0.name, color: $0.0.color, dashed: $0.0.dashed) }, left: Self.linesLeftMargin)
         let frame = Frame(
             left: Self.linesLeftMargin, top: legend.height + 8, width: Self.width - Self.linesLeftMargin - Self.rightMargin, height: Self.plotHeight)
@@ -45,6 +45,6 @@ extension SVGChart {
         }
         let coordinates = run.map { "\(Self.number($0.0)),\(Self.number($0.1))" }.joined(separator: " ")
         return "<polyline points=\"\(coordinates)\" fill=\"none\" stroke=\"\(series.color)\" stroke-width=\"1.75\" "
-            + "stroke-linejoin=\"round\"\(series.dashed ? " stroke-dasharray=\"5 3\"" : "")><title>\(series.name.htmlEscaped)</title></polyline>"
+            + "stroke-linejoin=\"round\"\(series.dashed ? " stroke-dasharray=\"5 3\"" : "")><title>\(series.name.markupEscaped)</title></polyline>"
     }
 }

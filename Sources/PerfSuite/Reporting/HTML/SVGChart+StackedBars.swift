@@ -22,7 +22,7 @@ extension SVGChart {
                 guard let from = xAxis.fraction(of: start), let to = xAxis.fraction(of: end) else { break }
                 body.append("<rect x=\"\(Self.number(frame.left + from * frame.width))\" y=\"\(Self.number(top))\" "
                     + "width=\"\(Self.number(max(0.5, (to - from) * frame.width)))\" height=\"\(Self.number(height))\" fill=\"\(layer.color)\">"
-                    + "<title>\((layer.name + ": " + HTMLFormat.milliseconds(value) + " " + unit).htmlEscaped)</title></rect>")
+                    + "<title>\((layer.name + ": " + HTMLFormat.milliseconds(value) + " " + unit).markupEscaped)</title></rect>")
                 start = end
             }
             let endX = frame.left + (xAxis.fraction(of: totals[index]) ?? 0) * frame.width
@@ -40,6 +40,6 @@ extension SVGChart {
     /// The bar's name, right-aligned before it; a long one is cut, whole in its tooltip.
     func barLabel(_ label: String, right: Double, y: Double) -> String {
         let shown = label.count > Self.longestBarLabel ? String(label.prefix(Self.longestBarLabel - 1)) + "…" : label
-        return "<g><title>\(label.htmlEscaped)</title>" + text(shown, x: right, y: y, anchor: "end") + "</g>"
+        return "<g><title>\(label.markupEscaped)</title>" + text(shown, x: right, y: y, anchor: "end") + "</g>"
     }
 }

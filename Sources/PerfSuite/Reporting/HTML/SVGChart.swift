@@ -36,8 +36,8 @@ struct SVGChart {
     var yLabel = ""
     /// Appended to values in tooltips ("ms").
     var unit = ""
+    /// The x axis's scale; the y axis is always linear.
     var xScale = ChartScale.linear
-    var yScale = ChartScale.linear
     var content: Content
 
     static let width = 760.0
@@ -63,7 +63,7 @@ struct SVGChart {
     /// The `<svg>` element around `body`.
     func svg(height: Double, _ body: [String]) -> String {
         "<svg class=\"chart\" viewBox=\"0 0 \(Self.number(Self.width)) \(Self.number(height))\" width=\"100%\" role=\"img\" "
-            + "aria-label=\"\(title.htmlEscaped)\" font-size=\"12\" fill=\"\(ChartPalette.text)\"><title>\(title.htmlEscaped)</title>"
+            + "aria-label=\"\(title.markupEscaped)\" font-size=\"12\" fill=\"\(ChartPalette.text)\"><title>\(title.markupEscaped)</title>"
             + body.joined() + "</svg>"
     }
 
@@ -114,7 +114,7 @@ struct SVGChart {
         if !yLabel.isEmpty {
             let x = 14.0, y = frame.top + frame.height / 2
             parts.append("<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"middle\" fill=\"\(ChartPalette.axis)\" "
-                + "transform=\"rotate(-90 \(Self.number(x)) \(Self.number(y)))\">\(yLabel.htmlEscaped)</text>")
+                + "transform=\"rotate(-90 \(Self.number(x)) \(Self.number(y)))\">\(yLabel.markupEscaped)</text>")
         }
         return parts.joined()
     }
@@ -125,7 +125,7 @@ struct SVGChart {
     }
 
     func text(_ content: String, x: Double, y: Double, anchor: String = "start", color: String = ChartPalette.text) -> String {
-        "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"\(anchor)\" fill=\"\(color)\">\(content.htmlEscaped)</text>"
+        "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"\(anchor)\" fill=\"\(color)\">\(content.markupEscaped)</text>"
     }
 
     /// A coordinate with one decimal; a non-finite one (which the callers never pass) as 0.

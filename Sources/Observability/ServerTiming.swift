@@ -28,20 +28,35 @@ public struct ServerTiming: Sendable, Equatable {
             + "pool;dur=\(Self.format(poolMilliseconds)), dbq;desc=\(queryCount)"
     }
 
+    /// What a `Server-Timing` value held, as far as this contract goes.
+    public enum ParseResult: Sendable, Equatable {
+        /// None of `app`, `db`, `pool`, `dbq`: the response is measured client-side only.
+        case absent
+        case valid(ServerTiming)
+        /// One of them carried a figure that cannot be true (negative, not a number, beyond
+        /// `maximumMilliseconds` or `maximumQueryCount`): none of the header is believed.
+        case rejected
+    }
+
+    /// Longest duration believed: one hour.
+    public static let maximumMilliseconds = 3_600_000.0
+    /// Most queries per request believed.
+    public static let maximumQueryCount = 1_000_000
+
     /// Parses a `Server-Timing` value; metrics it does not know are ignored, missing ones are zero.
     ///
-    /// Returns nil when the value carries none of `app`, `db`, `pool`, `dbq`: such a response is
-    /// measured client-side only.
+    /// Returns nil when the value carries none of `app`, `db`, `pool`, `dbq`, or figures that
+    /// cannot be true (see `ParseResult.rejected`).
     public init?(headerValue: some StringProtocol) {
         var text = String(headerValue)
-        guard let timing = text.withUTF8({ ServerTiming(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        guard case .valid(let timing) = text.withUTF8({ Self.parse(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
         self = timing
     }
 
     /// The same, straight from the header's bytes: the load engine parses one per response, and
     /// going through String (or unspecialised generics) would cost it more than the rest of the
-    /// response handling. Not generic on purpose.
-    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+    /// response handling. Not generic on purpose. Every number is checked before it is kept.
+    public static func parse(utf8 bytes: UnsafeRawBufferPointer) -> ParseResult {
         var timing = ServerTiming(appMilliseconds: 0, databaseMilliseconds: 0, poolMilliseconds: 0, queryCount: 0)
         var found = false
         var start = 0
@@ -49,25 +64,37 @@ public struct ServerTiming: Sendable, Equatable {
             var end = start
             while end < bytes.count, bytes[end] != UInt8(ascii: ",") { end += 1 }
             let metric = Self.parseMetric(bytes, start, end)
-            switch metric.name {
-            case .app: timing.appMilliseconds = metric.duration ?? 0; found = true
-            case .db: timing.databaseMilliseconds = metric.duration ?? 0; found = true
-            case .pool: timing.poolMilliseconds = metric.duration ?? 0; found = true
-            case .dbq: timing.queryCount = Int(metric.description ?? metric.duration ?? 0); found = true
-            case .other: break
-            }
             start = end + 1
+            guard metric.name != .other else { continue }
+            found = true
+            if metric.invalid { return .rejected }
+            switch metric.name {
+            case .dbq:
+                guard let count = metric.description ?? metric.duration else { continue }
+                guard count >= 0, count <= Double(maximumQueryCount), count == count.rounded() else { return .rejected }
+                timing.queryCount = Int(count)
+            default:
+                guard let duration = metric.duration else { continue }
+                guard duration >= 0, duration <= maximumMilliseconds else { return .rejected }
+                switch metric.name {
+                case .app: timing.appMilliseconds = duration
+                case .db: timing.databaseMilliseconds = duration
+                default: timing.poolMilliseconds = duration
+                }
+            }
         }
-        guard found else { return nil }
-        self = timing
+        return found ? .valid(timing) : .absent
     }
 
     private enum MetricName {
         case app, db, pool, dbq, other
     }
 
-    /// One metric, `name *( ";" key "=" value )`, in bytes[start..<end].
-    private static func parseMetric(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (name: MetricName, duration: Double?, description: Double?) {
+    /// One metric, `name *( ";" key "=" value )`, in bytes[start..<end]; `invalid` when a `dur` or
+    /// `desc` of a known metric is there but is not a plain decimal number.
+    private static func parseMetric(
+        _ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int
+    ) -> (name: MetricName, duration: Double?, description: Double?, invalid: Bool) {
         var partEnd = start
         while partEnd < end, bytes[partEnd] != UInt8(ascii: ";") { partEnd += 1 }
         let (nameStart, nameEnd) = trimmed(bytes, start, partEnd)
@@ -76,9 +103,10 @@ public struct ServerTiming: Sendable, Equatable {
         else if equals(bytes, nameStart, nameEnd, "db") { metric = .db }
         else if equals(bytes, nameStart, nameEnd, "pool") { metric = .pool }
         else if equals(bytes, nameStart, nameEnd, "dbq") { metric = .dbq }
-        else { return (.other, nil, nil) }
+        else { return (.other, nil, nil, false) }
         var duration: Double?
         var description: Double?
+        var invalid = false
         var parameterStart = partEnd + 1
         while parameterStart < end {
             var parameterEnd = parameterStart
@@ -92,12 +120,18 @@ public struct ServerTiming: Sendable, Equatable {
                     valueStart += 1
                     valueEnd -= 1
                 }
-                if equals(bytes, keyStart, keyEnd, "dur") { duration = number(bytes, valueStart, valueEnd) }
-                else if equals(bytes, keyStart, keyEnd, "desc") { description = number(bytes, valueStart, valueEnd) }
+                if equals(bytes, keyStart, keyEnd, "dur") {
+                    duration = number(bytes, valueStart, valueEnd)
+                    if duration == nil { invalid = true }
+                } else if equals(bytes, keyStart, keyEnd, "desc") {
+                    description = number(bytes, valueStart, valueEnd)
+                    // `desc` is free text in general; only `dbq` promises a number in it.
+                    if description == nil && metric == .dbq { invalid = true }
+                }
             }
             parameterStart = parameterEnd + 1
         }
-        return (metric, duration, description)
+        return (metric, duration, description, invalid)
     }
 
     private static func trimmed(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> (Int, Int) {
@@ -115,7 +149,7 @@ public struct ServerTiming: Sendable, Equatable {
         }
     }
 
-    /// A plain decimal number (`12`, `1.84`, `-0.5`), or nil.
+    /// A plain decimal number (`12`, `1.84`, `-0.5`), or nil; nil too when it does not fit a Double.
     private static func number(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Double? {
         var negative = false
         var integer = 0.0
@@ -142,7 +176,7 @@ public struct ServerTiming: Sendable, Equatable {
                 return nil
             }
         }
-        guard digits > 0 else { return nil }
+        guard digits > 0, integer.isFinite else { return nil }
         return (negative ? -1 : 1) * (integer + fraction)
     }
 

@@ -127,7 +127,7 @@ struct LiveRunTests {
         #expect(finished.successfulRequests > 0)
         // Refused reconnects, reset connections, or (when the dying server's sockets linger on a busy
         // machine) requests that time out: each a counted transport error.
-        #expect(finished.errors.transport > 0)
+        #expect(finished.errors.transport > 0, "\(finished.errors.byName), cut off \(finished.cutOffAtEnd), \(finished.connectionStats)")
         #expect(finished.durationSeconds >= 1.9)
     }
 

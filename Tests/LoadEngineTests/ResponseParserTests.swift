@@ -74,4 +74,40 @@ struct ResponseParserTests {
         }
         #expect(throws: ResponseParser.Failure.self) { try parseAll(String(repeating: "x", count: 20_000), chunkSize: 20_000) }
     }
+
+    @Test("interim 1xx responses are skipped and the final one is returned", arguments: [1, 3, 1000])
+    func interim(chunkSize: Int) throws {
+        let text = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        let responses = try parseAll(text, chunkSize: chunkSize)
+        #expect(responses.map(\.status) == [200])
+        #expect(throws: ResponseParser.Failure.self) { try parseAll("HTTP/1.1 101 Switching Protocols\r\n\r\n", chunkSize: 100) }
+    }
+
+    @Test("a HEAD's response has no body whatever its Content-Length says")
+    func head() throws {
+        var parser = ResponseParser()
+        parser.expectResponse(toHEAD: true)
+        var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n")
+        #expect(try parser.parse(&buffer)?.bodyBytes == 0)
+        #expect(try parser.parse(&buffer)?.status == 204, "the next response is read as its own, with no body")
+    }
+
+    @Test("numbers a server sends are checked: no overflow, no negative length, no disagreeing lengths")
+    func numbers() throws {
+        for head in ["Content-Length: 99999999999999999999999999", "Content-Length: -5", "Content-Length: 12abc", "Content-Length: ",
+            "Content-Length: 2\r\nContent-Length: 3", "Transfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF"]
+        {
+            #expect(throws: ResponseParser.Failure.self, "\(head)") { try parseAll("HTTP/1.1 200 OK\r\n\(head)\r\n\r\nok", chunkSize: 100) }
+        }
+        #expect(try parseAll("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok", chunkSize: 100).count == 1)
+        #expect(throws: ResponseParser.Failure.self) { try parseAll("HTTP/1.1 999 Odd\r\n\r\n", chunkSize: 100) }
+    }
+
+    @Test("a head of 60 KiB is read, one beyond the stated limit is refused, and neither is scanned twice", arguments: [1, 4096])
+    func headLimits(chunkSize: Int) throws {
+        let filler = (0..<520).map { "X-Filler-\($0): \(String(repeating: "a", count: 100))\r\n" }.joined()
+        #expect(try parseAll("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + filler + "\r\nok", chunkSize: chunkSize).count == 1)
+        let long = String(repeating: filler, count: 20)
+        #expect(throws: ResponseParser.Failure.self) { try parseAll("HTTP/1.1 200 OK\r\n" + long + "\r\n", chunkSize: 8192) }
+    }
 }

@@ -16,7 +16,20 @@ struct ServerTimingTests {
         #expect(parsed == ServerTiming(appMilliseconds: 12.5, databaseMilliseconds: 3, poolMilliseconds: 0, queryCount: 4))
         #expect(ServerTiming(headerValue: "cdn-cache;desc=HIT, edge;dur=3") == nil)
         #expect(ServerTiming(headerValue: "") == nil)
-        #expect(ServerTiming(headerValue: "app;dur=abc")?.appMilliseconds == 0)
+    }
+
+    @Test("figures that cannot be true reject the whole header instead of trapping or skewing")
+    func rejected() {
+        for value in ["app;dur=abc", "app;dur=-5", "db;dur=1" + String(repeating: "0", count: 400), "dbq;desc=-2", "dbq;desc=1.5",
+            "dbq;desc=99999999999999999999999", "pool;dur=3600001", "app;dur=NaN", "dbq;desc=inf"]
+        {
+            #expect(ServerTiming(headerValue: value) == nil, "\(value)")
+            var text = value
+            #expect(text.withUTF8 { ServerTiming.parse(utf8: UnsafeRawBufferPointer($0)) } == .rejected, "\(value)")
+        }
+        var text = "cache;desc=hit, app;dur=3600000"
+        #expect(text.withUTF8 { ServerTiming.parse(utf8: UnsafeRawBufferPointer($0)) }
+            == .valid(ServerTiming(appMilliseconds: 3_600_000, databaseMilliseconds: 0, poolMilliseconds: 0, queryCount: 0)))
     }
 
     @Test("durations are written with two decimals and never negative")

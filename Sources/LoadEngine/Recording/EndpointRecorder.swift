@@ -30,11 +30,11 @@ struct EndpointRecorder {
         uncorrected.recordClamped(sample.uncorrectedMicros)
         if let timing = sample.serverTiming {
             withServerTiming += 1
-            let appMicros = UInt64((timing.appMilliseconds * 1000).rounded())
+            let appMicros = LatencyHistogram.micros(fromMilliseconds: timing.appMilliseconds)
             app.recordClamped(appMicros)
-            database.recordClamped(UInt64((timing.databaseMilliseconds * 1000).rounded()))
-            pool.recordClamped(UInt64((timing.poolMilliseconds * 1000).rounded()))
-            queries.recordClamped(UInt64(max(timing.queryCount, 0)) + 1)  // +1: the histogram starts at 1; subtracted when read
+            database.recordClamped(LatencyHistogram.micros(fromMilliseconds: timing.databaseMilliseconds))
+            pool.recordClamped(LatencyHistogram.micros(fromMilliseconds: timing.poolMilliseconds))
+            queries.recordClamped(UInt64(clamping: timing.queryCount) &+ 1)  // +1: the histogram starts at 1; subtracted when read
             remainder.recordClamped(sample.uncorrectedMicros > appMicros ? sample.uncorrectedMicros - appMicros : 0)
         }
     }

@@ -20,6 +20,15 @@ extension Histogram where Count == UInt64 {
         _ = record(Swift.min(Swift.max(value, 1), highestTrackableValue))
     }
 
+    /// Microseconds for a duration in milliseconds that a server reported: rounded, and clamped
+    /// into `0...highestTrackableValue` whatever the number (negative, NaN and infinity included).
+    @inline(__always)
+    public static func micros(fromMilliseconds milliseconds: Double) -> UInt64 {
+        let micros = (milliseconds * 1000).rounded()
+        guard micros > 0 else { return 0 }  // also NaN
+        return micros < 3_600_000_000 ? UInt64(micros) : 3_600_000_000
+    }
+
     /// A percentile in milliseconds, treating recorded values as microseconds (0 when empty).
     public func milliseconds(atPercentile percentile: Double) -> Double {
         totalCount == 0 ? 0 : Double(valueAtPercentile(percentile)) / 1000

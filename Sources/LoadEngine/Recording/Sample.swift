@@ -11,6 +11,8 @@ struct Sample {
     /// Microseconds from when the request was actually sent.
     var uncorrectedMicros: UInt64
     var serverTiming: ServerTiming?
+    /// The response's `Server-Timing` was there but unbelievable (see `ServerTiming.ParseResult`).
+    var serverTimingRejected = false
     /// The number in the request's `X-Request-ID`.
     var requestNumber: UInt64
     /// When it finished, in nanoseconds from the run's start.

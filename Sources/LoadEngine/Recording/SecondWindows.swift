@@ -62,7 +62,7 @@ struct SecondWindows {
         openClient.recordClamped(sample.correctedMicros)
         open!.clientMillisecondsSum += Double(sample.correctedMicros) / 1000
         if let timing = sample.serverTiming {
-            openApp.recordClamped(UInt64((timing.appMilliseconds * 1000).rounded()))
+            openApp.recordClamped(LatencyHistogram.micros(fromMilliseconds: timing.appMilliseconds))
             open!.databaseMillisecondsSum += timing.databaseMilliseconds
             open!.poolMillisecondsSum += timing.poolMilliseconds
             open!.timedResponses += 1

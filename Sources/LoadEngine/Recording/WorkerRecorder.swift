@@ -2,7 +2,7 @@ import Histogram
 
 /// A worker's recordings: touched only from its event loop while the run goes, merged with the
 /// other workers' exactly (histograms add bucket by bucket) once it is over.
-struct WorkerRecorder {
+struct WorkerRecorder: Sendable {
     var corrected = LatencyHistogram.latency()
     var uncorrected = LatencyHistogram.latency()
     var endpoints: [EndpointRecorder]
@@ -18,6 +18,12 @@ struct WorkerRecorder {
     var worstLatenessMicros: UInt64 = 0
     /// Open model: requests due before the end that were never sent (the schedule fell behind).
     var unsent = 0
+    /// Timed runs: requests still in flight when the planned end and its grace were over.
+    var cutOffAtEnd = 0
+    /// What happened to the connections themselves.
+    var connections = ConnectionStats()
+    /// Responses whose `Server-Timing` could not be believed (their server figures are left out).
+    var rejectedServerTimings = 0
 
     init(endpointCount: Int, exemplars: Int) {
         endpoints = Array(repeating: EndpointRecorder(), count: endpointCount)
@@ -26,6 +32,7 @@ struct WorkerRecorder {
 
     mutating func record(_ sample: Sample) {
         finished += 1
+        if sample.serverTimingRejected { rejectedServerTimings += 1 }
         if let error = sample.error { errors.add(error) }
         endpoints[sample.endpoint].record(sample)
         seconds.record(sample)
@@ -60,5 +67,8 @@ struct WorkerRecorder {
         late += other.late
         worstLatenessMicros = max(worstLatenessMicros, other.worstLatenessMicros)
         unsent += other.unsent
+        connections.merge(other.connections)
+        cutOffAtEnd += other.cutOffAtEnd
+        rejectedServerTimings += other.rejectedServerTimings
     }
 }

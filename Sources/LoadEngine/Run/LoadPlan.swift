@@ -7,6 +7,9 @@ public struct LoadPlan: Sendable {
     public var requestTimeout: Duration = .seconds(10)
     /// A connection not made after this long counts as a connect error.
     public var connectTimeout: Duration = .seconds(3)
+    /// A timed run ends at its planned end plus at most this: requests still in flight then are cut
+    /// off and counted apart (`cut_off_at_end`), so a server that never answers cannot stretch a run.
+    public var gracefulStop: Duration = .seconds(2)
     /// Event-loop threads sending the load (default: half the machine's cores, at least one and at
     /// most one per connection; the other half is left to the server, which usually shares the machine).
     public var threads: Int?
@@ -39,6 +42,7 @@ public struct LoadPlan: Sendable {
             throw LoadEngineError.invalidPlan("the run tag must be 8 characters of [A-Za-z0-9._-], got '\(runTag)'")
         }
         guard requestTimeout > .zero, connectTimeout > .zero else { throw LoadEngineError.invalidPlan("timeouts must be positive") }
+        guard gracefulStop >= .zero else { throw LoadEngineError.invalidPlan("the graceful stop must not be negative") }
         if let threads, threads < 1 { throw LoadEngineError.invalidPlan("threads must be at least 1, got \(threads)") }
     }
 

@@ -114,6 +114,14 @@ public struct LoadResult: Codable, Sendable {
     public var lateRequests: Int
     public var worstLatenessMilliseconds: Double
     public var unsentRequests: Int
+    /// Timed runs: requests still in flight at the planned end plus the graceful stop, cut off
+    /// there and not counted among the finished ones.
+    public var cutOffAtEnd: Int
+    /// Connections opened, failed, closed by the server, and answers that came unasked.
+    public var connectionStats: ConnectionStats
+    /// Responses whose `Server-Timing` figures could not be true (negative, not numbers, absurd):
+    /// counted, and kept out of the server-side histograms.
+    public var rejectedServerTimings: Int
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
@@ -135,6 +143,9 @@ public struct LoadResult: Codable, Sendable {
         case lateRequests = "late_requests"
         case worstLatenessMilliseconds = "worst_lateness_ms"
         case unsentRequests = "unsent_requests"
+        case cutOffAtEnd = "cut_off_at_end"
+        case connectionStats = "connection_stats"
+        case rejectedServerTimings = "rejected_server_timings"
         case histograms
     }
 

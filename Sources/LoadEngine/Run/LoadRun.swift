@@ -35,23 +35,30 @@ public enum LoadRun {
         }
         let connections = plan.model.connections
         let coordinator = RunCoordinator(users: connections, target: plan.target.description, eventLoop: group.next())
-        let workers = try group.makeIterator().map { try Worker(eventLoop: $0, plan: plan, address: address, coordinator: coordinator) }
+        // Each worker is made on its own loop and stays there: the run only reaches it through the loop.
+        var made: [NIOLoopBound<Worker>] = []
+        for eventLoop in group.makeIterator() {
+            made.append(try await eventLoop.submit {
+                NIOLoopBound(try Worker(eventLoop: eventLoop, plan: plan, address: address, coordinator: coordinator), eventLoop: eventLoop)
+            }.get())
+        }
+        let workers = made
         for (number, worker) in workers.enumerated() {
             let indices = Array(stride(from: number, to: connections, by: workers.count))
-            worker.eventLoop.execute { worker.connectUsers(indices) }
+            worker.eventLoop.execute { worker.value.connectUsers(indices) }
         }
         do {
             try await coordinator.allConnected.get()
         } catch {
             // Close what did connect and let the workers go (each user holds its worker until collected).
-            for worker in workers { _ = try? await worker.eventLoop.submit { worker.stopAll(); _ = worker.collect() }.get() }
+            for worker in workers { _ = try? await worker.eventLoop.submit { worker.value.stopAll(); _ = worker.value.collect() }.get() }
             throw error
         }
 
         let startedAt = Date()
-        let start = MonotonicClock.nanoseconds()
+        let start = EngineClock.now()
         for worker in workers {
-            worker.eventLoop.execute { worker.begin(startNanos: start) }
+            worker.eventLoop.execute { worker.value.begin(startNanos: start) }
         }
         let reporter = progress.map { report in
             Task { await reportProgress(coordinator: coordinator, workers: workers, start: start, report: report) }
@@ -60,15 +67,15 @@ public enum LoadRun {
             try? await coordinator.allFinished.get()
         } onCancel: {
             coordinator.stop()
-            for worker in workers { worker.eventLoop.execute { worker.stopAll() } }
+            for worker in workers { worker.eventLoop.execute { worker.value.stopAll() } }
         }
-        let end = MonotonicClock.nanoseconds()
+        let end = EngineClock.now()
         reporter?.cancel()
 
         var merged: WorkerRecorder?
         var seconds: [Int: SecondWindow] = [:]
         for worker in workers {
-            let recorder = try await worker.eventLoop.submit { worker.collect() }.get()
+            let recorder = try await worker.eventLoop.submit { worker.value.collect() }.get()
             for window in recorder.seconds.closed {
                 if seconds[window.second] == nil { seconds[window.second] = window } else { seconds[window.second]!.merge(window) }
             }
@@ -112,23 +119,23 @@ public enum LoadRun {
             statusClasses: StatusClass.named(recorder.statusClasses).mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
             exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
             lateRequests: recorder.late, worstLatenessMilliseconds: Double(recorder.worstLatenessMicros) / 1000,
-            unsentRequests: recorder.unsent,
+            unsentRequests: recorder.unsent, cutOffAtEnd: recorder.cutOffAtEnd, connectionStats: recorder.connections, rejectedServerTimings: recorder.rejectedServerTimings,
             histograms: ClientHistograms(corrected: SparseHistogram(recorder.corrected), uncorrected: SparseHistogram(recorder.uncorrected)))
     }
 
     private static func reportProgress(
-        coordinator: RunCoordinator, workers: [Worker], start: UInt64, report: @Sendable (LiveProgress) -> Void
+        coordinator: RunCoordinator, workers: [NIOLoopBound<Worker>], start: UInt64, report: @Sendable (LiveProgress) -> Void
     ) async {
         var previous = 0
         var previousTime = start
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             if Task.isCancelled { return }
-            let now = MonotonicClock.nanoseconds()
+            let now = EngineClock.now()
             let finished = coordinator.finishedRequests.load(ordering: .relaxed)
             var last: SecondWindow?
             for worker in workers {
-                guard let window = try? await worker.eventLoop.submit({ worker.lastSecond }).get() else { continue }
+                guard let window = try? await worker.eventLoop.submit({ worker.value.lastSecond }).get() else { continue }
                 if last == nil || window.second > last!.second {
                     last = window
                 } else if window.second == last!.second {

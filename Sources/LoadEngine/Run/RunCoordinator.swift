@@ -38,7 +38,7 @@ final class RunCoordinator: Sendable {
         let outcome: Result<Void, any Error>? = state.withLock { state in
             state.connectsReported += 1
             if let error {
-                if state.firstConnectError == nil { state.firstConnectError = Self.describe(error) }
+                if state.firstConnectError == nil { state.firstConnectError = TransportFailure.connectReason(error) }
             } else {
                 state.connectsSucceeded += 1
             }
@@ -69,14 +69,5 @@ final class RunCoordinator: Sendable {
     func countFinished(failed: Bool) {
         finishedRequests.add(1, ordering: .relaxed)
         if failed { failedRequests.add(1, ordering: .relaxed) }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("connectTimeout") { return "no answer within the connect timeout" }
-        if text.contains("connection refused") || text.contains("Connection refused") || text.contains("errno: 111") {
-            return "connection refused"
-        }
-        return text
     }
 }

@@ -15,8 +15,7 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        user?.received(&buffer, generation: generation)
+        user?.received(unwrapInboundIn(data), generation: generation)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

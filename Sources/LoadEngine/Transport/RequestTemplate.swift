@@ -15,6 +15,8 @@ struct RequestTemplate {
     let requestIDOffset: Int
     /// Index of the endpoint this template belongs to.
     let endpoint: Int
+    /// A HEAD request: its response has no body, whatever its head says.
+    let isHEAD: Bool
 
     init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String) throws {
         precondition(runTag.utf8.count == 8)
@@ -43,6 +45,7 @@ struct RequestTemplate {
         self.bytes = encoded
         self.requestIDOffset = offset - encoded.readerIndex
         self.endpoint = index
+        self.isHEAD = endpoint.method == "HEAD"
         setRunTag(runTag)
     }
 

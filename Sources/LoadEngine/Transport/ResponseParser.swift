@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import Observability
 
@@ -5,24 +10,32 @@ import Observability
 struct ParsedResponse: Equatable {
     var status: Int
     var serverTiming: ServerTiming?
+    /// True when a `Server-Timing` header was there but its figures could not be believed (negative,
+    /// not a number, absurdly large): the response counts, its server figures do not.
+    var serverTimingRejected = false
     /// False when the server said `Connection: close` (or spoke HTTP/1.0 without keep-alive).
     var keepAlive: Bool
     var bodyBytes: Int
+
+    static let empty = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
 }
 
-/// An incremental HTTP/1.1 response parser that reads only what the engine needs (status,
-/// framing, keep-alive, `Server-Timing`) straight from the received bytes.
+/// An incremental HTTP/1.1 (and 1.0) response parser that reads only what the engine needs
+/// (status, framing, keep-alive, `Server-Timing`) straight from the received bytes.
 ///
 /// NIOHTTP1's decoder builds a header dictionary of Strings for every response; on two cores
 /// shared with the server under test, those allocations cost throughput the server would
-/// otherwise get, so responses are read here without them.
+/// otherwise get, so responses are read here without them. Every number a server sends is
+/// checked for overflow; anything that is not HTTP is a `Failure`, never a trap. Work is linear
+/// in the bytes however they are split: a partial line is not scanned twice.
 struct ResponseParser {
     enum Failure: Error, Equatable {
         case malformed(String)
     }
 
     private enum State: Equatable {
-        case head
+        case statusLine
+        case headers
         case fixedBody(remaining: Int)
         case chunkSize
         case chunkData(remaining: Int)
@@ -31,25 +44,59 @@ struct ResponseParser {
         case untilClose
     }
 
-    private var state = State.head
-    private var response = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
+    /// Longest status line, header line or chunk line accepted.
+    static let maximumLineLength = 64 * 1024
+    /// Most bytes a response head (status line and headers, interim responses apart) may take.
+    static let maximumHeadLength = 1024 * 1024
+    /// Largest `Content-Length` or chunk size believed: 2^50 bytes (a petabyte).
+    static let maximumBodyLength = 1 << 50
+
+    private var state = State.statusLine
+    private var response = ParsedResponse.empty
     private var contentLength: Int?
     private var chunked = false
+    /// `Transfer-Encoding` present without `chunked` last: the body runs to the close (RFC 9112 6.3).
+    private var otherTransferCoding = false
     private var http10 = false
     private var sawKeepAlive = false
-    /// Longest status line or header the parser accepts.
-    static let maximumLineLength = 16 * 1024
+    private var headBytes = 0
+    /// Bytes at the start of the buffer already searched for a line end.
+    private var scanned = 0
+    /// The request was a HEAD: whatever the head says, no body follows.
+    private var bodiless = false
 
     /// True when no response is in progress.
-    var isIdle: Bool { state == .head }
+    var isIdle: Bool { state == .statusLine && headBytes == 0 }
+
+    /// Prepares for the response to the next request; `head` when that request is a HEAD.
+    mutating func expectResponse(toHEAD head: Bool) {
+        bodiless = head
+    }
 
     /// Consumes bytes from `buffer` and returns a response once it is complete; the bytes after it
     /// stay in `buffer`. Returns nil when more bytes are needed (what was read is kept).
     mutating func parse(_ buffer: inout ByteBuffer) throws -> ParsedResponse? {
         while true {
             switch state {
-            case .head:
-                guard try parseHead(&buffer) else { return nil }
+            case .statusLine:
+                if headBytes == 0 { try rejectNonHTTP(buffer) }
+                switch try takeLine(&buffer, counted: true, { try $0.parseStatusLine($1) }) {
+                case .incomplete: return nil
+                case .empty: headBytes = 0  // a stray CRLF between responses
+                case .content: state = .headers
+                }
+            case .headers:
+                switch try takeLine(&buffer, counted: true, { try $0.parseHeader($1) }) {
+                case .incomplete: return nil
+                case .content: continue
+                case .empty: break
+                }
+                if (100..<200).contains(response.status) {
+                    // An interim response (100 Continue, 103 Early Hints): the final one follows.
+                    guard response.status != 101 else { throw Failure.malformed("101 Switching Protocols to a request that asked for no upgrade") }
+                    resetForNextResponse()
+                    continue
+                }
                 if let done = startBody() { return done }
             case .fixedBody(let remaining):
                 let take = min(remaining, buffer.readableBytes)
@@ -59,12 +106,12 @@ struct ResponseParser {
                 state = .fixedBody(remaining: remaining - take)
                 return nil
             case .chunkSize:
-                guard let line = try readLine(&buffer) else { return nil }
-                let hexDigits = line.prefix { $0 != UInt8(ascii: ";") && $0 != UInt8(ascii: " ") }
-                guard let size = Int(String(decoding: hexDigits, as: UTF8.self), radix: 16), size >= 0 else {
-                    throw Failure.malformed("bad chunk size")
+                var size = -1
+                switch try takeLine(&buffer, counted: false, { _, line in size = try Self.chunkSize(line) }) {
+                case .incomplete: return nil
+                case .empty: throw Failure.malformed("an empty chunk size line")
+                case .content: state = size == 0 ? .trailers : .chunkData(remaining: size)
                 }
-                state = size == 0 ? .trailers : .chunkData(remaining: size)
             case .chunkData(let remaining):
                 let take = min(remaining, buffer.readableBytes)
                 buffer.moveReaderIndex(forwardBy: take)
@@ -75,12 +122,16 @@ struct ResponseParser {
                 }
                 state = .chunkDataEnd
             case .chunkDataEnd:
-                guard let line = try readLine(&buffer) else { return nil }
-                guard line.isEmpty else { throw Failure.malformed("chunk not followed by CRLF") }
-                state = .chunkSize
+                switch try takeLine(&buffer, counted: false, { _, _ in throw Failure.malformed("chunk data not followed by CRLF") }) {
+                case .incomplete: return nil
+                case .empty, .content: state = .chunkSize
+                }
             case .trailers:
-                guard let line = try readLine(&buffer) else { return nil }
-                if line.isEmpty { return finish() }
+                switch try takeLine(&buffer, counted: false, { _, _ in }) {
+                case .incomplete: return nil
+                case .content: continue
+                case .empty: return finish()
+                }
             case .untilClose:
                 response.bodyBytes += buffer.readableBytes
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
@@ -95,12 +146,129 @@ struct ResponseParser {
         return finish()
     }
 
+    // MARK: Lines
+
+    /// What `takeLine` found.
+    private enum LineEnd {
+        /// More bytes are needed; nothing was consumed.
+        case incomplete
+        /// An empty line (CRLF alone), consumed.
+        case empty
+        /// A line with content, handed to the handler and consumed.
+        case content
+    }
+
+    /// Finds the next line, hands a non-empty one to `handle` while its bytes are still in the
+    /// buffer (no copy), and consumes it with its line end. `counted` lines belong to the head.
+    private mutating func takeLine(
+        _ buffer: inout ByteBuffer, counted: Bool, _ handle: (inout ResponseParser, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> LineEnd {
+        let consumed: (Int, Bool)? = try buffer.withUnsafeReadableBytes { bytes in
+            guard scanned < bytes.count, let base = bytes.baseAddress,
+                let hit = memchr(base + scanned, Int32(UInt8(ascii: "\n")), bytes.count - scanned)
+            else {
+                scanned = bytes.count
+                if bytes.count > Self.maximumLineLength { throw Failure.malformed(Self.lineTooLong) }
+                if counted, headBytes + bytes.count > Self.maximumHeadLength { throw Failure.malformed(Self.headTooLong) }
+                return nil
+            }
+            let newline = base.distance(to: UnsafeRawPointer(hit))
+            let length = newline > 0 && bytes[newline - 1] == UInt8(ascii: "\r") ? newline - 1 : newline
+            guard length <= Self.maximumLineLength else { throw Failure.malformed(Self.lineTooLong) }
+            if counted {
+                headBytes += newline + 1
+                guard headBytes <= Self.maximumHeadLength else { throw Failure.malformed(Self.headTooLong) }
+            }
+            if length > 0 { try handle(&self, UnsafeRawBufferPointer(rebasing: bytes[0..<length])) }
+            return (newline + 1, length == 0)
+        }
+        guard let (count, empty) = consumed else { return .incomplete }
+        scanned = 0
+        buffer.moveReaderIndex(forwardBy: count)
+        return empty ? .empty : .content
+    }
+
+    private static let lineTooLong = "a line longer than \(maximumLineLength) bytes"
+    private static let headTooLong = "a response head longer than \(maximumHeadLength) bytes"
+
+    /// Fails at once on bytes that cannot start an HTTP response (an SSH banner, TLS, binary),
+    /// rather than waiting for a line end that may never come.
+    private func rejectNonHTTP(_ buffer: ByteBuffer) throws {
+        let prefix: StaticString = "HTTP/1."
+        let plausible = buffer.withUnsafeReadableBytes { bytes in
+            var start = 0
+            while start < bytes.count, bytes[start] == UInt8(ascii: "\r") || bytes[start] == UInt8(ascii: "\n") { start += 1 }
+            let count = min(bytes.count - start, prefix.utf8CodeUnitCount)
+            return prefix.withUTF8Buffer { want in (0..<count).allSatisfy { bytes[start + $0] == want[$0] } }
+        }
+        if !plausible { throw Failure.malformed("not an HTTP/1.x response") }
+    }
+
+    // MARK: Head
+
+    private mutating func parseStatusLine(_ bytes: UnsafeRawBufferPointer) throws {
+        // HTTP/1.1 200 OK (the reason phrase may be empty or missing)
+        guard bytes.count >= 12, Self.matches(bytes, 0, "HTTP/1."), bytes[8] == UInt8(ascii: " ") else {
+            throw Failure.malformed("bad status line")
+        }
+        guard bytes.count == 12 || bytes[12] == UInt8(ascii: " ") else { throw Failure.malformed("bad status code") }
+        var status = 0
+        for index in 9..<12 {
+            let byte = bytes[index]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw Failure.malformed("bad status code") }
+            status = status * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        guard (100...599).contains(status) else { throw Failure.malformed("status \(status) is outside 100-599") }
+        let minor = bytes[7]
+        guard minor == UInt8(ascii: "0") || minor == UInt8(ascii: "1") else { throw Failure.malformed("unknown HTTP version") }
+        http10 = minor == UInt8(ascii: "0")
+        response.status = status
+    }
+
+    private mutating func parseHeader(_ bytes: UnsafeRawBufferPointer) throws {
+        // An obsolete line folding (a continuation line) carries nothing the engine reads.
+        if bytes[0] == UInt8(ascii: " ") || bytes[0] == UInt8(ascii: "\t") { return }
+        var colon = 0
+        while colon < bytes.count, bytes[colon] != UInt8(ascii: ":") { colon += 1 }
+        guard colon < bytes.count, colon > 0 else { throw Failure.malformed("a header line without a name and colon") }
+        var valueStart = colon + 1
+        while valueStart < bytes.count, bytes[valueStart] == UInt8(ascii: " ") || bytes[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
+        var valueEnd = bytes.count
+        while valueEnd > valueStart, bytes[valueEnd - 1] == UInt8(ascii: " ") || bytes[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
+        let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd])
+        switch colon {
+        case 14 where Self.equalsIgnoringCase(bytes, 0, "content-length"):
+            let length = try Self.contentLength(value)
+            if let contentLength, contentLength != length { throw Failure.malformed("two different Content-Length values") }
+            contentLength = length
+        case 17 where Self.equalsIgnoringCase(bytes, 0, "transfer-encoding"):
+            chunked = Self.endsWithChunked(value)
+            otherTransferCoding = !chunked
+        case 10 where Self.equalsIgnoringCase(bytes, 0, "connection"):
+            if Self.containsIgnoringCase(value, "close") { response.keepAlive = false }
+            if Self.containsIgnoringCase(value, "keep-alive") { sawKeepAlive = true }
+        case 13 where Self.equalsIgnoringCase(bytes, 0, "server-timing"):
+            switch ServerTiming.parse(utf8: value) {
+            case .absent: break
+            case .valid(let timing): response.serverTiming = timing
+            case .rejected:
+                response.serverTiming = nil
+                response.serverTimingRejected = true
+            }
+        default:
+            break
+        }
+    }
+
     private mutating func startBody() -> ParsedResponse? {
-        let bodiless = response.status < 200 || response.status == 204 || response.status == 304
-        if bodiless {
+        let status = response.status
+        if bodiless || status == 204 || status == 304 {
             return finish()
         } else if chunked {
             state = .chunkSize
+        } else if otherTransferCoding {
+            response.keepAlive = false
+            state = .untilClose
         } else if let contentLength {
             if contentLength == 0 { return finish() }
             state = .fixedBody(remaining: contentLength)
@@ -114,120 +282,66 @@ struct ResponseParser {
     private mutating func finish() -> ParsedResponse {
         var done = response
         if http10 && !sawKeepAlive { done.keepAlive = false }
-        state = .head
-        response = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
-        contentLength = nil
-        chunked = false
-        http10 = false
-        sawKeepAlive = false
+        resetForNextResponse()
+        bodiless = false
         return done
     }
 
-    /// The next line without its CRLF, or nil when the buffer holds no complete line yet.
-    private func readLine(_ buffer: inout ByteBuffer) throws -> ByteBufferView? {
-        let view = buffer.readableBytesView
-        guard let newline = view.firstIndex(of: UInt8(ascii: "\n")) else {
-            if view.count > Self.maximumLineLength { throw Failure.malformed("line longer than \(Self.maximumLineLength) bytes") }
-            return nil
-        }
-        var end = newline
-        if end > view.startIndex, view[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        let line = view[view.startIndex..<end]
-        buffer.moveReaderIndex(to: newline + 1)
-        return line
+    private mutating func resetForNextResponse() {
+        state = .statusLine
+        response = .empty
+        contentLength = nil
+        chunked = false
+        otherTransferCoding = false
+        http10 = false
+        sawKeepAlive = false
+        headBytes = 0
+        scanned = 0
     }
 
-    /// Reads the status line and headers in one pass over the bytes, once they have all arrived;
-    /// returns false (consuming nothing) until then.
-    private mutating func parseHead(_ buffer: inout ByteBuffer) throws -> Bool {
-        let consumed = try buffer.withUnsafeReadableBytes { bytes -> Int? in
-            var start = 0
-            // Tolerate stray CRLFs between responses.
-            while start < bytes.count, bytes[start] == UInt8(ascii: "\r") || bytes[start] == UInt8(ascii: "\n") { start += 1 }
-            var lineStart = start
-            var sawStatus = false
-            var index = start
-            while index < bytes.count {
-                guard bytes[index] == UInt8(ascii: "\n") else {
-                    index += 1
-                    continue
-                }
-                let lineEnd = index > lineStart && bytes[index - 1] == UInt8(ascii: "\r") ? index - 1 : index
-                if lineEnd == lineStart {
-                    guard sawStatus else { throw Failure.malformed("empty status line") }
-                    return index + 1
-                }
-                if sawStatus {
-                    parseHeader(bytes, lineStart, lineEnd)
-                } else {
-                    try parseStatusLine(bytes, lineStart, lineEnd)
-                    sawStatus = true
-                }
-                index += 1
-                lineStart = index
-            }
-            if bytes.count - lineStart > Self.maximumLineLength {
-                throw Failure.malformed("line longer than \(Self.maximumLineLength) bytes")
-            }
-            if bytes.count - start > Self.maximumLineLength * 4 { throw Failure.malformed("response head longer than \(Self.maximumLineLength * 4) bytes") }
-            return nil
+    // MARK: Numbers
+
+    /// A `Content-Length` value: decimal digits only, at most `maximumBodyLength`.
+    static func contentLength(_ value: UnsafeRawBufferPointer) throws -> Int {
+        guard !value.isEmpty else { throw Failure.malformed("an empty Content-Length") }
+        var length = 0
+        for byte in value {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw Failure.malformed("a Content-Length that is not a number") }
+            length = length * 10 + Int(byte - UInt8(ascii: "0"))
+            guard length <= maximumBodyLength else { throw Failure.malformed("a Content-Length beyond \(maximumBodyLength) bytes") }
         }
-        guard let consumed else {
-            // Not all there yet: the partial head is parsed again from its start when more arrives.
-            response = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
-            contentLength = nil
-            chunked = false
-            http10 = false
-            sawKeepAlive = false
-            return false
-        }
-        buffer.moveReaderIndex(forwardBy: consumed)
-        return true
+        return length
     }
 
-    private mutating func parseStatusLine(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) throws {
-        // HTTP/1.1 200 OK
-        guard end - start >= 12, Self.matches(bytes, start, "HTTP/1."), bytes[start + 8] == UInt8(ascii: " ") else {
-            throw Failure.malformed("bad status line")
+    /// A chunk-size line: hexadecimal digits, then optional extensions after `;`.
+    static func chunkSize(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+        var size = 0
+        var digits = 0
+        for byte in bytes {
+            let digit: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = Int(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = Int(byte - UInt8(ascii: "A")) + 10
+            case UInt8(ascii: ";"), UInt8(ascii: " "), UInt8(ascii: "\t"):
+                guard digits > 0 else { throw Failure.malformed("a chunk size that is not a number") }
+                return size
+            default:
+                throw Failure.malformed("a chunk size that is not a number")
+            }
+            size = size * 16 + digit
+            digits += 1
+            guard size <= maximumBodyLength else { throw Failure.malformed("a chunk beyond \(maximumBodyLength) bytes") }
         }
-        http10 = bytes[start + 7] == UInt8(ascii: "0")
-        var status = 0
-        for index in start + 9..<start + 12 {
-            let byte = bytes[index]
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { throw Failure.malformed("bad status code") }
-            status = status * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        response.status = status
+        guard digits > 0 else { throw Failure.malformed("a chunk size that is not a number") }
+        return size
     }
 
-    private mutating func parseHeader(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) {
-        var colon = start
-        while colon < end, bytes[colon] != UInt8(ascii: ":") { colon += 1 }
-        guard colon < end else { return }
-        var valueStart = colon + 1
-        while valueStart < end, bytes[valueStart] == UInt8(ascii: " ") || bytes[valueStart] == UInt8(ascii: "\t") { valueStart += 1 }
-        let value = UnsafeRawBufferPointer(rebasing: bytes[valueStart..<end])
-        switch colon - start {
-        case 14 where Self.equalsIgnoringCase(bytes, start, "content-length"):
-            var length = 0
-            for byte in value where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
-                length = length * 10 + Int(byte - UInt8(ascii: "0"))
-            }
-            contentLength = length
-        case 17 where Self.equalsIgnoringCase(bytes, start, "transfer-encoding"):
-            chunked = Self.containsIgnoringCase(value, "chunked")
-        case 10 where Self.equalsIgnoringCase(bytes, start, "connection"):
-            if Self.containsIgnoringCase(value, "close") { response.keepAlive = false }
-            if Self.containsIgnoringCase(value, "keep-alive") { sawKeepAlive = true }
-        case 13 where Self.equalsIgnoringCase(bytes, start, "server-timing"):
-            response.serverTiming = ServerTiming(utf8: value)
-        default:
-            break
-        }
-    }
+    // MARK: Bytes
 
     static func matches(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ expected: StaticString) -> Bool {
         expected.withUTF8Buffer { want in
+            guard bytes.count - start >= want.count else { return false }
             for offset in 0..<want.count where bytes[start + offset] != want[offset] { return false }
             return true
         }
@@ -236,6 +350,7 @@ struct ResponseParser {
     /// Compares with a lowercase name; `| 0x20` lowercases ASCII letters and keeps `-` as it is.
     static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ lowercase: StaticString) -> Bool {
         lowercase.withUTF8Buffer { want in
+            guard bytes.count - start >= want.count else { return false }
             for offset in 0..<want.count where bytes[start + offset] | 0x20 != want[offset] { return false }
             return true
         }
@@ -250,5 +365,14 @@ struct ResponseParser {
             }
             return false
         }
+    }
+
+    /// True when the last transfer coding listed is `chunked`.
+    static func endsWithChunked(_ value: UnsafeRawBufferPointer) -> Bool {
+        let word: StaticString = "chunked"
+        guard value.count >= word.utf8CodeUnitCount else { return false }
+        let start = value.count - word.utf8CodeUnitCount
+        guard equalsIgnoringCase(value, start, word) else { return false }
+        return start == 0 || value[start - 1] == UInt8(ascii: ",") || value[start - 1] == UInt8(ascii: " ") || value[start - 1] == UInt8(ascii: "\t")
     }
 }

@@ -1,143 +1,193 @@
 import NIOCore
 import NIOPosix
-import Observability
 
-/// One connection and the user behind it: sends a request, reads the response, records it, and
-/// decides when to send the next, all on its worker's event loop (no locks, no task hops).
+/// One connection and the user behind it: the thin I/O shell around `UserStateMachine`. It opens
+/// connections, writes requests, feeds what arrives to the parser, sets timers, and records what
+/// the machine says has ended, all on its worker's event loop.
 ///
-/// Confined to one event loop; `@unchecked Sendable` only so NIO's scheduling APIs accept it.
-final class VirtualUser: @unchecked Sendable {
+/// Not `Sendable`: it is only touched on its loop, and the compiler holds it to that (timers and
+/// futures go through `assumeIsolated()`, the pipeline reaches it through a `NIOLoopBound`).
+final class VirtualUser {
     let index: Int
     /// Strong: a user's timer may fire after its worker's run is over; `Worker.collect()` breaks the cycle.
     private let worker: Worker
+    private var machine = UserStateMachine()
     private var channel: (any Channel)?
+    /// Bumped whenever the user lets go of a connection: events of older connections are ignored.
     private var generation = 0
-    private var connecting = false
-    private var initialConnect = true
-    private var connectFailures = 0
-    private var finished = false
     private var timer: Scheduled<Void>?
+    private var parser = ResponseParser()
+    /// Bytes of a response that has not arrived whole; they belong to this connection only.
+    private var held: ByteBuffer?
+    /// True while the user's own write is in progress: a failure then is a write error.
+    private var writing = false
 
     // The request in flight.
-    private(set) var waiting = false
-    private(set) var sentAt: UInt64 = 0
-    private var dueAt: UInt64 = 0
     private var endpoint = 0
     private var requestNumber: UInt64 = 0
-    private var parser = ResponseParser()
-    private var pending: ByteBuffer?
 
     // What comes next.
     private var sequencePosition: Int
     private var pathCursors: [Int]
     private var sent: UInt64 = 0
-    private var remaining: Int
-    /// Open model: the run-wide index of this connection's next scheduled request.
-    private var nextScheduled: Int
 
     init(index: Int, worker: Worker) {
         self.index = index
         self.worker = worker
         sequencePosition = index % worker.sequence.count
         pathCursors = worker.templates.map { index % $0.count }
-        remaining = worker.requestsForUser(index)
-        nextScheduled = index
     }
 
-    // MARK: Connecting
+    /// True while a request is in flight.
+    var isWaiting: Bool { machine.isWaiting }
 
-    /// First connection, before the run's clock starts; the outcome goes to the coordinator.
+    // MARK: Events from the worker
+
+    /// The first connection, before the run's clock starts; the outcome goes to the coordinator.
     func connectInitially() {
-        connect()
+        perform(.init(next: machine.connectInitially()), now: EngineClock.now())
+    }
+
+    /// The run's clock started.
+    func start(_ schedule: UserSchedule) {
+        let now = EngineClock.now()
+        perform(machine.start(schedule, now: now), now: now)
+    }
+
+    /// Called by the worker's sweeper: fails the request in flight if it is past the timeout.
+    func checkTimeout(now: UInt64) {
+        guard machine.isWaiting else { return }
+        perform(machine.checkTimeout(now: now, limit: worker.timeoutNanos), now: now)
+    }
+
+    /// Stops this user now: closes its connection, counts what the schedule still owed.
+    func stop() {
+        perform(machine.stop(), now: EngineClock.now())
+    }
+
+    // MARK: Events from the connection
+
+    func received(_ incoming: ByteBuffer, generation: Int) {
+        guard generation == self.generation else { return }
+        let now = EngineClock.now()
+        guard machine.isWaiting else {
+            worker.recorder.connections.unsolicited += 1
+            return perform(machine.protocolViolation(now: now), now: now)
+        }
+        var buffer = incoming
+        if var earlier = held {
+            held = nil
+            earlier.writeImmutableBuffer(incoming)
+            buffer = earlier
+        }
+        let response: ParsedResponse?
+        do {
+            response = try parser.parse(&buffer)
+        } catch {
+            return perform(machine.protocolViolation(now: now), now: now)
+        }
+        guard let response else {
+            if buffer.readableBytes > 0 { held = buffer }
+            return
+        }
+        let trailing = buffer.readableBytesView.contains { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
+        perform(machine.responseReceived(now: now, keepAlive: response.keepAlive, trailingBytes: trailing), now: now, response: response)
+    }
+
+    func connectionClosed(generation: Int) {
+        guard generation == self.generation else { return }
+        let now = EngineClock.now()
+        channel = nil
+        if writing { return perform(machine.connectionFailed(.write, now: now), now: now) }
+        worker.recorder.connections.closedByServer += 1
+        let response = parser.connectionClosed()
+        perform(machine.connectionClosed(now: now, completedResponse: response != nil), now: now, response: response)
+    }
+
+    func connectionFailed(_ error: any Error, generation: Int) {
+        guard generation == self.generation else { return }
+        let now = EngineClock.now()
+        perform(machine.connectionFailed(TransportFailure.kind(of: error, duringWrite: writing), now: now), now: now)
+    }
+
+    // MARK: Doing what the machine says
+
+    private func perform(_ actions: UserStateMachine.Actions, now: UInt64, response: ParsedResponse? = nil) {
+        if let outcome = actions.outcome { record(outcome, response: response, now: now) }
+        if actions.close { letGoOfConnection() }
+        switch actions.next {
+        case .none:
+            break
+        case .connect:
+            connect()
+        case .send(let due):
+            send(due: due, now: now)
+        case .wake(let deadline):
+            timer = worker.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(deadline)) { [self] in
+                timer = nil
+                let now = EngineClock.now()
+                perform(machine.timerFired(now: now), now: now)
+            }
+        case .finish:
+            finish()
+        }
+    }
+
+    private func record(_ outcome: UserStateMachine.Outcome, response: ParsedResponse?, now: UInt64) {
+        var status = 0
+        var error = outcome.error
+        var timing: ParsedResponse?
+        if error == nil, let response {
+            status = response.status
+            error = ErrorKind.forStatus(status)
+            timing = response
+        }
+        worker.record(Sample(
+            endpoint: endpoint, status: status, error: error, correctedMicros: (now &- outcome.due) / 1000,
+            uncorrectedMicros: (now &- outcome.sent) / 1000, serverTiming: timing?.serverTiming,
+            serverTimingRejected: timing?.serverTimingRejected ?? false, requestNumber: requestNumber,
+            finishedAt: now &- worker.startNanos))
     }
 
     private func connect() {
-        guard !connecting, !finished else { return }
-        connecting = true
         generation += 1
         let generation = self.generation
-        worker.makeBootstrap(user: self, generation: generation)
+        let user = NIOLoopBound(self, eventLoop: worker.eventLoop)
+        worker.makeBootstrap()
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(user: user.value, generation: generation))
+                }
+            }
             .connect(to: worker.address)
-            .whenComplete { result in self.connected(result, generation: generation) }
+            .assumeIsolated()
+            .whenComplete { [self] result in connected(result, generation: generation) }
     }
 
     private func connected(_ result: Result<any Channel, any Error>, generation: Int) {
-        connecting = false
+        guard generation == self.generation else {
+            if case .success(let channel) = result { channel.close(promise: nil) }
+            return
+        }
+        let initial = machine.state == .connecting(due: nil)
+        let now = EngineClock.now()
         switch result {
         case .success(let channel):
-            guard generation == self.generation, !finished else {
-                channel.close(promise: nil)
-                return
-            }
             self.channel = channel
-            connectFailures = 0
-            if initialConnect {
-                initialConnect = false
-                worker.coordinator.reportInitialConnect(error: nil)
-            } else {
-                proceed()
-            }
+            parser = ResponseParser()
+            held = nil
+            worker.recorder.connections.opened += 1
+            perform(machine.connected(now: now), now: now)
+            if initial { worker.coordinator.reportInitialConnect(error: nil) }
         case .failure(let error):
-            if initialConnect {
-                initialConnect = false
-                worker.recorder.errors.add(.connect)
-                worker.coordinator.reportInitialConnect(error: error)
-                return
-            }
-            connectFailed()
+            worker.recorder.connections.failed += 1
+            perform(machine.connectFailed(now: now), now: now)
+            if initial { worker.coordinator.reportInitialConnect(error: error) }
         }
     }
 
-    /// A failed connection is a failed request for a closed-model user (it wanted to send one), and
-    /// only an error for an open-model one (the scheduled request still waits, and goes late).
-    private func connectFailed() {
-        if worker.isOpenModel {
-            worker.recorder.errors.add(.connect)
-            worker.coordinator.countFinished(failed: true)
-        } else {
-            let now = MonotonicClock.nanoseconds()
-            finishRequest(Sample(
-                endpoint: worker.sequence[sequencePosition], status: 0, error: .connect, correctedMicros: 0, uncorrectedMicros: 0,
-                serverTiming: nil, requestNumber: 0, finishedAt: now &- worker.startNanos))
-        }
-        connectFailures += 1
-        let backoff = TimeAmount.milliseconds(Int64(min(1000, 25 << min(connectFailures, 6))))
-        timer = worker.eventLoop.scheduleTask(in: backoff) { self.proceed() }
-    }
-
-    // MARK: Sending
-
-    /// Sends the next request now, later, or never, as the load model says.
-    func proceed() {
-        timer = nil
-        guard !finished else { return }
-        if worker.stopping { return finish() }
-        let now = MonotonicClock.nanoseconds()
-        var due = now
-        switch worker.schedule {
-        case .requests:
-            if remaining <= 0 { return finish() }
-        case .until(let end, _, let ramp):
-            if now >= end { return finish() }
-            if let ramp, index >= ramp.users(at: Double(now &- worker.startNanos) / 1e9) {
-                // Not this user's turn in the ramp yet (or any more): look again shortly.
-                timer = worker.eventLoop.scheduleTask(in: .milliseconds(20)) { self.proceed() }
-                return
-            }
-        case .open(let pacer, _, let end):
-            guard let dueSeconds = pacer.dueTime(ofRequest: nextScheduled) else { return finish() }
-            if now >= end { return finish() }
-            due = worker.startNanos &+ UInt64(dueSeconds * 1e9)
-            if due > now {
-                timer = worker.eventLoop.scheduleTask(deadline: .uptimeNanoseconds(due)) { self.proceed() }
-                return
-            }
-        }
-        guard let channel else { return connect() }
-        send(on: channel, due: due, now: now)
-    }
-
-    private func send(on channel: any Channel, due: UInt64, now: UInt64) {
+    private func send(due: UInt64, now: UInt64) {
+        guard let channel else { return }
         endpoint = worker.sequence[sequencePosition]
         sequencePosition = (sequencePosition + 1) % worker.sequence.count
         let path = pathCursors[endpoint]
@@ -145,131 +195,31 @@ final class VirtualUser: @unchecked Sendable {
         requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
         sent += 1
         let bytes = worker.templates[endpoint][path].stamped(requestNumber)
-        dueAt = due
-        sentAt = now
-        waiting = true
-        if worker.isOpenModel {
-            worker.recorder.recordLateness(micros: (now &- due) / 1000)
-            nextScheduled += worker.connectionCount
-        }
+        parser.expectResponse(toHEAD: worker.templates[endpoint][path].isHEAD)
+        if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
+        // A write that fails at once closes the connection inside this call: the flag tells that
+        // failure apart from a read's. Nothing after the write may touch the request's state.
+        writing = true
         channel.writeAndFlush(bytes, promise: nil)
+        writing = false
     }
 
-    // MARK: Receiving
-
-    func received(_ buffer: inout ByteBuffer, generation: Int) {
-        guard generation == self.generation else { return }
-        if pending != nil {
-            pending!.writeBuffer(&buffer)
-            drain(&pending!)
-            if pending?.readableBytes == 0 { pending = nil }
-        } else {
-            drain(&buffer)
-            if buffer.readableBytes > 0 { pending = buffer }
-        }
-    }
-
-    private func drain(_ buffer: inout ByteBuffer) {
-        do {
-            while buffer.readableBytes > 0, let response = try parser.parse(&buffer) {
-                guard waiting else { throw ResponseParser.Failure.malformed("a response nobody asked for") }
-                complete(response)
-                if channel == nil { return }
-            }
-        } catch {
-            if waiting { fail(.protocol) }
-            abandonConnection()
-            proceed()
-        }
-    }
-
-    private func complete(_ response: ParsedResponse) {
-        let now = MonotonicClock.nanoseconds()
-        waiting = false
-        finishRequest(Sample(
-            endpoint: endpoint, status: response.status, error: ErrorKind.forStatus(response.status),
-            correctedMicros: (now &- dueAt) / 1000, uncorrectedMicros: (now &- sentAt) / 1000,
-            serverTiming: response.serverTiming, requestNumber: requestNumber, finishedAt: now &- worker.startNanos))
-        if !response.keepAlive { abandonConnection() }
-        if worker.thinkNanos > 0 && !worker.stopping {
-            timer = worker.eventLoop.scheduleTask(in: .nanoseconds(Int64(worker.thinkNanos))) { self.proceed() }
-        } else {
-            proceed()
-        }
-    }
-
-    /// The request in flight failed with `kind`.
-    private func fail(_ kind: ErrorKind) {
-        let now = MonotonicClock.nanoseconds()
-        waiting = false
-        finishRequest(Sample(
-            endpoint: endpoint, status: 0, error: kind, correctedMicros: (now &- dueAt) / 1000,
-            uncorrectedMicros: (now &- sentAt) / 1000, serverTiming: nil, requestNumber: requestNumber,
-            finishedAt: now &- worker.startNanos))
-    }
-
-    private func finishRequest(_ sample: Sample) {
-        if !worker.isOpenModel { remaining -= 1 }
-        worker.record(sample)
-    }
-
-    func connectionClosed(generation: Int) {
-        guard generation == self.generation else { return }
-        channel = nil
-        if waiting {
-            if let response = parser.connectionClosed() {
-                complete(response)
-                return
-            }
-            fail(.read)
-        }
-        resetParser()
-        if !finished && timer == nil { proceed() }
-    }
-
-    func connectionFailed(_ error: any Error, generation: Int) {
-        guard generation == self.generation, waiting else { return }
-        let text = String(describing: error)
-        fail(text.contains("EPIPE") || text.contains("Broken pipe") || text.contains("ioOnClosedChannel") ? .write : .read)
-        abandonConnection()
-        proceed()
-    }
-
-    /// Called by the worker's sweeper: fails the request in flight if it is past the timeout.
-    func checkTimeout(now: UInt64) {
-        guard waiting, now &- sentAt > worker.timeoutNanos else { return }
-        fail(.timeout)
-        abandonConnection()
-        proceed()
-    }
-
-    private func abandonConnection() {
+    /// Stops listening to the current connection and closes it.
+    private func letGoOfConnection() {
         generation += 1
         channel?.close(promise: nil)
         channel = nil
-        resetParser()
-    }
-
-    private func resetParser() {
         parser = ResponseParser()
-        pending = nil
+        held = nil
     }
 
-    // MARK: Finishing
-
-    /// Stops this user: closes its connection, counts what the schedule still owed, tells the worker.
-    func finish() {
-        guard !finished else { return }
-        finished = true
+    private func finish() {
         timer?.cancel()
         timer = nil
+        letGoOfConnection()
         if case .open(_, let totalDue, _) = worker.schedule, !worker.stopping {
-            // Requests this connection was due to send before the end and never could.
-            let owed = totalDue > nextScheduled ? (totalDue - nextScheduled + worker.connectionCount - 1) / worker.connectionCount : 0
-            worker.recorder.unsent += owed
+            worker.recorder.unsent += machine.owed(totalDue: totalDue)
         }
-        waiting = false
-        abandonConnection()
         worker.userFinished()
     }
 }

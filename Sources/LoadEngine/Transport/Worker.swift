@@ -1,16 +1,16 @@
 import NIOCore
 import NIOPosix
-import Observability
 
 /// The users on one event loop, their request templates and their recorder. Everything here is
-/// touched only from that loop (`@unchecked Sendable` so the run can hand work to it by `execute`).
-final class Worker: @unchecked Sendable {
+/// touched only from that loop: the run holds it as a `NIOLoopBound`, so the compiler and NIO's
+/// checks keep it there.
+final class Worker {
     /// When users send, derived once from the load model.
     enum Schedule {
         /// Closed model, a fixed number of requests per user.
         case requests
         /// Closed model until `end` (absolute nanoseconds), optionally following a user ramp.
-        case until(end: UInt64, think: UInt64, ramp: UserRamp?)
+        case until(end: UInt64, ramp: UserRamp?)
         /// Open model: `totalDue` requests paced by `pacer`, none sent after `end`.
         case open(pacer: any Pacer, totalDue: Int, end: UInt64)
     }
@@ -24,16 +24,16 @@ final class Worker: @unchecked Sendable {
     var recorder: WorkerRecorder
     private(set) var schedule = Schedule.requests
     let model: LoadModel
-    /// Closed model with a request count: how many requests user `index` sends.
-    let requestsForUser: @Sendable (Int) -> Int
     let connectionCount: Int
     let timeoutNanos: UInt64
     let thinkNanos: UInt64
-    var isOpenModel: Bool { model.isOpen }
+    let graceNanos: UInt64
+    let isOpenModel: Bool
     private(set) var startNanos: UInt64 = 0
     private(set) var stopping = false
     private var users: [VirtualUser] = []
-    private var sweeper: RepeatedTask?
+    private var sweeper: Scheduled<Void>?
+    private var cutOff: Scheduled<Void>?
 
     init(eventLoop: any EventLoop, plan: LoadPlan, address: SocketAddress, coordinator: RunCoordinator) throws {
         self.eventLoop = eventLoop
@@ -42,14 +42,10 @@ final class Worker: @unchecked Sendable {
         self.connectTimeout = .nanoseconds(Int64(plan.connectTimeout.nanoseconds))
         self.sequence = plan.endpointSequence
         self.model = plan.model
+        self.isOpenModel = plan.model.isOpen
         self.connectionCount = plan.model.connections
         self.timeoutNanos = plan.requestTimeout.nanoseconds
-        switch plan.model {
-        case .closedRequests(let users, let total):
-            requestsForUser = { index in total / users + (index < total % users ? 1 : 0) }
-        default:
-            requestsForUser = { _ in Int.max }
-        }
+        self.graceNanos = plan.gracefulStop.nanoseconds
         switch plan.model {
         case .closedDuration(_, _, let think), .rampingUsers(_, let think): thinkNanos = think.nanoseconds
         default: thinkNanos = 0
@@ -60,16 +56,11 @@ final class Worker: @unchecked Sendable {
         recorder = WorkerRecorder(endpointCount: plan.endpoints.count, exemplars: plan.exemplars)
     }
 
-    /// A bootstrap whose connection reports to `user`, tagged with the user's connection `generation`.
-    func makeBootstrap(user: VirtualUser, generation: Int) -> ClientBootstrap {
+    /// A bootstrap for one of this worker's connections; the user adds its handler.
+    func makeBootstrap() -> ClientBootstrap {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(user: user, generation: generation))
-                }
-            }
     }
 
     /// Makes the users with these run-wide indices and opens their first connections.
@@ -81,26 +72,56 @@ final class Worker: @unchecked Sendable {
     /// Starts the clock-driven part: every user sends as its model says, and the sweeper watches timeouts.
     func begin(startNanos: UInt64) {
         self.startNanos = startNanos
-        let duration = model.plannedDuration?.nanoseconds ?? 0
-        let end = startNanos &+ duration
+        let end = startNanos &+ (model.plannedDuration?.nanoseconds ?? 0)
         switch model {
         case .closedRequests:
             schedule = .requests
-        case .closedDuration(_, _, let think):
-            schedule = .until(end: end, think: think.nanoseconds, ramp: nil)
-        case .rampingUsers(let ramp, let think):
-            schedule = .until(end: end, think: think.nanoseconds, ramp: ramp)
+        case .closedDuration:
+            schedule = .until(end: end, ramp: nil)
+        case .rampingUsers(let ramp, _):
+            schedule = .until(end: end, ramp: ramp)
         case .constantRate, .rampingRate:
             let pacer = model.pacer!
             schedule = .open(pacer: pacer, totalDue: pacer.requestsDue(by: model.plannedDuration!.seconds), end: end)
         }
-        let interval = TimeAmount.milliseconds(Int64(min(50, max(1, timeoutNanos / 1_000_000 / 10))))
-        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            let now = MonotonicClock.nanoseconds()
-            for user in self.users where user.waiting { user.checkTimeout(now: now) }
+        sweep(every: .milliseconds(Int64(min(50, max(1, timeoutNanos / 1_000_000 / 10)))))
+        if model.plannedDuration != nil {
+            cutOff = eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(end &+ graceNanos)) { [self] in cutOffAtEnd() }
         }
-        if users.isEmpty { return }
-        for user in users { user.proceed() }
+        for user in users { user.start(userSchedule(for: user.index)) }
+    }
+
+    /// The planned end and its grace are over: requests still in flight are cut off and counted apart.
+    private func cutOffAtEnd() {
+        for user in users {
+            if user.isWaiting { recorder.cutOffAtEnd += 1 }
+            user.stop()
+        }
+    }
+
+    /// User `index`'s own schedule.
+    func userSchedule(for index: Int) -> UserSchedule {
+        let kind: UserSchedule.Kind
+        switch (schedule, model) {
+        case (.requests, .closedRequests(let users, let total)):
+            kind = .requests(remaining: total / users + (index < total % users ? 1 : 0))
+        case (.until(let end, let ramp), _):
+            kind = .until(end: end, ramp: ramp)
+        case (.open(let pacer, _, let end), _):
+            kind = .open(pacer: pacer, next: index, stride: connectionCount, end: end)
+        default:
+            kind = .requests(remaining: 0)
+        }
+        return UserSchedule(kind: kind, index: index, start: startNanos, think: thinkNanos)
+    }
+
+    /// Fails requests past the timeout, every `interval`, until the worker is collected.
+    private func sweep(every interval: TimeAmount) {
+        sweeper = eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            let now = EngineClock.now()
+            for user in users { user.checkTimeout(now: now) }
+            if sweeper != nil { sweep(every: interval) }
+        }
     }
 
     @inline(__always)
@@ -116,13 +137,15 @@ final class Worker: @unchecked Sendable {
     /// Ends every user now; requests in flight are dropped, not counted.
     func stopAll() {
         stopping = true
-        for user in users { user.finish() }
+        for user in users { user.stop() }
     }
 
     /// Stops the sweeper and hands over the recordings, with the last second closed.
     func collect() -> WorkerRecorder {
         sweeper?.cancel()
         sweeper = nil
+        cutOff?.cancel()
+        cutOff = nil
         recorder.seconds.closeAll()
         users.removeAll()  // each user holds its worker; the run is over
         return recorder

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import NIOCore
+import NIOPosix
+
+/// Network failures told apart by their types and error numbers, never by their messages.
+enum TransportFailure {
+    /// The kind a broken connection's error counts as; `duringWrite` when it broke inside the
+    /// engine's own write.
+    static func kind(of error: any Error, duringWrite: Bool) -> ErrorKind {
+        if duringWrite { return .write }
+        if let error = error as? IOError, error.errnoCode == EPIPE { return .write }
+        if let error = error as? ChannelError {
+            switch error {
+            case .ioOnClosedChannel, .outputClosed: return .write
+            default: return .read
+            }
+        }
+        return .read
+    }
+
+    /// Why a connection could not be made, in a user's words.
+    static func connectReason(_ error: any Error) -> String {
+        if let error = error as? ChannelError, case .connectTimeout(let limit) = error {
+            return "no answer within the connect timeout (\(limit.nanoseconds / 1_000_000) ms)"
+        }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return connectReason(first.error) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the host name could not be resolved" }
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ENETUNREACH, EHOSTUNREACH: return "no route to the host"
+            case ETIMEDOUT: return "the connection timed out"
+            case EMFILE, ENFILE: return "out of file descriptors (raise the limit with ulimit -n)"
+            case EADDRNOTAVAIL: return "no local port free for another connection"
+            default: return "\(String(cString: strerror(error.errnoCode))) (errno \(error.errnoCode))"
+            }
+        }
+        return String(describing: error)
+    }
+}

@@ -2,13 +2,13 @@ import Histogram
 
 /// A worker's recordings: touched only from its event loop while the run goes, merged with the
 /// other workers' exactly (histograms add bucket by bucket) once it is over.
+///
+/// Run-wide latency and error counts are not recorded twice: they are the endpoints' own, added up
+/// when the run is over (`corrected`, `uncorrected`, `errors`).
 struct WorkerRecorder: Sendable {
-    var corrected = LatencyHistogram.latency()
-    var uncorrected = LatencyHistogram.latency()
     var endpoints: [EndpointRecorder]
     /// Latency by status class (see `StatusClass`), made on first use.
     var statusClasses = [LatencyHistogram?](repeating: nil, count: 6)
-    var errors = ErrorCounts()
     var seconds = SecondWindows()
     var slowest: SlowestRequests
     /// Requests finished (answered, failed or timed out).
@@ -33,12 +33,9 @@ struct WorkerRecorder: Sendable {
     mutating func record(_ sample: Sample) {
         finished += 1
         if sample.serverTimingRejected { rejectedServerTimings += 1 }
-        if let error = sample.error { errors.add(error) }
         endpoints[sample.endpoint].record(sample)
         seconds.record(sample)
         guard sample.status > 0 || sample.error == .timeout else { return }
-        corrected.recordClamped(sample.correctedMicros)
-        uncorrected.recordClamped(sample.uncorrectedMicros)
         if sample.status > 0 {
             let statusClass = StatusClass.index(of: sample.status)
             if statusClasses[statusClass] == nil { statusClasses[statusClass] = .latency() }
@@ -53,15 +50,12 @@ struct WorkerRecorder: Sendable {
     }
 
     mutating func merge(_ other: WorkerRecorder) {
-        corrected.add(other.corrected)
-        uncorrected.add(other.uncorrected)
         for index in endpoints.indices { endpoints[index].merge(other.endpoints[index]) }
         for (statusClass, histogram) in other.statusClasses.enumerated() {
             guard let histogram else { continue }
             if statusClasses[statusClass] == nil { statusClasses[statusClass] = .latency() }
             statusClasses[statusClass]!.add(histogram)
         }
-        errors.merge(other.errors)
         slowest.merge(other.slowest)
         finished += other.finished
         late += other.late
@@ -71,4 +65,13 @@ struct WorkerRecorder: Sendable {
         cutOffAtEnd += other.cutOffAtEnd
         rejectedServerTimings += other.rejectedServerTimings
     }
+
+    /// Client latency from each request's due time, over every endpoint.
+    var corrected: LatencyHistogram { endpoints.dropFirst().reduce(into: endpoints[0].client) { $0.add($1.client) } }
+
+    /// Client latency from each request's send, over every endpoint.
+    var uncorrected: LatencyHistogram { endpoints.dropFirst().reduce(into: endpoints[0].uncorrected) { $0.add($1.uncorrected) } }
+
+    /// Errors by kind, over every endpoint.
+    var errors: ErrorCounts { endpoints.reduce(into: ErrorCounts()) { $0.merge($1.errors) } }
 }

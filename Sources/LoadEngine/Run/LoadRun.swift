@@ -108,19 +108,20 @@ public enum LoadRun {
                         pool: SparseHistogram(recorded.pool), remainder: SparseHistogram(recorded.remainder))),
                 histograms: ClientHistograms(corrected: SparseHistogram(recorded.client), uncorrected: SparseHistogram(recorded.uncorrected)))
         }
-        let transportFailures = recorder.errors.transport
-        let httpFailures = recorder.errors[.http4xx] + recorder.errors[.http5xx]
+        let errors = recorder.errors, corrected = recorder.corrected, uncorrected = recorder.uncorrected
+        let transportFailures = errors.transport
+        let httpFailures = errors[.http4xx] + errors[.http5xx]
         return LoadResult(
             target: plan.target.description, runTag: plan.runTag, openModel: plan.model.isOpen, connections: plan.model.connections,
             threads: threads, startedAt: startedAt, durationSeconds: elapsed, interrupted: interrupted,
             totalRequests: recorder.finished, successfulRequests: recorder.finished - transportFailures - httpFailures,
-            requestsPerSecond: Double(recorder.finished) / elapsed, errors: recorder.errors,
-            latency: LatencySummary(recorder.corrected), uncorrectedLatency: LatencySummary(recorder.uncorrected),
+            requestsPerSecond: Double(recorder.finished) / elapsed, errors: errors,
+            latency: LatencySummary(corrected), uncorrectedLatency: LatencySummary(uncorrected),
             statusClasses: StatusClass.named(recorder.statusClasses).mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
             exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
             lateRequests: recorder.late, worstLatenessMilliseconds: Double(recorder.worstLatenessMicros) / 1000,
             unsentRequests: recorder.unsent, cutOffAtEnd: recorder.cutOffAtEnd, connectionStats: recorder.connections, rejectedServerTimings: recorder.rejectedServerTimings,
-            histograms: ClientHistograms(corrected: SparseHistogram(recorder.corrected), uncorrected: SparseHistogram(recorder.uncorrected)))
+            histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
     }
 
     private static func reportProgress(

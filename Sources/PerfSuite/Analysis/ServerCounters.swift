@@ -18,10 +18,12 @@ public struct ServerCounters: Sendable, Equatable {
         return parse(response.text)
     }
 
-    public static func parse(_ text: String) -> ServerCounters {
+    /// The counts in a `/metrics` text; nil when they are not counts (negative or absurdly large).
+    public static func parse(_ text: String) -> ServerCounters? {
         let byRoute = PrometheusText.byLabel("http_server_request_duration_seconds_count", label: "route", in: text)
         let requests = byRoute.filter { $0.key != "/metrics" }.values.reduce(0, +)
         let queries = PrometheusText.sum("db_query_duration_seconds_count", in: text)
-        return ServerCounters(requests: Int(requests.rounded()), queries: Int(queries.rounded()))
+        guard let requests = PrometheusText.wholeNumber(requests), let queries = PrometheusText.wholeNumber(queries) else { return nil }
+        return ServerCounters(requests: requests, queries: queries)
     }
 }

@@ -7,9 +7,11 @@ struct Compare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare a report with a baseline, scenario by scenario, statistically.",
         discussion: """
-            Latency quantiles (smaller is better), throughput (larger is better) and the error rate are each
-            tested on the recorded per-second windows (Mann-Whitney U) or, for short scenarios, on the
-            histograms' rank intervals, and then held against a relative and an absolute tolerance.
+            Latency quantiles (smaller is better), throughput (larger is better) and the error rate. Reports
+            made with --repeat N are compared run by run (Student's t on log values, with the run-to-run
+            noise the repetitions measure); single runs of 10 s or more by their per-second windows
+            (Mann-Whitney U) with an assumed run-to-run noise; shorter single runs are not judged.
+            A change counts only when it is significant and beyond the tolerances.
             Exit codes: 0 no regression, 3 a regression, 2 a missing or incompatible file.
             """)
 
@@ -65,17 +67,21 @@ struct ToleranceOptions: ParsableArguments {
     @Option(help: "The error rate may grow by this many percentage points before it counts.")
     var errorRateTolerance: Double = 1
 
+    @Option(help: "Run-to-run noise assumed for single runs, in percent (repeated runs measure their own).")
+    var assumedNoise: Double = 15
+
     var settings: RegressionComparison.Settings {
         var settings = RegressionComparison.Settings()
         settings.latency = Tolerance(relativePercent: latencyTolerance, absolute: latencyToleranceMs)
         settings.throughput.relativePercent = throughputTolerance
         settings.errorRate = Tolerance(relativePercent: 0, absolute: errorRateTolerance)
+        settings.assumedRunNoisePercent = assumedNoise
         return settings
     }
 
     func validate() throws {
         for (name, value) in [("--latency-tolerance", latencyTolerance), ("--latency-tolerance-ms", latencyToleranceMs),
-            ("--throughput-tolerance", throughputTolerance), ("--error-rate-tolerance", errorRateTolerance)] where value < 0 || !value.isFinite {
+            ("--throughput-tolerance", throughputTolerance), ("--error-rate-tolerance", errorRateTolerance), ("--assumed-noise", assumedNoise)] where value < 0 || !value.isFinite {
             throw ValidationError("\(name) must be zero or more, got \(value)")
         }
     }

@@ -46,6 +46,16 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Multiply every scenario's requests and durations by this (e.g. 0.1 for a quick smoke run).")
     var scale: Double = 1
 
+    @Option(name: .customLong("repeat"), help: ArgumentHelp(
+        "Run every scenario this many times, in rounds, restarting the server between rounds.",
+        discussion: "A baseline or comparison with 3 or more repetitions measures the run-to-run noise; single runs can only assume it."))
+    var repetitions = 1
+
+    @Option(help: ArgumentHelp(
+        "Start the reference server with these faults set (the JSON PUT /_faults takes), e.g. '{\"latency_ms\": 5}'.",
+        discussion: "For proofs and demonstrations: a slowed server to see a regression flagged, an erroring one to see thresholds fail."))
+    var serverFaults: String?
+
     @OptionGroup var outputs: ReportOutputs
 
     @Option(help: "Compare the run with this baseline report; exit 3 on a regression.")
@@ -60,6 +70,8 @@ struct Run: AsyncParsableCommand {
 
     func validate() throws {
         guard scale > 0, scale <= 100 else { throw ValidationError("--scale must be more than 0 and at most 100, got \(scale)") }
+        guard (1...100).contains(repetitions) else { throw ValidationError("--repeat must be 1 to 100, got \(repetitions)") }
+        if serverFaults != nil && target != nil { throw ValidationError("--server-faults is for the server `run` starts; with --target, set faults on your server") }
     }
 
     func run() async throws {
@@ -89,6 +101,7 @@ struct Run: AsyncParsableCommand {
         var options = SuiteRunner.Options()
         options.scale = scale
         options.outputPath = output
+        options.repetitions = repetitions
         let runner = SuiteRunner(configuration: suite, scenarios: selected, environment: environment, options: options, logger: logger)
         print("Running \(selected.count) scenarios against \(environment.summary)")
         print(SummaryTable.header())
@@ -146,7 +159,8 @@ struct Run: AsyncParsableCommand {
         let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
         do {
             return try await LocalEnvironment.start(
-                executable: ServerProcess.currentExecutable, serverLog: runDirectory.appendingPathComponent("\(stem).server.log"), logger: logger)
+                executable: ServerProcess.currentExecutable, serverLog: runDirectory.appendingPathComponent("\(stem).server.log"),
+                faults: serverFaults, logger: logger)
         } catch {
             throw CommandFailure.from(error)
         }

@@ -1,4 +1,4 @@
-import PerfSuite
+@testable import PerfSuite
 import XCTest
 
 /// The statistics behind the verdicts, on data whose answer is known.
@@ -14,6 +14,45 @@ final class VerdictTests: XCTestCase {
         XCTAssertLessThan(Statistics.mannWhitneyP((0..<8).map(Double.init), (100..<108).map(Double.init)), 0.01, "8 a side can reach p < 0.01")
         let tied = [Double](repeating: 5, count: 10)
         XCTAssertEqual(Statistics.mannWhitneyP(tied, tied), 1, "all ties: no evidence")
+    }
+
+    func testStudentTMatchesItsTable() {
+        XCTAssertEqual(Statistics.studentTwoSidedP(2.776, degreesOfFreedom: 4), 0.05, accuracy: 0.0005)
+        XCTAssertEqual(Statistics.studentTwoSidedP(4.604, degreesOfFreedom: 4), 0.01, accuracy: 0.0002)
+        XCTAssertEqual(Statistics.studentTwoSidedP(3.355, degreesOfFreedom: 8), 0.01, accuracy: 0.0002)
+        XCTAssertEqual(Statistics.studentTwoSidedP(1.96, degreesOfFreedom: 100_000), 0.05, accuracy: 0.0005)
+        XCTAssertEqual(Statistics.studentTwoSidedP(0, degreesOfFreedom: 5), 1, accuracy: 1e-9)
+        XCTAssertEqual(Statistics.studentTwoSidedP(.infinity, degreesOfFreedom: 5), 0)
+    }
+
+    /// Many simulated pairs of repeated runs, each run's p50 drawn with its own run-to-run noise
+    /// (log-normal, 8%): pairs of the same build are rarely flagged, pairs slowed by 30% nearly
+    /// always. Seeded, so the figures are the same on every machine.
+    func testRepeatedRunsTellASlowdownFromRunToRunNoise() {
+        var random = SplitMix(state: 7)
+        func runs(_ count: Int, median: Double) -> [Double] {
+            (0..<count).map { _ in
+                // Box-Muller: a standard normal from two uniforms.
+                let u = Double.random(in: 1e-12..<1, using: &random), v = Double.random(in: 0..<1, using: &random)
+                return median * exp(0.08 * (-2 * log(u)).squareRoot() * cos(2 * .pi * v))
+            }
+        }
+        let settings = RegressionComparison.Settings()
+        var falseAlarms = 0, detections = 0
+        let pairs = 400
+        for _ in 0..<pairs {
+            let base = runs(5, median: 12)
+            if RegressionComparison.acrossRepetitions("s", .latencyP50, new: runs(5, median: 12), old: base, settings: settings).outcome == .regression {
+                falseAlarms += 1
+            }
+            if RegressionComparison.acrossRepetitions("s", .latencyP50, new: runs(5, median: 15.6), old: base, settings: settings).outcome == .regression {
+                detections += 1
+            }
+        }
+        XCTAssertLessThanOrEqual(falseAlarms, pairs / 50, "at most 2% false alarms at p < 0.01")
+        XCTAssertGreaterThanOrEqual(detections, pairs * 9 / 10, "a 30% slowdown found in 90% of pairs or more")
+        let one = RegressionComparison.acrossRepetitions("s", .latencyP50, new: [13], old: runs(5, median: 12), settings: settings)
+        XCTAssertTrue(one.noiseMeasured, "a single new run against a repeated baseline is judged against the baseline's noise")
     }
 
     func testLineFitRecoversSlopeAndItsUncertainty() throws {
@@ -69,5 +108,17 @@ final class VerdictTests: XCTestCase {
             db_query_duration_seconds_count{query="projects.insert"} 30
             """
         XCTAssertEqual(ServerCounters.parse(text), ServerCounters(requests: 150, queries: 150))
+    }
+}
+
+/// SplitMix64, for simulations that give the same numbers everywhere.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

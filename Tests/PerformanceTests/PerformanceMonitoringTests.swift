@@ -123,6 +123,35 @@ final class PerformanceMonitoringTests: XCTestCase {
         }
     }
 
+    /// The same verdict across repeated independent runs of a short default scenario (a fresh server
+    /// process for every repetition): a rerun is not flagged, a slowdown is, and a single short run
+    /// a side is not judged at all.
+    func testRegressionAcrossRepeatedIndependentRuns() async throws {
+        try await ReferenceServer.with(faults: true) { server in
+            let configuration = try SuiteConfiguration.builtIn()
+            let scenario = try XCTUnwrap(configuration.scenarios.first { $0.key == "health_load" })
+            var settings = RegressionComparison.Settings()
+            settings.latency = Tolerance(relativePercent: 30, absolute: 2)
+            let baseline = report(try await server.run(scenario, configuration: configuration, repetitions: 4))
+            XCTAssertEqual(baseline.scenarios.first?.repetitions.count, 4)
+            let same = RegressionComparison(
+                current: report(try await server.run(scenario, configuration: configuration, repetitions: 4)), baseline: baseline, settings: settings)
+            XCTAssertFalse(same.hasRegression, "\(same.regressions)")
+            XCTAssertTrue(same.unchanged.contains { $0.method.contains("across repetitions") && $0.noiseMeasured })
+
+            let p50 = try XCTUnwrap(baseline.scenarios.first?.figuresOfRepetitions.map(\.p50Ms).max())
+            try await server.setFaults(#"{"latency_ms": \#(max(10, p50 * 3))}"#)
+            let slowed = RegressionComparison(
+                current: report(try await server.run(scenario, configuration: configuration, repetitions: 4)), baseline: baseline, settings: settings)
+            XCTAssertTrue(slowed.regressions.contains { $0.metric == "latency_p50_ms" && $0.method.contains("across repetitions") }, "\(slowed.unchanged)")
+
+            let single = RegressionComparison(current: report(try await server.run(scenario, configuration: configuration)),
+                baseline: report(try await server.run(scenario, configuration: configuration)), settings: settings)
+            XCTAssertFalse(single.hasRegression)
+            XCTAssertTrue(single.notJudged.contains { $0.metric == "latency_p50_ms" && $0.method.contains("too short") }, "\(single.unchanged)")
+        }
+    }
+
     /// Several cycles and the trend of the server's memory: a server holding 8 KB per request is
     /// flagged; the same server without the fault, through the same cycles, is not.
     func testMemoryLeakDetection() async throws {

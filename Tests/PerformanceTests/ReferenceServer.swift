@@ -5,21 +5,27 @@ import Logging
 import Observability
 import PerfSuite
 import PostgresNIO
+import Synchronization
 import TestSupport
 import XCTest
 
 /// A real `archmesh serve` child process (this build's) on a database of its own in the shared
 /// embedded PostgreSQL: what the seventeen tests load, watch and break.
 final class ReferenceServer: TargetEnvironment {
-    let process: ServerProcess
     let databaseURL: DatabaseURL
     let directory: URL
+    private let options: ServerProcess.Options
+    /// The running process and the faults set on it (set again on a restarted one).
+    private let state: Mutex<(process: ServerProcess, faults: String?)>
 
-    private init(process: ServerProcess, databaseURL: DatabaseURL, directory: URL) {
-        self.process = process
+    private init(process: ServerProcess, options: ServerProcess.Options, databaseURL: DatabaseURL, directory: URL) {
+        self.options = options
         self.databaseURL = databaseURL
         self.directory = directory
+        state = Mutex((process, nil))
     }
+
+    var process: ServerProcess { state.withLock { $0.process } }
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
     static func with<Result>(
@@ -52,7 +58,7 @@ final class ReferenceServer: TargetEnvironment {
         options.enableFaults = faults
         options.poolSize = 10
         let process = try await ServerProcess.start(options)
-        return ReferenceServer(process: process, databaseURL: url, directory: directory)
+        return ReferenceServer(process: process, options: options, databaseURL: url, directory: directory)
     }
 
     /// The `archmesh` executable built with the tests (it sits next to the test bundle).
@@ -80,6 +86,16 @@ final class ReferenceServer: TargetEnvironment {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// A fresh server process on the same database, with the same faults.
+    func restartServer() async throws -> Bool {
+        await process.stop()
+        let fresh = try await ServerProcess.start(options)
+        let faults = state.withLock { $0.faults }
+        if let faults { try await fresh.setFaults(faults) }
+        state.withLock { $0.process = fresh }
+        return true
+    }
+
     /// Runs one scenario of the built-in suite through the suite runner, as `archmesh run` does.
     func run(_ key: String, scale: Double = 1, leakCycles: Int = 0) async throws -> ScenarioResult {
         let configuration = try SuiteConfiguration.builtIn()
@@ -87,10 +103,13 @@ final class ReferenceServer: TargetEnvironment {
         return try await run(scenario, configuration: configuration, scale: scale, leakCycles: leakCycles)
     }
 
-    func run(_ scenario: Scenario, configuration: SuiteConfiguration, scale: Double = 1, leakCycles: Int = 0) async throws -> ScenarioResult {
+    func run(
+        _ scenario: Scenario, configuration: SuiteConfiguration, scale: Double = 1, leakCycles: Int = 0, repetitions: Int = 1
+    ) async throws -> ScenarioResult {
         var options = SuiteRunner.Options()
         options.scale = scale
         options.leakCycles = leakCycles
+        options.repetitions = repetitions
         let runner = SuiteRunner(configuration: configuration, scenarios: [scenario], environment: self, options: options, logger: TestDatabase.logger)
         let report = await runner.run()
         return try XCTUnwrap(report.scenarios.first)
@@ -101,8 +120,15 @@ final class ReferenceServer: TargetEnvironment {
         LoadPlan(target: target, endpoints: endpoints, model: model)
     }
 
-    func setFaults(_ json: String) async throws { try await process.setFaults(json) }
-    func clearFaults() async throws { try await process.clearFaults() }
+    func setFaults(_ json: String) async throws {
+        try await process.setFaults(json)
+        state.withLock { $0.faults = json }
+    }
+
+    func clearFaults() async throws {
+        try await process.clearFaults()
+        state.withLock { $0.faults = nil }
+    }
 
     /// The server process's own figures from /proc.
     var statistics: ProcessStatistics? { ProcessStatistics.of(pid: process.pid) }

@@ -2,21 +2,31 @@ import ArchMeshDatabase
 import Foundation
 import LoadEngine
 import Logging
+import Synchronization
 
 /// Everything on this machine, made for the run and removed after it: an embedded PostgreSQL
 /// (or `DATABASE_URL`'s), migrated, and the reference server as a child process.
 public final class LocalEnvironment: TargetEnvironment {
     public let provision: DatabaseProvision
-    public let server: ServerProcess
+    private let options: ServerProcess.Options
+    /// Faults set on every server this environment starts (`run --server-faults`).
+    private let faults: String?
+    private let current: Mutex<ServerProcess>
 
-    private init(provision: DatabaseProvision, server: ServerProcess) {
+    private init(provision: DatabaseProvision, server: ServerProcess, options: ServerProcess.Options, faults: String?) {
         self.provision = provision
-        self.server = server
+        self.options = options
+        self.faults = faults
+        current = Mutex(server)
     }
 
+    /// The server running now (a restart between repetitions replaces it).
+    public var server: ServerProcess { current.withLock { $0 } }
+
     /// Brings the database up, migrates it and starts the server; on failure leaves nothing running.
+    /// `faults` (the JSON `PUT /_faults` takes) are set on the server at every start.
     public static func start(
-        executable: String, serverLog: URL, enableFaults: Bool = false, logger: Logger
+        executable: String, serverLog: URL, enableFaults: Bool = false, faults: String? = nil, logger: Logger
     ) async throws -> LocalEnvironment {
         let provision = try await DatabaseProvision.resolve(logger: logger)
         do {
@@ -27,9 +37,9 @@ public final class LocalEnvironment: TargetEnvironment {
             }
             var options = ServerProcess.Options(
                 executable: executable, database: provision.url, logFile: serverLog)
-            options.enableFaults = enableFaults
-            let server = try await ServerProcess.start(options)
-            return LocalEnvironment(provision: provision, server: server)
+            options.enableFaults = enableFaults || faults != nil
+            let server = try await startServer(options, faults: faults)
+            return LocalEnvironment(provision: provision, server: server, options: options, faults: faults)
         } catch {
             await provision.release()
             throw error
@@ -52,6 +62,25 @@ public final class LocalEnvironment: TargetEnvironment {
         await server.stop()
         await provision.release()
     }
+
+    public func restartServer() async throws -> Bool {
+        await server.stop()
+        let fresh = try await Self.startServer(options, faults: faults)
+        current.withLock { $0 = fresh }
+        return true
+    }
+
+    private static func startServer(_ options: ServerProcess.Options, faults: String?) async throws -> ServerProcess {
+        let server = try await ServerProcess.start(options)
+        guard let faults else { return server }
+        do {
+            try await server.setFaults(faults)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        return server
+    }
 }
 
 /// A server the user runs (`--target URL`): watched through its `/metrics`; its database reachable
@@ -69,4 +98,5 @@ public struct RemoteEnvironment: TargetEnvironment {
     public var serverLog: String? { nil }
     public var summary: String { "server at \(target)" + (database.map { " with database \($0)" } ?? "") }
     public func stop() async {}
+    public func restartServer() async throws -> Bool { false }
 }

@@ -16,6 +16,9 @@ public protocol TargetEnvironment: Sendable {
     var summary: String { get }
     /// Stops whatever the environment started; safe to call twice.
     func stop() async
+    /// Replaces the server with a freshly started one, when the environment owns it; false when it
+    /// cannot (a server the user runs).
+    func restartServer() async throws -> Bool
 }
 
 extension TargetEnvironment {

@@ -17,6 +17,11 @@ public struct EnvironmentInfo: Codable, Sendable {
     /// Requests and durations were multiplied by this (1: the scenarios as written).
     public var scale: Double
     public var serverLog: String?
+    /// Runs of each scenario (`--repeat`).
+    public var repetitions: Int
+    /// True when every repetition after the first ran against a freshly started server, so the
+    /// run-to-run noise they show includes a new server process's.
+    public var freshServerPerRepetition: Bool
 
     enum CodingKeys: String, CodingKey {
         case machine
@@ -29,9 +34,13 @@ public struct EnvironmentInfo: Codable, Sendable {
         case postgresVersion = "postgres_version"
         case target, configuration, scale
         case serverLog = "server_log"
+        case repetitions
+        case freshServerPerRepetition = "fresh_server_per_repetition"
     }
 
-    public static func current(target: String, configuration: String, scale: Double, postgresVersion: String?, serverLog: String?) -> EnvironmentInfo {
+    public static func current(
+        target: String, configuration: String, scale: Double, postgresVersion: String?, serverLog: String?, repetitions: Int = 1
+    ) -> EnvironmentInfo {
         var name = utsname()
         uname(&name)
         func text<T>(_ field: T) -> String {
@@ -44,7 +53,7 @@ public struct EnvironmentInfo: Codable, Sendable {
             machine: text(name.nodename), operatingSystem: "\(text(name.sysname)) \(text(name.release)) \(text(name.machine))",
             cores: ProcessStatistics.cpuCount, memoryMB: memoryKB / 1024, archmeshVersion: ArchMeshVersion.current, swiftVersion: swiftVersion,
             commit: gitCommit(), postgresVersion: postgresVersion, target: target, configuration: configuration, scale: scale,
-            serverLog: serverLog)
+            serverLog: serverLog, repetitions: repetitions, freshServerPerRepetition: repetitions > 1)
     }
 
     static var swiftVersion: String {

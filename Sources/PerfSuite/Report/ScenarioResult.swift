@@ -39,6 +39,9 @@ public struct ScenarioResult: Codable, Sendable {
     public var analysis: ScenarioAnalysis?
     /// Memory scenarios: the server's memory after each of several cycles and the trend's verdict.
     public var leak: LeakDetector.Verdict?
+    /// With `--repeat N`: each repetition's figures, in order. The rest of this result is the
+    /// repetition whose p50 was the median.
+    public var repetitions: [RepetitionFigures] = []
 
     enum CodingKeys: String, CodingKey {
         case name, type, severity, passed
@@ -55,7 +58,12 @@ public struct ScenarioResult: Codable, Sendable {
         case key, description, interrupted
         case errorRatePercent = "error_rate_percent"
         case loadModel = "load_model"
-        case dataset, thresholds, violations, load, resources, phases, analysis, leak
+        case dataset, thresholds, violations, load, resources, phases, analysis, leak, repetitions
+    }
+
+    /// The repetitions' figures; a single run's own when it was not repeated.
+    public var figuresOfRepetitions: [RepetitionFigures] {
+        repetitions.isEmpty ? load.map { [RepetitionFigures($0)] } ?? [] : repetitions
     }
 
     /// The server's series, when it was measured.

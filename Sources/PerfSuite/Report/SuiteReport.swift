@@ -4,7 +4,7 @@ import Foundation
 /// the environment, and everything needed to re-render or compare it later.
 public struct SuiteReport: Codable, Sendable {
     /// Bumped when a key changes meaning or goes away; new keys do not bump it.
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
 
     public var schemaVersion: Int
     /// True when the run was stopped before its end (Ctrl-C); what was measured until then is here.

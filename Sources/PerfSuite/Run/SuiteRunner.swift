@@ -16,6 +16,9 @@ public struct SuiteRunner: Sendable {
         public var exemplars = 10
         /// Memory scenarios: load cycles for the leak check after the judged run (0: no check).
         public var leakCycles = 6
+        /// Runs of every scenario, in rounds (all scenarios, then all again), with the server
+        /// restarted between rounds when the harness owns it: what a comparison across runs needs.
+        public var repetitions = 1
 
         public init() {}
     }
@@ -50,21 +53,57 @@ public struct SuiteRunner: Sendable {
             summary: .init(startTime: Date(), endTime: Date(), totalScenarios: 0, passed: 0, failed: 0),
             environment: .current(
                 target: environment.summary, configuration: configuration.source, scale: options.scale, postgresVersion: postgresVersion,
-                serverLog: environment.serverLog),
+                serverLog: environment.serverLog, repetitions: max(1, options.repetitions)),
             scenarios: [])
-        for scenario in scenarios {
-            if Task.isCancelled { report.interrupted = true; break }
-            let result = await run(scenario, events: events)
+        let rounds = max(1, options.repetitions)
+        var attempts = [[ScenarioResult]](repeating: [], count: scenarios.count)
+        var reported = Set<Int>()
+        func finish(_ index: Int) {
+            let result = combine(attempts[index])
             report.scenarios.append(result)
-            report.interrupted = result.interrupted
+            reported.insert(index)
             report.summary = summary(of: report)
             events(.finished(result))
             save(report)
-            if result.interrupted { break }
         }
+        rounds: for round in 1...rounds {
+            if round > 1 {
+                do {
+                    if try await !environment.restartServer() { report.environment.freshServerPerRepetition = false }
+                } catch {
+                    logger.error("restarting the server between repetitions failed", metadata: ["error": "\(error)"])
+                    report.environment.freshServerPerRepetition = false
+                }
+            }
+            for (index, scenario) in scenarios.enumerated() {
+                if Task.isCancelled { report.interrupted = true; break rounds }
+                let result = await run(scenario, checkingLeaks: round == rounds, events: events)
+                attempts[index].append(result)
+                if result.interrupted { report.interrupted = true }
+                if round == rounds || result.interrupted { finish(index) }
+                if result.interrupted { break rounds }
+            }
+        }
+        // Interrupted before the last round: what each scenario measured so far.
+        for index in scenarios.indices where !reported.contains(index) && !attempts[index].isEmpty { finish(index) }
         report.summary = summary(of: report)
         save(report)
         return report
+    }
+
+    /// One scenario's repetitions as one result: the repetition with the median p50 stands for the
+    /// scenario (its figures, analysis and verdict), every repetition's figures beside it.
+    func combine(_ attempts: [ScenarioResult]) -> ScenarioResult {
+        guard attempts.count > 1 else { return attempts[0] }
+        let measured = attempts.filter { $0.load != nil }.sorted { $0.load!.latency.p50 < $1.load!.latency.p50 }
+        var chosen = measured.isEmpty ? attempts[attempts.count - 1] : measured[(measured.count - 1) / 2]
+        if chosen.leak == nil, let verdict = attempts.last(where: { $0.leak != nil })?.leak { apply(verdict, to: &chosen) }
+        if attempts.contains(where: \.interrupted) {
+            chosen.interrupted = true
+            chosen.passed = false
+        }
+        chosen.repetitions = attempts.compactMap { $0.load.map(RepetitionFigures.init) }
+        return chosen
     }
 
     private func summary(of report: SuiteReport) -> SuiteReport.Summary {
@@ -79,7 +118,7 @@ public struct SuiteRunner: Sendable {
     }
 
     /// One scenario: its dataset, the load with the resources watched, the verdict.
-    func run(_ scenario: Scenario, events: @escaping @Sendable (Event) -> Void) async -> ScenarioResult {
+    func run(_ scenario: Scenario, checkingLeaks: Bool = true, events: @escaping @Sendable (Event) -> Void) async -> ScenarioResult {
         var notes: [String] = []
         if let dataset = scenario.dataset {
             events(.preparing(scenario))
@@ -107,7 +146,7 @@ public struct SuiteRunner: Sendable {
             load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)))
         var result = judge(scenario, load: load, resources: resources, notes: notes, interrupted: load.interrupted || Task.isCancelled)
         result.analysis = analysis
-        if scenario.type == .memory, options.leakCycles > 0, !result.interrupted {
+        if scenario.type == .memory, checkingLeaks, options.leakCycles > 0, !result.interrupted {
             await checkLeak(plan, into: &result)
         }
         return result
@@ -116,18 +155,22 @@ public struct SuiteRunner: Sendable {
     /// Memory scenarios: the same load in cycles, and the trend of the server's memory judged.
     private func checkLeak(_ plan: LoadPlan, into result: inout ScenarioResult) async {
         do {
-            let verdict = try await LeakCheck(cycles: options.leakCycles).run(plan, source: environment.monitorSource, logger: logger)
-            result.leak = verdict
-            if verdict.leaking, let fit = verdict.fit {
-                let violation = ThresholdViolation(
-                    metric: "memory_leak_bytes_per_request", limit: verdict.bytesPerRequestLimit, actual: fit.slope,
-                    message: "Memory leak: \(verdict.explanation)")
-                result.violations.append(violation)
-                result.thresholdViolations.append(violation.message)
-                result.passed = false
-            }
+            apply(try await LeakCheck(cycles: options.leakCycles).run(plan, source: environment.monitorSource, logger: logger), to: &result)
         } catch {
             result.errors.append("leak check failed: \(error)")
+        }
+    }
+
+    /// A leak verdict into a result: kept, and a violation when it found a leak.
+    private func apply(_ verdict: LeakDetector.Verdict, to result: inout ScenarioResult) {
+        result.leak = verdict
+        if verdict.leaking, let fit = verdict.fit {
+            let violation = ThresholdViolation(
+                metric: "memory_leak_bytes_per_request", limit: verdict.bytesPerRequestLimit, actual: fit.slope,
+                message: "Memory leak: \(verdict.explanation)")
+            result.violations.append(violation)
+            result.thresholdViolations.append(violation.message)
+            result.passed = false
         }
     }
 

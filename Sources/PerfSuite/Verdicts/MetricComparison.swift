@@ -29,6 +29,8 @@ public struct Tolerance: Codable, Sendable, Equatable {
 public struct MetricComparison: Codable, Sendable, Equatable {
     public enum Outcome: String, Codable, Sendable {
         case regression, improvement, unchanged
+        /// No defensible test could decide (see `method`).
+        case notJudged = "not_judged"
     }
 
     public var scenario: String
@@ -38,10 +40,15 @@ public struct MetricComparison: Codable, Sendable, Equatable {
     public var current: Double
     public var changePercent: Double
     public var tolerance: Tolerance
-    /// How the difference was tested: "per-second windows (Mann-Whitney U)" or "histogram rank intervals".
+    /// How the difference was tested, or why it was not.
     public var method: String
-    /// The test's p-value (windows) or nil (intervals).
+    /// The test's p-value, when there was a test.
     public var pValue: Double?
+    /// The run-to-run noise the decision allowed for, in percent (one standard deviation between
+    /// repetitions when measured; the assumed figure for single runs).
+    public var noisePercent: Double?
+    /// True when `noisePercent` was measured from repetitions, false when assumed.
+    public var noiseMeasured: Bool
     /// True when the difference is beyond what the runs' own variation explains.
     public var significant: Bool
     public var outcome: Outcome
@@ -52,13 +59,15 @@ public struct MetricComparison: Codable, Sendable, Equatable {
         case changePercent = "change_percent"
         case tolerance, method
         case pValue = "p_value"
+        case noisePercent = "noise_percent"
+        case noiseMeasured = "noise_measured"
         case significant, outcome, explanation
     }
 
     /// Decides from the change, the tolerance and the significance.
     static func decide(
         scenario: String, metric: String, polarity: Polarity, baseline: Double, current: Double, tolerance: Tolerance, method: String,
-        pValue: Double?, significant: Bool
+        pValue: Double?, significant: Bool, noisePercent: Double?, noiseMeasured: Bool
     ) -> MetricComparison {
         let difference = current - baseline
         let change = baseline == 0 ? (current == 0 ? 0 : 100) : difference / abs(baseline) * 100
@@ -68,36 +77,22 @@ public struct MetricComparison: Codable, Sendable, Equatable {
         let explanation: String
         switch (significant, beyondTolerance) {
         case (true, true): explanation = "\(worse ? "worse" : "better") beyond the tolerance, and significant"
-        case (false, true): explanation = "beyond the tolerance but within the runs' own variation"
+        case (false, true): explanation = "beyond the tolerance but within the run-to-run noise"
         case (true, false): explanation = "significant but within the tolerance"
-        case (false, false): explanation = "within the tolerance and the runs' variation"
+        case (false, false): explanation = "within the tolerance and the run-to-run noise"
         }
         return MetricComparison(
             scenario: scenario, metric: metric, polarity: polarity, baseline: baseline, current: current, changePercent: change,
-            tolerance: tolerance, method: method, pValue: pValue, significant: significant, outcome: outcome, explanation: explanation)
-    }
-}
-
-/// A quantile's value, with a 99% interval from the binomial distribution of its rank: the values at
-/// ranks n·q ± 2.576·√(n·q·(1−q)) of the recorded histogram.
-struct QuantileInterval {
-    var value: Double
-    var low: Double
-    var high: Double
-
-    init(_ histogram: Histogram<UInt64>, percentile: Double) {
-        let n = Double(histogram.totalCount)
-        let q = percentile / 100
-        let spread = 2.576 * (n * q * (1 - q)).squareRoot()
-        func at(rank: Double) -> Double {
-            guard n > 0 else { return 0 }
-            let clamped = min(max(rank, 1), n)
-            return histogram.milliseconds(atPercentile: clamped / n * 100)
-        }
-        value = histogram.milliseconds(atPercentile: percentile)
-        low = at(rank: n * q - spread)
-        high = at(rank: n * q + spread)
+            tolerance: tolerance, method: method, pValue: pValue, noisePercent: noisePercent, noiseMeasured: noiseMeasured,
+            significant: significant, outcome: outcome, explanation: explanation)
     }
 
-    func overlaps(_ other: QuantileInterval) -> Bool { low <= other.high && other.low <= high }
+    /// A metric no defensible test can decide, with the reason.
+    static func notJudged(scenario: String, metric: String, polarity: Polarity, baseline: Double, current: Double, reason: String) -> MetricComparison {
+        MetricComparison(
+            scenario: scenario, metric: metric, polarity: polarity, baseline: baseline, current: current,
+            changePercent: baseline == 0 ? 0 : (current - baseline) / abs(baseline) * 100, tolerance: Tolerance(relativePercent: 0, absolute: 0),
+            method: reason, pValue: nil, noisePercent: nil, noiseMeasured: false, significant: false, outcome: .notJudged,
+            explanation: "not judged")
+    }
 }

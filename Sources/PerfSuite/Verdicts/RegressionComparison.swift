@@ -2,33 +2,85 @@ import Foundation
 import LoadEngine
 
 /// Two reports compared scenario by scenario: latency quantiles (smaller is better), throughput
-/// (larger is better) and error rate (smaller is better), each decided statistically from the
-/// recorded distributions and then against a tolerance.
+/// (larger is better) and error rate (smaller is better).
+///
+/// What differs between two runs of the same build is mostly the run itself (a new server process,
+/// a new cluster, the machine's other load), not the sampling of its requests, so the run is the
+/// unit of comparison:
+/// - With repetitions (`archmesh run --repeat N`, the server restarted between them), each
+///   repetition is one observation, and a change must stand out of the run-to-run noise those
+///   repetitions measure (Student's t on log values) and exceed the tolerance.
+/// - Single runs of at least `minimumWindows` full seconds: the per-second windows must differ
+///   (Mann-Whitney U) and the change must exceed the tolerance and an assumed run-to-run noise,
+///   stated in the result, since a single run cannot measure it.
+/// - Shorter single runs are not judged: one run's requests say nothing about the next run.
 public struct RegressionComparison: Codable, Sendable {
     public struct Settings: Codable, Sendable {
         public var latency = Tolerance(relativePercent: 10, absolute: 1)
         public var throughput = Tolerance(relativePercent: 10, absolute: 5)
         public var errorRate = Tolerance(relativePercent: 0, absolute: 1)
-        /// Below this p-value a per-second difference counts as significant.
+        /// Below this p-value a difference counts as significant.
         public var significance = 0.01
         /// Per-second windows with fewer requests than this are too thin to stand for their second.
         public var minimumWindowRequests = 20
-        /// Each run needs this many usable windows for the per-second test (below 8 a side it cannot
-        /// reach p < 0.01); fewer: histogram intervals.
+        /// Single runs need this many usable windows a side to be judged at all: a 10 s run has 8
+        /// full seconds between its partial first and last, and 8 a side can reach p < 0.01.
         public var minimumWindows = 8
+        /// Run-to-run noise assumed for single runs, in percent: changes smaller than this are not
+        /// told from a rerun. `benchmarks/regression-proof.sh` measures what it is on a machine.
+        public var assumedRunNoisePercent = 15.0
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case latency, throughput
+            case errorRate = "error_rate"
+            case significance
+            case minimumWindowRequests = "minimum_window_requests"
+            case minimumWindows = "minimum_windows"
+            case assumedRunNoisePercent = "assumed_run_noise_percent"
+        }
+    }
+
+    /// The figures compared for every scenario, besides the error rate.
+    enum Metric: CaseIterable {
+        case latencyP50, latencyP95, latencyP99, throughput
+
+        var name: String {
+            switch self {
+            case .latencyP50: return "latency_p50_ms"
+            case .latencyP95: return "latency_p95_ms"
+            case .latencyP99: return "latency_p99_ms"
+            case .throughput: return "requests_per_second"
+            }
+        }
+
+        var percentile: Double? {
+            switch self {
+            case .latencyP50: return 50
+            case .latencyP95: return 95
+            case .latencyP99: return 99
+            case .throughput: return nil
+            }
+        }
+
+        var polarity: Polarity { self == .throughput ? .largerIsBetter : .smallerIsBetter }
     }
 
     public var settings: Settings
+    /// Ways in which the two reports' environments differ (machine, cores, memory, PostgreSQL, build).
+    public var warnings: [String]
     public var regressions: [MetricComparison]
     public var improvements: [MetricComparison]
     public var unchanged: [MetricComparison]
+    /// Metrics no defensible test could decide (a single short run a side).
+    public var notJudged: [MetricComparison]
     /// Scenarios in only one of the reports, or without measurements.
     public var notCompared: [String]
 
     enum CodingKeys: String, CodingKey {
-        case settings, regressions, improvements, unchanged
+        case settings, warnings, regressions, improvements, unchanged
+        case notJudged = "not_judged"
         case notCompared = "not_compared"
     }
 
@@ -52,6 +104,7 @@ public struct RegressionComparison: Codable, Sendable {
 
     public init(current: SuiteReport, baseline: SuiteReport, settings: Settings = Settings()) {
         self.settings = settings
+        warnings = Self.environmentWarnings(current: current.environment, baseline: baseline.environment)
         var all: [MetricComparison] = []
         var notCompared: [String] = []
         for result in current.scenarios {
@@ -67,7 +120,9 @@ public struct RegressionComparison: Codable, Sendable {
                 notCompared.append("\(result.key): not measured in both runs")
                 continue
             }
-            all += Self.compare(result.key, new: new, old: old, settings: settings)
+            all += Self.compare(
+                result.key, new: new, newRepetitions: result.figuresOfRepetitions, old: old, oldRepetitions: before.figuresOfRepetitions,
+                settings: settings)
         }
         for result in baseline.scenarios where !current.scenarios.contains(where: { $0.key == result.key }) {
             notCompared.append("\(result.key): not in the new run")
@@ -75,52 +130,98 @@ public struct RegressionComparison: Codable, Sendable {
         regressions = all.filter { $0.outcome == .regression }
         improvements = all.filter { $0.outcome == .improvement }
         unchanged = all.filter { $0.outcome == .unchanged }
+        notJudged = all.filter { $0.outcome == .notJudged }
         self.notCompared = notCompared
     }
 
-    static func compare(_ scenario: String, new: LoadResult, old: LoadResult, settings: Settings) -> [MetricComparison] {
+    static func compare(
+        _ scenario: String, new: LoadResult, newRepetitions: [RepetitionFigures], old: LoadResult, oldRepetitions: [RepetitionFigures],
+        settings: Settings
+    ) -> [MetricComparison] {
         var results: [MetricComparison] = []
-        let newWindows = usableWindows(new, settings), oldWindows = usableWindows(old, settings)
-        let perSecond = newWindows.count >= settings.minimumWindows && oldWindows.count >= settings.minimumWindows
-        let newHistogram = new.histograms.corrected.histogram, oldHistogram = old.histograms.corrected.histogram
-        // Each window's histogram decoded once, for the three quantiles.
-        let newSeconds = perSecond ? newWindows.map(\.client.histogram) : [], oldSeconds = perSecond ? oldWindows.map(\.client.histogram) : []
-        for (name, percentile) in [("latency_p50_ms", 50.0), ("latency_p95_ms", 95.0), ("latency_p99_ms", 99.0)] {
-            let current = QuantileInterval(newHistogram, percentile: percentile)
-            let base = QuantileInterval(oldHistogram, percentile: percentile)
-            if perSecond {
-                let p = Statistics.mannWhitneyP(
-                    newSeconds.map { $0.milliseconds(atPercentile: percentile) }, oldSeconds.map { $0.milliseconds(atPercentile: percentile) })
-                results.append(.decide(
-                    scenario: scenario, metric: name, polarity: .smallerIsBetter, baseline: base.value, current: current.value,
-                    tolerance: settings.latency, method: "per-second windows (Mann-Whitney U)", pValue: p, significant: p < settings.significance))
+        let degreesOfFreedom = newRepetitions.count + oldRepetitions.count - 2
+        if max(newRepetitions.count, oldRepetitions.count) > 1 && degreesOfFreedom >= 2 {
+            for metric in Metric.allCases {
+                results.append(acrossRepetitions(scenario, metric, new: newRepetitions.map { $0.value(of: metric) },
+                    old: oldRepetitions.map { $0.value(of: metric) }, settings: settings))
+            }
+        } else {
+            let newWindows = usableWindows(new, settings), oldWindows = usableWindows(old, settings)
+            if newWindows.count >= settings.minimumWindows && oldWindows.count >= settings.minimumWindows {
+                results += perSecond(scenario, new: new, newWindows: newWindows, old: old, oldWindows: oldWindows, settings: settings)
             } else {
-                results.append(.decide(
-                    scenario: scenario, metric: name, polarity: .smallerIsBetter, baseline: base.value, current: current.value,
-                    tolerance: settings.latency, method: "histogram rank intervals (99%)", pValue: nil, significant: !current.overlaps(base)))
+                let reason = "not judged: too short for a single run (\(min(newWindows.count, oldWindows.count)) full seconds of at least "
+                    + "\(settings.minimumWindowRequests) requests, \(settings.minimumWindows) needed); use --repeat 3 or more"
+                for metric in Metric.allCases {
+                    results.append(.notJudged(scenario: scenario, metric: metric.name, polarity: metric.polarity,
+                        baseline: oldRepetitions.first?.value(of: metric) ?? 0, current: newRepetitions.first?.value(of: metric) ?? 0, reason: reason))
+                }
             }
         }
-        // Throughput: per-second request counts when both runs have enough seconds; otherwise the
-        // overall rate can only be compared against the tolerance.
-        if perSecond {
-            let p = Statistics.mannWhitneyP(newWindows.map { Double($0.requests) }, oldWindows.map { Double($0.requests) })
-            results.append(.decide(
-                scenario: scenario, metric: "requests_per_second", polarity: .largerIsBetter, baseline: old.requestsPerSecond,
-                current: new.requestsPerSecond, tolerance: settings.throughput, method: "per-second windows (Mann-Whitney U)", pValue: p,
-                significant: p < settings.significance))
-        } else {
-            results.append(.decide(
-                scenario: scenario, metric: "requests_per_second", polarity: .largerIsBetter, baseline: old.requestsPerSecond,
-                current: new.requestsPerSecond, tolerance: settings.throughput, method: "not tested: too few full seconds", pValue: nil,
-                significant: false))
-        }
-        let newErrors = new.failedRequests, oldErrors = old.failedRequests
-        let p = twoProportionP(newErrors, new.totalRequests, oldErrors, old.totalRequests)
-        results.append(.decide(
-            scenario: scenario, metric: "error_rate_percent", polarity: .smallerIsBetter,
-            baseline: Double(oldErrors) * 100 / Double(old.totalRequests), current: Double(newErrors) * 100 / Double(new.totalRequests),
-            tolerance: settings.errorRate, method: "two-proportion z test", pValue: p, significant: p < settings.significance))
+        results.append(errorRate(scenario, new: newRepetitions, old: oldRepetitions, settings: settings))
         return results
+    }
+
+    /// Each repetition one observation: Student's t on the logarithms (a slowdown multiplies
+    /// latency), with the noise the repetitions themselves show.
+    static func acrossRepetitions(_ scenario: String, _ metric: Metric, new: [Double], old: [Double], settings: Settings) -> MetricComparison {
+        let tolerance = metric == .throughput ? settings.throughput : settings.latency
+        guard (new + old).allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            return .notJudged(scenario: scenario, metric: metric.name, polarity: metric.polarity, baseline: old.first ?? 0,
+                current: new.first ?? 0, reason: "not judged: a repetition measured nothing")
+        }
+        let logNew = new.map(log), logOld = old.map(log)
+        let meanNew = logNew.reduce(0, +) / Double(new.count), meanOld = logOld.reduce(0, +) / Double(old.count)
+        let squares = logNew.reduce(0) { $0 + ($1 - meanNew) * ($1 - meanNew) } + logOld.reduce(0) { $0 + ($1 - meanOld) * ($1 - meanOld) }
+        let degreesOfFreedom = Double(new.count + old.count - 2)
+        let deviation = (squares / degreesOfFreedom).squareRoot()
+        let standardError = deviation * (1 / Double(new.count) + 1 / Double(old.count)).squareRoot()
+        let t = standardError > 0 ? (meanNew - meanOld) / standardError : (meanNew == meanOld ? 0 : .infinity)
+        let p = Statistics.studentTwoSidedP(t, degreesOfFreedom: degreesOfFreedom)
+        return .decide(
+            scenario: scenario, metric: metric.name, polarity: metric.polarity, baseline: exp(meanOld), current: exp(meanNew),
+            tolerance: tolerance, method: "across repetitions (t test on log values, \(old.count) + \(new.count) runs)", pValue: p,
+            significant: p < settings.significance, noisePercent: (exp(deviation) - 1) * 100, noiseMeasured: true)
+    }
+
+    /// Single runs long enough: their per-second windows, with the run-to-run noise assumed.
+    static func perSecond(
+        _ scenario: String, new: LoadResult, newWindows: [SecondWindow], old: LoadResult, oldWindows: [SecondWindow], settings: Settings
+    ) -> [MetricComparison] {
+        let noise = settings.assumedRunNoisePercent
+        let method = "per-second windows (Mann-Whitney U), a single run a side"
+        let newHistogram = new.histograms.corrected.histogram, oldHistogram = old.histograms.corrected.histogram
+        let newSeconds = newWindows.map(\.client.histogram), oldSeconds = oldWindows.map(\.client.histogram)
+        return Metric.allCases.map { metric in
+            let p: Double, baseline: Double, current: Double
+            if let percentile = metric.percentile {
+                p = Statistics.mannWhitneyP(
+                    newSeconds.map { $0.milliseconds(atPercentile: percentile) }, oldSeconds.map { $0.milliseconds(atPercentile: percentile) })
+                baseline = oldHistogram.milliseconds(atPercentile: percentile)
+                current = newHistogram.milliseconds(atPercentile: percentile)
+            } else {
+                p = Statistics.mannWhitneyP(newWindows.map { Double($0.requests) }, oldWindows.map { Double($0.requests) })
+                baseline = old.requestsPerSecond
+                current = new.requestsPerSecond
+            }
+            var tolerance = metric == .throughput ? settings.throughput : settings.latency
+            tolerance.relativePercent = max(tolerance.relativePercent, noise)
+            return .decide(
+                scenario: scenario, metric: metric.name, polarity: metric.polarity, baseline: baseline, current: current, tolerance: tolerance,
+                method: method, pValue: p, significant: p < settings.significance, noisePercent: noise, noiseMeasured: false)
+        }
+    }
+
+    /// Failed requests over all repetitions, by a two-proportion z test.
+    static func errorRate(_ scenario: String, new: [RepetitionFigures], old: [RepetitionFigures], settings: Settings) -> MetricComparison {
+        let newErrors = new.reduce(0) { $0 + $1.failedRequests }, newTotal = new.reduce(0) { $0 + $1.requests }
+        let oldErrors = old.reduce(0) { $0 + $1.failedRequests }, oldTotal = old.reduce(0) { $0 + $1.requests }
+        let p = twoProportionP(newErrors, max(newTotal, 1), oldErrors, max(oldTotal, 1))
+        return .decide(
+            scenario: scenario, metric: "error_rate_percent", polarity: .smallerIsBetter,
+            baseline: Double(oldErrors) * 100 / Double(max(oldTotal, 1)), current: Double(newErrors) * 100 / Double(max(newTotal, 1)),
+            tolerance: settings.errorRate, method: "two-proportion z test", pValue: p, significant: p < settings.significance,
+            noisePercent: nil, noiseMeasured: false)
     }
 
     /// Full seconds with enough requests (the first and last are partial and left out).
@@ -134,5 +235,24 @@ public struct RegressionComparison: Codable, Sendable {
         guard deviation > 0 else { return 1 }
         let z = abs(Double(errorsA) / Double(totalA) - Double(errorsB) / Double(totalB)) / deviation
         return 2 * (1 - Statistics.normalCDF(z))
+    }
+
+    /// What differs between the environments two reports were measured in.
+    static func environmentWarnings(current: EnvironmentInfo, baseline: EnvironmentInfo) -> [String] {
+        var warnings: [String] = []
+        func differs(_ what: String, _ new: String?, _ old: String?, _ note: String = "") {
+            if new != old { warnings.append("\(what) differs: \(old ?? "unknown") in the baseline, \(new ?? "unknown") now\(note)") }
+        }
+        differs("machine", current.machine, baseline.machine)
+        differs("cores", String(current.cores), String(baseline.cores))
+        if abs(current.memoryMB - baseline.memoryMB) > max(current.memoryMB, baseline.memoryMB) / 20 {
+            differs("memory", "\(current.memoryMB) MB", "\(baseline.memoryMB) MB")
+        }
+        differs("PostgreSQL", current.postgresVersion, baseline.postgresVersion)
+        differs("archmesh", current.archmeshVersion, baseline.archmeshVersion)
+        differs("build", current.commit, baseline.commit, " (expected when a change is being judged)")
+        differs("scenario file", current.configuration, baseline.configuration)
+        differs("scale", String(current.scale), String(baseline.scale))
+        return warnings
     }
 }

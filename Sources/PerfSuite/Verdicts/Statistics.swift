@@ -34,6 +34,45 @@ public enum Statistics {
 
     public static func normalCDF(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
+    /// Two-sided p-value of Student's t for `t` with `degreesOfFreedom`.
+    public static func studentTwoSidedP(_ t: Double, degreesOfFreedom: Double) -> Double {
+        guard t.isFinite else { return 0 }
+        guard degreesOfFreedom > 0 else { return 1 }
+        // P(|T| > t) = I_x(df/2, 1/2) with x = df / (df + t²).
+        return regularizedIncompleteBeta(degreesOfFreedom / (degreesOfFreedom + t * t), a: degreesOfFreedom / 2, b: 0.5)
+    }
+
+    /// The regularized incomplete beta function I_x(a, b), by its continued fraction (Lentz's method).
+    static func regularizedIncompleteBeta(_ x: Double, a: Double, b: Double) -> Double {
+        guard x > 0 else { return 0 }
+        guard x < 1 else { return 1 }
+        let logFront: Double = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log(1 - x)
+        let front = exp(logFront)
+        // The fraction converges fast for x < (a + 1) / (a + b + 2); use the symmetry otherwise.
+        if x > (a + 1) / (a + b + 2) { return 1 - regularizedIncompleteBeta(1 - x, a: b, b: a) }
+        let tiny = 1e-300
+        var c = 1.0, d = 1 - (a + b) * x / (a + 1)
+        if abs(d) < tiny { d = tiny }
+        d = 1 / d
+        var result = d
+        for m in 1...300 {
+            let m = Double(m)
+            let even: Double = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m))
+            d = 1 + even * d; if abs(d) < tiny { d = tiny }
+            c = 1 + even / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            result *= d * c
+            let odd: Double = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+            d = 1 + odd * d; if abs(d) < tiny { d = tiny }
+            c = 1 + odd / c; if abs(c) < tiny { c = tiny }
+            d = 1 / d
+            let step = d * c
+            result *= step
+            if abs(step - 1) < 1e-12 { break }
+        }
+        return front * result / a
+    }
+
     /// Least-squares line through the points, with the standard error of its slope.
     public struct LineFit: Codable, Sendable, Equatable {
         public var slope: Double

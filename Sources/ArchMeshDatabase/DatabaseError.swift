@@ -9,6 +9,7 @@ public enum DatabaseError: Error, CustomStringConvertible, Sendable {
     case migrationsMissing(String)
     case seedMismatch(String)
     case persistentCluster(String)
+    case tlsUnavailable(String)
 
     public var description: String {
         switch self {
@@ -31,13 +32,15 @@ public enum DatabaseError: Error, CustomStringConvertible, Sendable {
             return message
         case .persistentCluster(let message):
             return message
+        case .tlsUnavailable(let message):
+            return message
         }
     }
 
     /// True for errors that mean the machine or the input is wrong, not the run (exit code 2).
     public var isUsageError: Bool {
         switch self {
-        case .missingPostgres, .cannotRunAsRoot, .invalidURL, .seedMismatch, .persistentCluster: return true
+        case .missingPostgres, .cannotRunAsRoot, .invalidURL, .seedMismatch, .persistentCluster, .tlsUnavailable: return true
         default: return false
         }
     }

@@ -20,10 +20,12 @@ public func buildApplication(
         backgroundLogger: logger)
     let database = TimedDatabase(client: client, metrics: metrics, acquireTimeout: configuration.poolAcquireTimeout)
     let router = buildRouter(configuration: configuration, database: database, metrics: metrics)
+    let connections = ConnectionRegistry(limits: configuration.connections, metrics: metrics)
     var app = Application(
         router: router,
+        server: .guardedHTTP1(registry: connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [client],
+        services: [client, connections],
         onServerRunning: { channel in
             let address = channel.localAddress
             await onListening(address?.ipAddress ?? configuration.host, address?.port ?? configuration.port)
@@ -38,11 +40,9 @@ public func buildApplication(
     return app
 }
 
-/// The router with every route of the API, `/metrics` and `/openapi.json`; with `answerWrongMethods`,
-/// also the 405 responders for known paths asked with other methods.
-func buildRouter(
-    configuration: ServerConfiguration, database: TimedDatabase, metrics: ServerMetrics, answerWrongMethods: Bool = true
-) -> Router<AppRequestContext> {
+/// The router with every route of the API, `/metrics` and `/openapi.json`, and 405 answers for known
+/// paths asked with other methods.
+func buildRouter(configuration: ServerConfiguration, database: TimedDatabase, metrics: ServerMetrics) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(
         middleware: ObservabilityMiddleware(
@@ -60,7 +60,9 @@ func buildRouter(
         .register(on: router)
     WorkflowsController(repository: WorkflowRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
         .register(on: router)
-    ServiceDocumentsController(metrics: metrics).register(on: router)
-    if answerWrongMethods { router.addMethodNotAllowedResponders() }
+    ServiceDocumentsController(metrics: metrics, document: try? OpenAPIDocument.bytes(includingFaults: configuration.faultToken != nil))
+        .register(on: router)
+    // Last: it wraps only the not-found answer of requests no route above took.
+    router.add(middleware: MethodNotAllowedMiddleware(routesOf: router))
     return router
 }

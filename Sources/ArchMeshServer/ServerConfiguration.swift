@@ -28,6 +28,8 @@ public struct ServerConfiguration: Sendable {
     public var environment = "development"
     /// The fault token, when faults are enabled (`--enable-faults`); nil leaves the fault routes out.
     public var faultToken: String?
+    /// Timeouts for idle connections and slow requests, and the most connections open at once.
+    public var connections = ConnectionLimits()
 
     public init(database: DatabaseURL) {
         self.database = database

@@ -34,6 +34,18 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Log every request with its ID and timings, not only slow ones.")
     var logRequests = false
 
+    @Option(help: "Seconds a connection may stay open with no request under way.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Seconds a request's head may take to arrive once it has begun (else 408).")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Seconds a request's body may take to arrive after its head (else 408).")
+    var bodyTimeout: Double = 30
+
+    @Option(help: "Most connections open at once; beyond it a new one replaces the one idle longest (default 4096, within the file descriptor limit).")
+    var maxConnections: Int = ConnectionLimits().maximumConnections
+
     @Flag(help: "Add the /_faults routes, to inject latency, errors, leaks, stalls and slow queries (off by default).")
     var enableFaults = false
 
@@ -61,8 +73,19 @@ struct Serve: AsyncParsableCommand {
         }
         guard poolTimeoutMs > 0 else { throw ValidationError("--pool-timeout-ms must be positive, got \(poolTimeoutMs)") }
         guard slowRequestMs >= 0 else { throw ValidationError("--slow-request-ms must be 0 or more, got \(slowRequestMs)") }
+        for (name, seconds) in [("--idle-timeout", idleTimeout), ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout)]
+        where !(seconds > 0 && seconds <= 86_400) {
+            throw ValidationError("\(name) must be more than 0 and at most 86400 seconds, got \(seconds)")
+        }
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000, got \(maxConnections)") }
         if faultToken != nil && !enableFaults { throw ValidationError("--fault-token needs --enable-faults") }
-        if let faultToken, faultToken.count < 8 { throw ValidationError("--fault-token must be at least 8 characters") }
+        if enableFaults, let token = faultToken ?? environment["ARCHMESH_FAULT_TOKEN"] {
+            do {
+                try FaultInjector.validate(token: token, source: faultToken != nil ? "--fault-token" : "ARCHMESH_FAULT_TOKEN")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         guard seedProjects >= 0 else { throw ValidationError("--seed-projects must be 0 or more, got \(seedProjects)") }
     }
 
@@ -77,6 +100,10 @@ struct Serve: AsyncParsableCommand {
             configuration.poolAcquireTimeout = .milliseconds(poolTimeoutMs)
             configuration.slowRequestThreshold = .milliseconds(slowRequestMs)
             configuration.logEveryRequest = logRequests
+            configuration.connections.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+            configuration.connections.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
+            configuration.connections.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
+            configuration.connections.maximumConnections = FileDescriptorLimit.raise(toFit: maxConnections, logger: logger)
             if enableFaults {
                 let token = faultToken ?? environment["ARCHMESH_FAULT_TOKEN"] ?? RequestID.generate() + RequestID.generate()
                 configuration.faultToken = token

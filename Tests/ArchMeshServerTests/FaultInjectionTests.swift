@@ -84,4 +84,32 @@ struct FaultInjectionTests {
             #expect(Set(response.errorBody?.error.fields.map(\.field) ?? []) == ["error_rate", "latency_ms"])
         }
     }
+
+    @Test("a pool full of slow queries is busy, not down: a request that times out does not close the database to the rest")
+    func fullPoolIsNotAnOutage() async throws {
+        try await TestApp.withRouter(configure: { configuration in
+            configuration.faultToken = "test-fault-token"
+            configuration.poolSize = 2
+            configuration.poolAcquireTimeout = .milliseconds(500)
+        }) { client in
+            _ = try await client.send(
+                .put, "/_faults", json: #"{"slow_query_ms": 800, "path_prefix": "/api/v1/projects"}"#, headers: [Self.token: "test-fault-token"])
+            try await withThrowingTaskGroup(of: (String, HTTPResponse.Status).self) { group in
+                // Two slow requests hold both connections for 0.8 s; a third waits and times out at 0.5 s.
+                for _ in 0..<3 {
+                    group.addTask { ("list", try await client.send(.get, "/api/v1/projects?limit=1").status) }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(600))
+                    // After that timeout: the gate is still open, so health waits for a connection and gets one.
+                    return ("health", try await client.send(.get, "/api/v1/health").status)
+                }
+                var statuses: [String: [HTTPResponse.Status]] = [:]
+                for try await (name, status) in group { statuses[name, default: []].append(status) }
+                #expect(statuses["list"]?.filter { $0 == .ok }.count == 2)
+                #expect(statuses["list"]?.filter { $0 == .serviceUnavailable }.count == 1, "one waited past the acquire timeout")
+                #expect(statuses["health"] == [.ok], "a full pool is not an outage: health is answered")
+            }
+        }
+    }
 }

@@ -39,10 +39,10 @@ struct ServiceDocumentTests {
             backgroundLogger: TestDatabase.logger)
         let metrics = ServerMetrics()
         var configuration = ServerConfiguration(database: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d"))
-        configuration.faultToken = "a-fault-token"  // with every optional route
+        configuration.faultToken = "a-fault-token-of-20c"  // with every optional route
         let router = buildRouter(
             configuration: configuration, database: TimedDatabase(client: client, metrics: metrics, acquireTimeout: .seconds(1)),
-            metrics: metrics, answerWrongMethods: false)
+            metrics: metrics)
         let routes = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
 
         let document = try JSONDecoder().decode(JSONValue.self, from: Data(try OpenAPIDocument.bytes()))
@@ -58,6 +58,12 @@ struct ServiceDocumentTests {
         #expect(routes.subtracting(described).isEmpty, "routes missing from openapi.json: \(routes.subtracting(described).sorted())")
         #expect(described.subtracting(routes).isEmpty, "openapi.json describes routes that do not exist: \(described.subtracting(routes).sorted())")
         #expect(routes.count >= 18)
+
+        // A server without faults describes no fault route.
+        let plain = try JSONDecoder().decode(JSONValue.self, from: Data(try OpenAPIDocument.bytes(includingFaults: false)))
+        guard case .object(let plainRoot) = plain, case .object(let plainPaths)? = plainRoot["paths"] else { return }
+        #expect(plainPaths["/_faults"] == nil)
+        #expect(plainPaths.count == paths.count - 1)
     }
 
     @Test("/openapi.json is served as JSON")
@@ -65,7 +71,13 @@ struct ServiceDocumentTests {
         try await TestApp.withRouter { client in
             let response = try await client.send(.get, "/openapi.json")
             #expect(response.status == .ok)
-            #expect(String(buffer: response.body).contains(#""openapi": "3.1.0""#))
+            let document = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+            guard case .object(let root) = document, case .object(let paths)? = root["paths"] else {
+                Issue.record("not an OpenAPI document")
+                return
+            }
+            #expect(root["openapi"] == .string("3.1.0"))
+            #expect(paths["/_faults"] == nil, "this server has no fault routes, so its document describes none")
         }
     }
 }

@@ -96,10 +96,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return configuration
     }
 
-    /// A single-connection configuration, for migrations and seeding.
-    public var connectionConfiguration: PostgresConnection.Configuration {
+    /// A single-connection configuration, for migrations and seeding. With `sslmode=require`, a TLS
+    /// context that cannot be made is an error, never a silent fall back to plaintext.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
+            host: host, port: port, username: username, password: password, database: database, tls: try connectionTLS())
     }
 
     private var tls: PostgresClient.Configuration.TLS {
@@ -110,11 +111,17 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    private var connectionTLS: PostgresConnection.Configuration.TLS {
+    private func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
         switch tlsMode {
         case .disable: return .disable
+        // `prefer` means plaintext is acceptable when TLS is not to be had.
         case .prefer: return (try? .prefer(.init(configuration: .makeClientConfiguration()))) ?? .disable
-        case .require: return (try? .require(.init(configuration: .makeClientConfiguration()))) ?? .disable
+        case .require:
+            do {
+                return .require(try .init(configuration: .makeClientConfiguration()))
+            } catch {
+                throw DatabaseError.tlsUnavailable("sslmode=require, but no TLS context could be made: \(error)")
+            }
         }
     }
 }
@@ -125,7 +132,7 @@ extension DatabaseURL {
         logger: Logger, _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let connection = try await PostgresConnection.connect(
-            configuration: connectionConfiguration, id: Int.random(in: 1...Int(Int32.max)), logger: logger)
+            configuration: try connectionConfiguration(), id: Int.random(in: 1...Int(Int32.max)), logger: logger)
         do {
             let result = try await body(connection)
             try? await connection.close()

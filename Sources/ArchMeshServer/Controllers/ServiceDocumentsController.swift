@@ -3,6 +3,8 @@ import Hummingbird
 /// `GET /metrics` (Prometheus text) and `GET /openapi.json`.
 struct ServiceDocumentsController: Sendable {
     let metrics: ServerMetrics
+    /// The OpenAPI document this server serves (its fault routes only when it has them).
+    let document: [UInt8]?
 
     func register(on router: Router<AppRequestContext>) {
         router.get("/metrics", use: prometheus)
@@ -17,8 +19,8 @@ struct ServiceDocumentsController: Sendable {
     }
 
     @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.bytes())))
+        guard let document else { throw APIError(.internalServerError, code: "internal_error", message: "openapi.json is missing from the bundle") }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: document)))
     }
 }

@@ -1,28 +1,26 @@
 import Synchronization
 
-/// Decides how a request gets its database connection, so that a database that is down costs a
-/// fast 503 instead of a hung request, while a healthy one costs almost nothing.
+/// Decides whether a request may wait for a database connection, so that a database that is down
+/// costs a fast 503 instead of a hung request.
 ///
-/// - While connections have been handed out in the last `freshness`, requests take the pool's
-///   plain path (no timer, no extra task).
-/// - After an idle spell, a request takes the guarded path: it gives up after the acquire timeout.
+/// - While the database is up, a request waits for a pooled connection, at most the acquire timeout.
 /// - Once the database is seen to be unreachable, requests are refused at once, except one probe
-///   every `probeInterval`, which takes the guarded path; its success reopens the gate.
-/// - It is seen unreachable on a connection error, on a guarded request's timeout, or when requests
-///   have been waiting for a connection for `stallLimit` while none was handed out and none is in
-///   use: a pool that lost its connections keeps requests waiting without an error, and this is
-///   how the gate learns of it within half a second instead of after the acquire timeout. A pool
-///   whose connections are all busy with slow queries is not stalled, only full.
+///   every `probeInterval`, which waits as usual; its success reopens the gate.
+/// - It is seen unreachable on a connection error, or when requests have been waiting for
+///   `stallLimit` while no connection was handed out and none is in use: a pool that lost its
+///   connections keeps requests waiting without an error, and this is how the gate learns of it
+///   within half a second. A pool whose connections are all busy (slow queries) is full, not down:
+///   its requests time out one by one, and the gate stays open.
 ///
 /// Pure decisions over atomics, driven with explicit times so that tests need no clock.
 final class DatabaseGate: Sendable {
     enum Decision: Equatable {
-        case plain
-        case guarded
+        /// Wait for a connection, at most the acquire timeout.
+        case wait
+        /// Answer 503 at once: the database is down.
         case refuse
     }
 
-    let freshness: UInt64
     let probeInterval: UInt64
     let stallLimit: UInt64
     private let lastSuccess = Atomic<UInt64>(0)
@@ -32,12 +30,9 @@ final class DatabaseGate: Sendable {
     private let downSince = Atomic<UInt64>(0)
     private let nextProbe = Atomic<UInt64>(0)
 
-    init(
-        freshnessNanoseconds: UInt64 = 1_000_000_000, probeIntervalNanoseconds: UInt64 = 250_000_000, stallLimitNanoseconds: UInt64 = 500_000_000
-    ) {
-        freshness = freshnessNanoseconds
-        probeInterval = probeIntervalNanoseconds
-        stallLimit = stallLimitNanoseconds
+    init(probeInterval: Duration = .milliseconds(250), stallLimit: Duration = .milliseconds(500)) {
+        self.probeInterval = probeInterval.nanoseconds
+        self.stallLimit = stallLimit.nanoseconds
     }
 
     /// A request starts waiting for a connection.
@@ -79,14 +74,13 @@ final class DatabaseGate: Sendable {
             guard now >= probe else { return .refuse }
             // Only the request that moves the probe time forward probes; the others are refused.
             let (won, _) = nextProbe.compareExchange(expected: probe, desired: now &+ probeInterval, ordering: .acquiringAndReleasing)
-            return won ? .guarded : .refuse
+            return won ? .wait : .refuse
         }
         if stalled(now: now) {
             failed(now: now)
             return .refuse
         }
-        let last = lastSuccess.load(ordering: .relaxed)
-        return last != 0 && now &- last < freshness ? .plain : .guarded
+        return .wait
     }
 
     /// A connection was handed out: the database is reachable.
@@ -95,9 +89,22 @@ final class DatabaseGate: Sendable {
         if downSince.load(ordering: .relaxed) != 0 { downSince.store(0, ordering: .releasing) }
     }
 
-    /// The database could not be reached (connection error or acquire timeout).
+    /// A request waited the whole acquire timeout: the database is down only if nothing was in use
+    /// (a full pool is busy, not down).
+    func timedOut(now: UInt64) {
+        if leased.load(ordering: .relaxed) == 0 { failed(now: now) }
+    }
+
+    /// The database could not be reached (a connection error, or a pool with nothing to give).
     func failed(now: UInt64) {
         let (first, _) = downSince.compareExchange(expected: 0, desired: now, ordering: .acquiringAndReleasing)
         if first { nextProbe.store(now &+ probeInterval, ordering: .releasing) }
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds (negative durations count as zero).
+    var nanoseconds: UInt64 {
+        UInt64(max(0, components.seconds)) * 1_000_000_000 + UInt64(max(0, components.attoseconds) / 1_000_000_000)
     }
 }

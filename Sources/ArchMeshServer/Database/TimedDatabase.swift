@@ -15,14 +15,10 @@ public struct TimedDatabase: Sendable {
     let acquireTimeout: Duration
     let gate: DatabaseGate
 
-    /// The gate's plain path is off (freshness 0): every wait for a connection is bounded by the
-    /// acquire timeout. With the plain path on, a PostgreSQL restart under load left a request queued
-    /// in PostgresNIO 1.33's pool after the database was back, unanswered until the client gave up
-    /// (FaultSurvivalTests); a bounded wait answers it 503 instead.
-    init(
-        client: PostgresClient, metrics: ServerMetrics, acquireTimeout: Duration,
-        gate: DatabaseGate = DatabaseGate(freshnessNanoseconds: 0)
-    ) {
+    /// Every wait for a connection is bounded by the acquire timeout: an unbounded wait left a request
+    /// queued in PostgresNIO 1.33's pool after a PostgreSQL restart, unanswered until the client gave
+    /// up (FaultSurvivalTests); a bounded wait answers it 503 instead.
+    init(client: PostgresClient, metrics: ServerMetrics, acquireTimeout: Duration, gate: DatabaseGate = DatabaseGate()) {
         self.client = client
         self.metrics = metrics
         self.acquireTimeout = acquireTimeout
@@ -37,8 +33,7 @@ public struct TimedDatabase: Sendable {
         let requested = MonotonicClock.nanoseconds()
         do {
             switch gate.decide(now: requested) {
-            case .plain, .guarded:
-                // The gate this server builds never answers `.plain` (see `init`); either way the wait is bounded.
+            case .wait:
                 return try await withAcquireTimeout(requested: requested, timings: timings, logger: logger, body)
             case .refuse:
                 metrics.recordDatabaseRefusal()
@@ -68,7 +63,8 @@ public struct TimedDatabase: Sendable {
         return try await body(TimedConnection(connection: connection, timings: timings, metrics: metrics, logger: logger))
     }
 
-    /// The guarded path: the lease races a timer, and losing the race marks the database down.
+    /// The lease races a timer; losing the race is a 503, and marks the database down only when no
+    /// connection was in use (a full pool is busy, not down).
     private func withAcquireTimeout<Result: Sendable>(
         requested: UInt64, timings: RequestTimings, logger: Logger, _ body: @Sendable @escaping (TimedConnection) async throws -> Result
     ) async throws -> Result {
@@ -87,8 +83,8 @@ public struct TimedDatabase: Sendable {
                 try? await Task.sleep(for: acquireTimeout)
                 if race.timeOut() {
                     metrics.recordPoolTimeout()
-                    gate.failed(now: MonotonicClock.nanoseconds())
-                    throw DatabaseUnavailable(reason: "no database connection within \(acquireTimeout)")
+                    gate.timedOut(now: MonotonicClock.nanoseconds())
+                    throw DatabaseUnavailable(reason: "no database connection within \(acquireTimeout): every connection is busy or the database is not answering")
                 }
                 return nil
             }

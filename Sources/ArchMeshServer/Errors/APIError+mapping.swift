@@ -2,6 +2,7 @@ import _ConnectionPoolModule
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 import PostgresNIO
 
 extension APIError {
@@ -15,6 +16,9 @@ extension APIError {
             return APIError(error.status, code: code(for: error.status), message: error.body ?? error.status.reasonPhrase, headers: error.headers)
         case is NIOTooManyBytesError:
             return .payloadTooLarge(limit: ServerConfiguration.defaultMaximumBodyBytes)
+        case let error as HTTPParserError:
+            // The client's bytes were not HTTP, or stopped mid-request: its mistake, not ours.
+            return APIError(.badRequest, code: "malformed_request", message: "the request could not be read: \(error.debugDescription)")
         case let error as DatabaseUnavailable:
             return .databaseUnavailable(error.reason)
         case let error as PSQLError where isConnectivity(error):

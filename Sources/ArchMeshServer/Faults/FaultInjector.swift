@@ -21,6 +21,16 @@ public final class FaultInjector: Sendable {
         self.token = token
     }
 
+    /// Fewest characters a fault token may have, wherever it comes from.
+    public static let minimumTokenLength = 16
+
+    /// Refuses a token too short to be a secret (an empty `ARCHMESH_FAULT_TOKEN` included), naming its source.
+    public static func validate(token: String, source: String) throws {
+        guard token.count >= minimumTokenLength else {
+            throw FaultTokenError(message: "\(source) must be at least \(minimumTokenLength) characters, got \(token.count)")
+        }
+    }
+
     var settings: FaultSettings { state.withLock { $0.settings } }
     var leakedBytes: Int { state.withLock { $0.leakedBytes } }
 
@@ -70,4 +80,10 @@ struct FaultPlan {
     var fail = false
 
     var isEmpty: Bool { waitUntil == 0 && latencyMs == 0 && slowdownPercent == 0 && slowQueryMs == 0 && !fail }
+}
+
+/// A fault token that cannot guard anything.
+public struct FaultTokenError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

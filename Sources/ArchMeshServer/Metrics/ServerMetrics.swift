@@ -15,6 +15,7 @@ public final class ServerMetrics: Sendable {
     private let poolWait: Metrics.Timer
     private let poolTimeouts: CoreMetrics.Counter
     private let databaseRefusals: CoreMetrics.Counter
+    private let requestTimeouts: CoreMetrics.Counter
     private let processCPU: CoreMetrics.Gauge
     private let processMemory: CoreMetrics.Gauge
     private let processStart: CoreMetrics.Gauge
@@ -41,6 +42,7 @@ public final class ServerMetrics: Sendable {
         poolWait = Metrics.Timer(label: "db_pool_wait_duration_seconds", dimensions: [], factory: factory)
         poolTimeouts = CoreMetrics.Counter(label: "db_pool_acquire_timeouts_total", dimensions: [], factory: factory)
         databaseRefusals = CoreMetrics.Counter(label: "db_unavailable_refusals_total", dimensions: [], factory: factory)
+        requestTimeouts = CoreMetrics.Counter(label: "http_server_request_read_timeouts_total", dimensions: [], factory: factory)
         processCPU = CoreMetrics.Gauge(label: "process_cpu_seconds_total", dimensions: [], factory: factory)
         processMemory = CoreMetrics.Gauge(label: "process_resident_memory_bytes", dimensions: [], factory: factory)
         processStart = CoreMetrics.Gauge(label: "process_start_time_seconds", dimensions: [], factory: factory)
@@ -87,6 +89,11 @@ public final class ServerMetrics: Sendable {
     /// A request answered 503 at once because the database was known to be down.
     func recordDatabaseRefusal() {
         databaseRefusals.increment()
+    }
+
+    /// A connection closed with a 408 because its request's head or body came too slowly.
+    func recordRequestTimeout() {
+        requestTimeouts.increment()
     }
 
     /// The Prometheus text exposition, with the process figures read just now.

@@ -51,3 +51,27 @@ public enum JSONValue: Codable, Sendable, Equatable {
         }
     }
 }
+
+extension JSONValue {
+    /// The path of the first key or string holding U+0000 (`context.notes`, `tags[2]`), or nil.
+    /// PostgreSQL stores no NUL in text or jsonb, so such input is refused before it gets there.
+    func pathToNUL(at path: String) -> String? {
+        switch self {
+        case .string(let text): return text.utf8.contains(0) ? path : nil
+        case .array(let values):
+            for (index, value) in values.enumerated() {
+                if let found = value.pathToNUL(at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for (key, value) in members.sorted(by: { $0.key < $1.key }) {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                if key.utf8.contains(0) { return child }
+                if let found = value.pathToNUL(at: child) { return found }
+            }
+            return nil
+        case .null, .bool, .number:
+            return nil
+        }
+    }
+}

@@ -8,10 +8,17 @@ struct QueryReader {
 
     init(_ request: Request) {
         var parameters: [String: String] = [:]
+        var errors: [FieldError] = []
         for (key, value) in request.uri.queryParameters {
+            // PostgreSQL stores no NUL in text: such a parameter is refused here, named.
+            if key.utf8.contains(0) || value.utf8.contains(0) {
+                errors.append(FieldError(field: String(key), message: "must not contain the NUL character (U+0000)"))
+                continue
+            }
             parameters[String(key)] = String(value)
         }
         self.parameters = parameters
+        self.errors = errors
     }
 
     func finish() throws {

@@ -22,6 +22,7 @@ extension Request {
         guard case .object(let object) = value else {
             throw APIError.invalid("body", "must be a JSON object, got \(value.typeName)")
         }
+        if let field = value.pathToNUL(at: "") { throw APIError.invalid(field, "must not contain the NUL character (U+0000)") }
         return object
     }
 

@@ -1,7 +1,9 @@
 # Shared by the benchmark scripts: a release build, and a reference server started and stopped by PID.
 
-# Builds the release binary once and sets BIN to it.
+# Builds the release binary once and sets BIN to it; ARCHMESH_BIN=path uses that binary instead
+# (a copy, so that a long proof is not disturbed by a rebuild of the working tree).
 build_release() {
+    if [ -n "${ARCHMESH_BIN:-}" ]; then BIN="$ARCHMESH_BIN"; return; fi
     swift build -c release --product archmesh >&2
     BIN="$(swift build -c release --show-bin-path)/archmesh"
 }

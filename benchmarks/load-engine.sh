@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The load engine next to wrk, in one run, release build, against the reference server:
-#   1. throughput on /api/v1/health, 32 connections: wrk and `archmesh load` taking turns; the ratio
+#   1. throughput and CPU per request on /health/live (THROUGHPUT_PATH to change), 32 connections:
+#      wrk and `archmesh load` taking turns; the ratios
 #   2. memory: peak resident memory of `archmesh load` after 100,000 and 5,000,000 requests; the ratio
 #   3. accuracy: a fixed 20 ms server-side delay; p50 should land within 20-22 ms
 #   4. coordinated omission: 1000 requests/s for 10 s with a one-off 1 s stall; corrected vs uncorrected p99
@@ -24,20 +25,28 @@ faults() { curl -fsS -X "$1" -H "X-Fault-Token: $token" -H 'Content-Type: applic
 
 for part in "${parts[@]}"; do case "$part" in
 throughput)
-    echo "== throughput: GET /api/v1/health, 32 connections, $DURATION each, $ROUNDS rounds: wrk -t1, wrk -t2, archmesh load (default threads)"
-    wrk -t2 -c32 -d2s "$SERVER_URL/api/v1/health" >/dev/null
-    ours_total=0; best_total=0
+    path="${THROUGHPUT_PATH:-/health/live}"
+    echo "== throughput and CPU per request: GET $path, 32 connections, $DURATION each, $ROUNDS rounds: wrk -t1, wrk -t2, archmesh load"
+    echo "   (CPU = user + system seconds of the load generator's own process, from /usr/bin/time, over its requests)"
+    wrk -t2 -c32 -d2s "$SERVER_URL$path" >/dev/null
+    cpu() { python3 -c "u,s=open('$1').read().split(); print(round((float(u)+float(s))/$2*1e6, 2))"; }
+    ours_total=0; best_total=0; ours_cpu_total=0; wrk_cpu_total=0
     for round in $(seq 1 "$ROUNDS"); do
-        one=$(wrk -t1 -c32 -d"$DURATION" "$SERVER_URL/api/v1/health" | awk '/Requests\/sec/ {print $2}')
-        two=$(wrk -t2 -c32 -d"$DURATION" "$SERVER_URL/api/v1/health" | awk '/Requests\/sec/ {print $2}')
-        "$BIN" load "$SERVER_URL/api/v1/health" -c 32 -d "$DURATION" --json >"$work/ours.json"
-        ours=$(json "$work/ours.json" "round(d['requests_per_second'], 1)")
-        best=$(python3 -c "print(max($one, $two))")
-        printf "  round %d: wrk -t1 %9s  wrk -t2 %9s  archmesh load %9s req/s  ratio to the better wrk %s\n" \
-            "$round" "$one" "$two" "$ours" "$(python3 -c "print(round($ours/$best, 3))")"
+        /usr/bin/time -f "%U %S" -o "$work/t1" wrk -t1 -c32 -d"$DURATION" "$SERVER_URL$path" >"$work/wrk1"
+        /usr/bin/time -f "%U %S" -o "$work/t2" wrk -t2 -c32 -d"$DURATION" "$SERVER_URL$path" >"$work/wrk2"
+        /usr/bin/time -f "%U %S" -o "$work/t3" "$BIN" load "$SERVER_URL$path" -c 32 -d "$DURATION" --json >"$work/ours.json"
+        one=$(awk '/Requests\/sec/ {print $2}' "$work/wrk1"); two=$(awk '/Requests\/sec/ {print $2}' "$work/wrk2")
+        n1=$(grep -o '[0-9]* requests in' "$work/wrk1" | cut -d' ' -f1); n2=$(grep -o '[0-9]* requests in' "$work/wrk2" | cut -d' ' -f1)
+        ours=$(json "$work/ours.json" "round(d['requests_per_second'], 1)"); n3=$(json "$work/ours.json" "d['total_requests']")
+        if python3 -c "import sys; sys.exit(0 if $one >= $two else 1)"; then best=$one; best_cpu=$(cpu "$work/t1" "$n1"); else best=$two; best_cpu=$(cpu "$work/t2" "$n2"); fi
+        ours_cpu=$(cpu "$work/t3" "$n3")
+        printf "  round %d: wrk -t1 %9s (%5s us/req)  wrk -t2 %9s (%5s us/req)  archmesh load %9s req/s (%5s us/req); ratio to the better wrk %s\n" \
+            "$round" "$one" "$(cpu "$work/t1" "$n1")" "$two" "$(cpu "$work/t2" "$n2")" "$ours" "$ours_cpu" "$(python3 -c "print(round($ours/$best, 3))")"
         ours_total=$(python3 -c "print($ours_total + $ours)"); best_total=$(python3 -c "print($best_total + $best)")
+        ours_cpu_total=$(python3 -c "print($ours_cpu_total + $ours_cpu)"); wrk_cpu_total=$(python3 -c "print($wrk_cpu_total + $best_cpu)")
     done
-    echo "  mean ratio (archmesh load / better wrk): $(python3 -c "print(round($ours_total/$best_total, 3))")"
+    echo "  mean throughput ratio (archmesh load / better wrk): $(python3 -c "print(round($ours_total/$best_total, 3))")"
+    echo "  mean CPU per request: archmesh load $(python3 -c "print(round($ours_cpu_total/$ROUNDS, 2))") us, the better wrk $(python3 -c "print(round($wrk_cpu_total/$ROUNDS, 2))") us"
     ;;
 memory)
     echo "== memory: peak resident memory of archmesh load on GET /health/live, 32 connections (text summary, no JSON to build)"

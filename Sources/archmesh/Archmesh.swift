@@ -32,7 +32,7 @@ struct Archmesh: AsyncParsableCommand {
     static func exit(with error: any Error) -> Never {
         if let failure = error as? CommandFailure {
             FileHandle.standardError.write(Data("archmesh: \(failure.message)\n".utf8))
-            Foundation.exit(failure.exitCode)
+            Foundation.exit(failure.exitStatus.rawValue)
         }
         let code = exitCode(for: error)
         if code == .success {
@@ -41,6 +41,6 @@ struct Archmesh: AsyncParsableCommand {
         }
         FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
         // Everything ArgumentParser rejects is bad usage: exit code 2, as DESIGN.md promises.
-        Foundation.exit(code == .validationFailure || code.rawValue == 64 ? ExitStatus.badUsage : code.rawValue)
+        Foundation.exit(code == .validationFailure || code.rawValue == 64 ? ExitStatus.badUsage.rawValue : code.rawValue)
     }
 }

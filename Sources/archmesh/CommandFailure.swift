@@ -1,28 +1,40 @@
 import ArchMeshDatabase
+import ArgumentParser
 
-/// The exit codes every command shares.
-enum ExitStatus {
-    static let success: Int32 = 0
-    static let thresholdFailed: Int32 = 1
-    static let badUsage: Int32 = 2
-    static let regression: Int32 = 3
+/// The exit codes every command shares (DESIGN.md's interface).
+enum ExitStatus: Int32 {
+    case success = 0
+    /// A threshold failed, the job itself failed, or (`db status`) the cluster is not running.
+    case failed = 1
+    /// Bad usage or bad input: nothing ran, nothing was half-written.
+    case badUsage = 2
+    case regression = 3
+    /// Stopped by Ctrl-C or SIGTERM; the report written so far is marked interrupted.
+    case interrupted = 130
 }
 
 /// A failure a command reports as one line, with its exit code.
 struct CommandFailure: Error {
     var message: String
-    var exitCode: Int32
+    var exitStatus: ExitStatus
 
     static func badUsage(_ message: String) -> CommandFailure {
-        CommandFailure(message: message, exitCode: ExitStatus.badUsage)
+        CommandFailure(message: message, exitStatus: .badUsage)
     }
 
     /// The database layer's errors: the machine or the input is wrong (2), or the run failed (1).
     static func from(_ error: any Error) -> CommandFailure {
         if let failure = error as? CommandFailure { return failure }
         if let error = error as? DatabaseError {
-            return CommandFailure(message: error.description, exitCode: error.isUsageError ? ExitStatus.badUsage : 1)
+            return CommandFailure(message: error.description, exitStatus: error.isUsageError ? .badUsage : .failed)
         }
-        return CommandFailure(message: String(describing: error), exitCode: 1)
+        return CommandFailure(message: String(describing: error), exitStatus: .failed)
+    }
+}
+
+extension ExitCode {
+    /// ArgumentParser's exit for one of ours.
+    init(_ status: ExitStatus) {
+        self.init(status.rawValue)
     }
 }

@@ -60,11 +60,11 @@ struct Database: AsyncParsableCommand {
                 let cluster = try PersistentCluster()
                 guard let url = cluster.url else {
                     print("no cluster at \(cluster.root.path); `archmesh db start` makes one")
-                    throw ExitCode(1)
+                    throw ExitCode(ExitStatus.failed)
                 }
                 let shown = showPassword ? url.secretURLString : url.description
                 print("\(cluster.isRunning ? "running" : "stopped"): \(shown) (data in \(cluster.root.path))")
-                if !cluster.isRunning { throw ExitCode(1) }
+                if !cluster.isRunning { throw ExitCode(ExitStatus.failed) }
             } catch let error as ExitCode {
                 throw error
             } catch {

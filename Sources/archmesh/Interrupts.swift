@@ -1,44 +1,24 @@
-import Dispatch
 import Foundation
+import UnixSignals
 
 /// Ctrl-C and SIGTERM for the commands that run load: the first cancels the work, which then ends
 /// in order (a partial result, child processes stopped); a second one exits at once.
 enum Interrupts {
     static func cancellingOnSignals<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
-        let task = Task { try await body() }
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let received = SignalCount()
-        let sources = [SIGINT, SIGTERM].map { number in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if received.increment() > 1 {
+        let work = Task { try await body() }
+        let watcher = Task {
+            var received = 0
+            for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) {
+                received += 1
+                if received > 1 {
                     FileHandle.standardError.write(Data("\narchmesh: interrupted twice, exiting now\n".utf8))
-                    exit(130)
+                    exit(ExitStatus.interrupted.rawValue)
                 }
                 FileHandle.standardError.write(Data("\narchmesh: interrupted; finishing what was measured (Ctrl-C again to quit now)\n".utf8))
-                task.cancel()
+                work.cancel()
             }
-            source.resume()
-            return source
         }
-        defer {
-            for source in sources { source.cancel() }
-            signal(SIGINT, SIG_DFL)
-            signal(SIGTERM, SIG_DFL)
-        }
-        return try await task.value
-    }
-}
-
-private final class SignalCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        count += 1
-        return count
+        defer { watcher.cancel() }
+        return try await work.value
     }
 }

@@ -106,7 +106,7 @@ struct Load: AsyncParsableCommand {
             }
         } catch let error as LoadEngineError {
             progress.clear()
-            throw CommandFailure(message: error.description, exitCode: 1)
+            throw CommandFailure(message: error.description, exitStatus: .failed)
         }
         progress.clear()
         if json {

@@ -133,13 +133,13 @@ struct Run: AsyncParsableCommand {
             do { try report.write(to: saveBaseline) } catch { throw CommandFailure.badUsage("cannot write the baseline \(saveBaseline): \(error)") }
             print("Baseline saved: \(saveBaseline)")
         }
-        if report.interrupted { throw ExitCode(130) }
+        if report.interrupted { throw ExitCode(ExitStatus.interrupted) }
         if let base, let baseline {
             print("")
             try Compare.judge(report, against: base, currentName: output, baselineName: baseline, settings: tolerances.settings, json: nil)
         }
         let failing = report.scenarios.filter { !$0.passed && $0.severity >= failOn }
-        if !failing.isEmpty { throw ExitCode(ExitStatus.thresholdFailed) }
+        if !failing.isEmpty { throw ExitCode(ExitStatus.failed) }
     }
 
     private func makeEnvironment(logger: Logger) async throws -> any TargetEnvironment {

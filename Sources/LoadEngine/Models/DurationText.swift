@@ -8,10 +8,15 @@ public enum DurationText {
         let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [(String, Double)] = [("ms", 1e-3), ("us", 1e-6), ("µs", 1e-6), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            guard let number = Double(trimmed.dropLast(suffix.count)), number >= 0, number.isFinite else { return nil }
-            return .nanoseconds(Int64((number * scale * 1e9).rounded()))
+            guard let number = Double(trimmed.dropLast(suffix.count)) else { return nil }
+            return duration(seconds: number * scale)
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
+        return Double(trimmed).flatMap(duration(seconds:))
+    }
+
+    /// A duration of `seconds`, or nil when it is negative, not a number, or beyond 100 years.
+    public static func duration(seconds: Double) -> Duration? {
+        guard seconds >= 0, seconds <= 3.2e9 else { return nil }
         return .nanoseconds(Int64((seconds * 1e9).rounded()))
     }
 

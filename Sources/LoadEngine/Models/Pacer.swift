@@ -42,12 +42,15 @@ public struct RateRamp: Pacer, Equatable {
         }
     }
 
-    public var startRate: Double
-    public var stages: [Stage]
+    public let startRate: Double
+    public let stages: [Stage]
+    /// The rate over time, walked once.
+    let shape: PiecewiseLinear
 
     public init(startRate: Double = 0, stages: [Stage]) {
         self.startRate = startRate
         self.stages = stages
+        shape = PiecewiseLinear(initial: startRate, stages: stages.map { ($0.duration.seconds, $0.target) })
     }
 
     public var duration: Duration { stages.reduce(.zero) { $0 + $1.duration } }
@@ -60,76 +63,27 @@ public struct RateRamp: Pacer, Equatable {
     }
 
     /// The rate at `elapsed` seconds.
-    public func rate(at elapsed: Double) -> Double {
-        var from = startRate
-        var start = 0.0
-        for stage in stages {
-            let length = stage.duration.seconds
-            if elapsed < start + length {
-                return from + (stage.target - from) * (elapsed - start) / length
-            }
-            start += length
-            from = stage.target
-        }
-        return from
-    }
+    public func rate(at elapsed: Double) -> Double { shape.value(at: elapsed) }
 
     /// Requests due by `elapsed` (the integral of the rate), as a real number.
-    func cumulative(at elapsed: Double) -> Double {
-        var total = 0.0
-        var from = startRate
-        var start = 0.0
-        for stage in stages {
-            let length = stage.duration.seconds
-            let within = min(max(elapsed - start, 0), length)
-            let slope = (stage.target - from) / length
-            total += from * within + slope * within * within / 2
-            if elapsed < start + length { return total }
-            start += length
-            from = stage.target
-        }
-        return total
-    }
+    func cumulative(at elapsed: Double) -> Double { shape.integral(at: elapsed) }
 
     func requestsDue(by elapsed: Double) -> Int {
         guard elapsed >= 0 else { return 0 }
         let first = startRate > 0 ? 1 : 0
-        if elapsed >= duration.seconds {
+        if elapsed >= shape.duration {
             // Only requests due strictly before the end: one due exactly at the end is not sent.
-            return max(0, Int((cumulative(at: duration.seconds) - 1e-9).rounded(.up)) - 1 + first)
+            return max(0, Int((shape.total - 1e-9).rounded(.up)) - 1 + first)
         }
         return Int((cumulative(at: elapsed) + 1e-9).rounded(.down)) + first
     }
 
     func dueTime(ofRequest index: Int) -> Double? {
         // Request n is due when the cumulative count reaches n (n + 1 when the ramp starts above zero,
-        // so that request 0 goes at once); solve the stage's quadratic for the time.
-        let wanted = Double(index) + (startRate > 0 ? 0 : 1)
+        // so that request 0 goes at once).
         if startRate > 0 && index == 0 { return 0 }
-        var total = 0.0
-        var from = startRate
-        var start = 0.0
-        for stage in stages {
-            let length = stage.duration.seconds
-            let slope = (stage.target - from) / length
-            let stageTotal = from * length + slope * length * length / 2
-            if total + stageTotal >= wanted {
-                let need = wanted - total
-                let offset: Double
-                if abs(slope) < 1e-12 {
-                    offset = from > 0 ? need / from : length
-                } else {
-                    let discriminant = max(from * from + 2 * slope * need, 0)
-                    offset = (-from + discriminant.squareRoot()) / slope
-                }
-                let due = start + min(max(offset, 0), length)
-                return due < duration.seconds ? due : nil
-            }
-            total += stageTotal
-            start += length
-            from = stage.target
-        }
-        return nil
+        guard let due = shape.time(whereIntegralReaches: Double(index) + (startRate > 0 ? 0 : 1)) else { return nil }
+        return due < shape.duration ? due : nil
     }
 }
 
@@ -146,12 +100,15 @@ public struct UserRamp: Sendable, Equatable {
         }
     }
 
-    public var startUsers: Int
-    public var stages: [Stage]
+    public let startUsers: Int
+    public let stages: [Stage]
+    /// The users over time, walked once.
+    let shape: PiecewiseLinear
 
     public init(startUsers: Int = 0, stages: [Stage]) {
         self.startUsers = startUsers
         self.stages = stages
+        shape = PiecewiseLinear(initial: Double(startUsers), stages: stages.map { ($0.duration.seconds, Double($0.target)) })
     }
 
     public var duration: Duration { stages.reduce(.zero) { $0 + $1.duration } }
@@ -166,19 +123,7 @@ public struct UserRamp: Sendable, Equatable {
     }
 
     /// Users active at `elapsed` seconds (rounded to the nearest whole user).
-    public func users(at elapsed: Double) -> Int {
-        var from = Double(startUsers)
-        var start = 0.0
-        for stage in stages {
-            let length = stage.duration.seconds
-            if elapsed < start + length {
-                return Int((from + (Double(stage.target) - from) * (elapsed - start) / length).rounded())
-            }
-            start += length
-            from = Double(stage.target)
-        }
-        return Int(from)
-    }
+    public func users(at elapsed: Double) -> Int { Int(shape.value(at: elapsed).rounded()) }
 }
 
 extension Duration {

@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Every target: `any` written for existentials, and complete concurrency checking.
+let settings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("StrictConcurrency")]
+
 let package = Package(
     name: "archmesh-perf",
     platforms: [.macOS(.v15)],
@@ -9,6 +12,7 @@ let package = Package(
         .library(name: "ArchMeshServer", targets: ["ArchMeshServer"]),
         .library(name: "ArchMeshDatabase", targets: ["ArchMeshDatabase"]),
         .library(name: "LoadEngine", targets: ["LoadEngine"]),
+        .library(name: "TargetMonitoring", targets: ["TargetMonitoring"]),
         .library(name: "PerfSuite", targets: ["PerfSuite"]),
     ],
     dependencies: [
@@ -16,19 +20,23 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // What both halves measure the same way: the Server-Timing contract, request IDs, clocks, /proc figures.
-        .target(name: "Observability"),
+        .target(name: "Observability", swiftSettings: settings),
         // Child processes by posix_spawn and waitpid: PostgreSQL's tools, the watchdog, the measured server.
-        .target(name: "Subprocesses"),
+        .target(name: "Subprocesses", swiftSettings: settings),
+        // The embedded cluster, migrations and seeding.
         .target(
             name: "ArchMeshDatabase",
             dependencies: [
@@ -36,26 +44,35 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            resources: [.copy("Migrations")]
+            resources: [.copy("Migrations")],
+            swiftSettings: settings
         ),
+        // The reference server.
         .target(
             name: "ArchMeshServer",
             dependencies: [
                 "ArchMeshDatabase",
                 "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.json")]
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: settings
         ),
+        // Load generation: transport, load models, recording, the run.
         .target(
             name: "LoadEngine",
             dependencies: [
@@ -63,13 +80,28 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            swiftSettings: settings
         ),
+        // What the harness watches beside the load: /proc readings, /metrics scrapes, the side-channel HTTP client.
+        .target(
+            name: "TargetMonitoring",
+            dependencies: [
+                "Observability",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: settings
+        ),
+        // Scenarios, the runner, analysis, verdicts and the report writers.
         .target(
             name: "PerfSuite",
             dependencies: [
                 "LoadEngine",
+                "TargetMonitoring",
                 "ArchMeshDatabase",
                 "Subprocesses",
                 "Observability",
@@ -78,7 +110,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources")]
+            resources: [.copy("Resources")],
+            swiftSettings: settings
         ),
         .executableTarget(
             name: "archmesh",
@@ -86,49 +119,69 @@ let package = Package(
                 "ArchMeshServer",
                 "ArchMeshDatabase",
                 "LoadEngine",
+                "Observability",
                 "PerfSuite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         // Real PostgreSQL for every test target: one embedded cluster per process, a database per suite.
         .target(
             name: "TestSupport",
             dependencies: ["ArchMeshDatabase", .product(name: "Logging", package: "swift-log")],
-            path: "Tests/TestSupport"
+            path: "Tests/TestSupport",
+            swiftSettings: settings
         ),
         .testTarget(
             name: "ArchMeshDatabaseTests",
-            dependencies: ["ArchMeshDatabase", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "ArchMeshDatabase", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
         ),
         .testTarget(
             name: "ArchMeshServerTests",
             dependencies: [
                 "ArchMeshServer",
                 "ArchMeshDatabase",
+                "Observability",
                 "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .testTarget(
             name: "LoadEngineTests",
-            dependencies: ["LoadEngine", .product(name: "NIOHTTP1", package: "swift-nio")]
+            dependencies: [
+                "LoadEngine",
+                "Observability",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: settings
         ),
-        .testTarget(
-            name: "PerfSuiteTests",
-            dependencies: ["PerfSuite", "LoadEngine", .product(name: "Histogram", package: "hdrhistogram-swift")]
-        ),
-        // The original suite's seventeen tests, against this build's `archmesh serve` as a child process.
+        .testTarget(name: "PerfSuiteTests", dependencies: ["PerfSuite"], swiftSettings: settings),
+        // The original suite's seventeen tests, and the server's contract, against this build's `archmesh serve`
+        // as a child process (the `archmesh` dependency builds the executable with the tests).
         .testTarget(
             name: "PerformanceTests",
             dependencies: [
-                "PerfSuite", "LoadEngine", "ArchMeshDatabase", "Observability", "TestSupport", "archmesh",
+                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "archmesh",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: settings
         ),
     ]
 )

@@ -43,25 +43,25 @@ public func buildApplication(
 /// The router with every route of the API, `/metrics` and `/openapi.json`, and 405 answers for known
 /// paths asked with other methods.
 func buildRouter(configuration: ServerConfiguration, database: TimedDatabase, metrics: ServerMetrics) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(
         middleware: ObservabilityMiddleware(
             metrics: metrics,
-            slowRequestNanoseconds: UInt64(configuration.slowRequestThreshold.components.seconds) * 1_000_000_000
-                + UInt64(configuration.slowRequestThreshold.components.attoseconds / 1_000_000_000),
+            slowRequestNanoseconds: configuration.slowRequestThreshold.nanoseconds,
             logEveryRequest: configuration.logEveryRequest))
     if let token = configuration.faultToken {
         let injector = FaultInjector(token: token)
         router.add(middleware: FaultMiddleware(injector: injector, database: database))
-        FaultsController(injector: injector, maximumBodyBytes: configuration.maximumBodyBytes).register(on: router)
+        router.addRoutes(FaultsController(injector: injector, maximumBodyBytes: configuration.maximumBodyBytes).endpoints, atPath: "/_faults")
     }
-    HealthController(database: database, version: ArchMeshVersion.current, environment: configuration.environment).register(on: router)
-    ProjectsController(repository: ProjectRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
-        .register(on: router)
-    WorkflowsController(repository: WorkflowRepository(database: database), maximumBodyBytes: configuration.maximumBodyBytes)
-        .register(on: router)
-    ServiceDocumentsController(metrics: metrics, document: try? OpenAPIDocument.bytes(includingFaults: configuration.faultToken != nil))
-        .register(on: router)
+    let health = HealthController(database: database, version: ArchMeshVersion.current, environment: configuration.environment)
+    router.addRoutes(health.apiEndpoints, atPath: "/api/v1/health")
+    router.addRoutes(health.probeEndpoints, atPath: "/health")
+    let body = configuration.maximumBodyBytes
+    router.addRoutes(ProjectsController(repository: ProjectRepository(database: database), maximumBodyBytes: body).endpoints, atPath: "/api/v1/projects")
+    router.addRoutes(WorkflowsController(repository: WorkflowRepository(database: database), maximumBodyBytes: body).endpoints, atPath: "/api/v1/workflows")
+    let document = try? OpenAPIDocument.bytes(includingFaults: configuration.faultToken != nil)
+    router.addRoutes(ServiceDocumentsController(metrics: metrics, document: document).endpoints)
     // Last: it wraps only the not-found answer of requests no route above took.
     router.add(middleware: MethodNotAllowedMiddleware(routesOf: router))
     return router

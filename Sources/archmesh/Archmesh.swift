@@ -40,7 +40,7 @@ struct Archmesh: AsyncParsableCommand {
             Foundation.exit(0)
         }
         FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-        // Everything ArgumentParser rejects is bad usage: exit code 2, as DESIGN.md promises.
+        // Everything ArgumentParser rejects is bad usage: exit code 2, as the README promises.
         Foundation.exit(code == .validationFailure || code.rawValue == 64 ? ExitStatus.badUsage.rawValue : code.rawValue)
     }
 }

@@ -1,7 +1,7 @@
 import ArchMeshDatabase
 import ArgumentParser
 
-/// The exit codes every command shares (DESIGN.md's interface).
+/// The exit codes every command shares: part of the interface, as the README lists them.
 enum ExitStatus: Int32 {
     case success = 0
     /// A threshold failed, the job itself failed, or (`db status`) the cluster is not running.

@@ -110,10 +110,7 @@ struct Load: AsyncParsableCommand {
         }
         progress.clear()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            print(String(decoding: try ReportCoding.encoder.encode(result), as: UTF8.self))
         } else {
             print(LoadSummaryText.render(result, request: "\(method) \(target)\(path)"))
         }

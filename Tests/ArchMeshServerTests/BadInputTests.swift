@@ -61,7 +61,7 @@ struct BadInputTests {
         try await TestApp.withRouter { client in
             let response = try await client.send(bad.method, bad.path, json: bad.body)
             #expect(response.status == bad.status)
-            let error = try #require(response.errorBody, "the error body of DESIGN.md")
+            let error = try #require(response.errorBody, "the API's error body")
             if let field = bad.field {
                 #expect(error.error.fields.map(\.field).contains(field), "\(error.error.fields)")
             }
@@ -97,10 +97,59 @@ struct BadInputTests {
             #expect(missing.errorBody?.error.code == "not_found")
             let wrong = try await client.send(.delete, "/api/v1/projects")
             #expect(wrong.status == .methodNotAllowed)
-            #expect(wrong.headers[.allow] == "GET, POST")
+            #expect(wrong.headers[.allow] == "GET, HEAD, POST")
             #expect(wrong.errorBody?.error.code == "method_not_allowed")
             let unknownProject = try await client.send(.get, "/api/v1/projects/00000000-0000-4000-8000-000000000000")
             #expect(unknownProject.status == .notFound)
+            // Any method, not only the common ones; and a written-out segment outranks a parameter,
+            // so /workflows/start is the start route's path, never a session ID.
+            let trace = try await client.send(HTTPRequest.Method("TRACE")!, "/health/live")
+            #expect(trace.status == .methodNotAllowed)
+            #expect(trace.headers[.allow] == "GET, HEAD")
+            let start = try await client.send(.get, "/api/v1/workflows/start")
+            #expect(start.status == .methodNotAllowed)
+            #expect(start.headers[.allow] == "POST")
+            let head = try await client.send(.head, "/health/live")
+            #expect(head.status == .ok, "HEAD is answered wherever GET is")
+        }
+    }
+
+    @Test("U+0000 anywhere in input is a 422 naming the field, never a database error")
+    func nulCharacters() async throws {
+        try await TestApp.withRouter { client in
+            let project = try await client.createProject()
+            let cases: [(HTTPRequest.Method, String, String?, String)] = [
+                (.get, "/api/v1/projects?search=a%00b", nil, "search"),
+                (.post, "/api/v1/projects", #"{"name": "a\u0000b", "domain": "enterprise"}"#, "name"),
+                (.put, "/api/v1/projects/\(project.id.lowercasedString)", #"{"description": "x\u0000"}"#, "description"),
+                (.post, "/api/v1/workflows/start", #"{"project_id": "\#(project.id.lowercasedString)", "context": {"notes": ["ok", "\u0000"]}}"#,
+                    "context.notes[1]"),
+                (.post, "/api/v1/workflows/start", #"{"project_id": "\#(project.id.lowercasedString)", "configuration": {"k\u0000": 1}}"#,
+                    "configuration.k\u{0}"),
+            ]
+            for (method, path, body, field) in cases {
+                let response = try await client.send(method, path, json: body)
+                #expect(response.status == .unprocessableContent, "\(path)")
+                #expect(response.errorBody?.error.fields.first?.field == field, "\(path)")
+            }
+        }
+    }
+
+    @Test("null is refused where the API does not allow it, and clears a description where it does")
+    func nulls() async throws {
+        try await TestApp.withRouter { client in
+            let project = try await client.createProject()
+            let path = "/api/v1/projects/\(project.id.lowercasedString)"
+            for body in [#"{"status": null}"#, #"{"name": null}"#, #"{"domain": null}"#] {
+                #expect(try await client.send(.put, path, json: body).status == .unprocessableContent, "\(body)")
+            }
+            let described = try await client.send(.put, path, json: #"{"description": "first"}"#)
+            #expect(try described.decoded(Project.self).description == "first")
+            let cleared = try await client.send(.put, path, json: #"{"description": null}"#)
+            #expect(cleared.status == .ok)
+            #expect(try cleared.decoded(Project.self).description == nil)
+            let start = try await client.send(.post, "/api/v1/workflows/start", json: #"{"project_id": "\#(project.id.lowercasedString)", "context": null}"#)
+            #expect(start.status == .unprocessableContent)
         }
     }
 

@@ -36,6 +36,40 @@ final class ConfigurationTests: XCTestCase {
         }
     }
 
+    func testSemanticErrorsNameLineAndColumn() {
+        let text = """
+            thresholds:
+              load: {max_average_ms: 1000}
+            endpoints:
+              health: {method: GET, path: /api/v1/health}
+            scenarios:
+              - key: a
+                type: load
+                severity: medium
+                endpoints: [health]
+                users: -3
+                requests_per_user: 5
+            """
+        XCTAssertThrowsError(try SuiteConfiguration.parse(text, file: "bad.yaml")) { error in
+            XCTAssertEqual(String(describing: error), "bad.yaml: scenarios[0].users (line 10, column 12): must be between 1 and 100000, got -3")
+        }
+        XCTAssertThrowsError(try SuiteConfiguration.parse(text.replacingOccurrences(of: "users: -3", with: "userz: 3"), file: "bad.yaml")) { error in
+            XCTAssertTrue(String(describing: error).hasPrefix("bad.yaml: scenarios[0].userz (line 10, column 5): unknown key"), "\(error)")
+        }
+    }
+
+    /// At any scale, a spike's reported phases are the stages of the ramp that runs, even where the
+    /// shortest stage is held at its floor of a tenth of a second.
+    func testSpikePhasesAgreeWithTheRampAtSmallScales() throws {
+        let spike = try XCTUnwrap(SuiteConfiguration.builtIn().scenarios.first { $0.key == "health_spike" })
+        for scale in [1, 0.1, 0.05, 0.01, 0.001] {
+            guard case .rampingUsers(let ramp, _) = spike.loadModel(scale: scale) else { return XCTFail("not a ramp") }
+            let phases = spike.phases(scale: scale)
+            XCTAssertEqual(phases.last?.end ?? 0, ramp.duration.seconds, accuracy: 1e-9, "scale \(scale)")
+            XCTAssertEqual(phases[1].start, ramp.stages[0].duration.seconds, accuracy: 1e-9, "scale \(scale)")
+        }
+    }
+
     func testMissingFileIsAClearError() {
         XCTAssertThrowsError(try SuiteConfiguration.load(path: "/nonexistent/scenarios.yaml")) { error in
             XCTAssertEqual(String(describing: error), "/nonexistent/scenarios.yaml: file: cannot be read (does it exist?)")

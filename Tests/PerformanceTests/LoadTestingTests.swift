@@ -2,6 +2,7 @@ import Foundation
 import LoadEngine
 import PerfSuite
 import XCTest
+import TargetMonitoring
 
 /// The original suite's nine load tests, by the same names, against a real server process on a real
 /// PostgreSQL. Each asserts what its name promises with the original's (generous) thresholds; none
@@ -67,7 +68,7 @@ final class LoadTestingTests: XCTestCase {
             let result = try await server.run("projects_volume")
             let rows = try await server.count("SELECT count(*) FROM projects")
             XCTAssertEqual(rows, 1000)
-            let response = try await HTTPFetch.send("GET", "/api/v1/projects?limit=1", to: server.target)
+            let response = try await HTTPFetch.send("GET", server.target.description + "/api/v1/projects?limit=1")
             XCTAssertTrue(response.text.contains(#""total":1000"#), response.text)
             XCTAssertEqual(result.totalRequests, 300)
             XCTAssertGreaterThanOrEqual(result.successRatePercent, 90)

@@ -4,6 +4,7 @@ import Observability
 import PerfSuite
 import TestSupport
 import XCTest
+import TargetMonitoring
 
 /// The original suite's eight monitoring and benchmarking tests, by the same names, against a real
 /// server process. CPU and memory are always the server's, read from its /proc entries.

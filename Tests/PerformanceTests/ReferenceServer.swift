@@ -8,6 +8,7 @@ import PostgresNIO
 import Synchronization
 import TestSupport
 import XCTest
+import TargetMonitoring
 
 /// A real `archmesh serve` child process (this build's) on a database of its own in the shared
 /// embedded PostgreSQL: what the seventeen tests load, watch and break.

@@ -19,10 +19,13 @@ struct FaultsController: Sendable {
         }
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        router.get("/_faults", use: show)
-        router.put("/_faults", use: set)
-        router.delete("/_faults", use: clear)
+    /// Mounted at `/_faults`.
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get(use: show)
+        routes.put(use: set)
+        routes.delete(use: clear)
+        return routes
     }
 
     private func authorize(_ request: Request) throws {

@@ -27,20 +27,21 @@ struct HealthController: Sendable {
         var version: String
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        router.get("/api/v1/health", use: health)
-        router.get("/health/live", use: live)
-        router.get("/health/ready", use: ready)
+    /// The API's health check, mounted at `/api/v1/health`.
+    var apiEndpoints: RouteCollection<AppRequestContext> {
+        RouteCollection(context: AppRequestContext.self).get(use: health)
+    }
+
+    /// Liveness and readiness, mounted at `/health`.
+    var probeEndpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("live", use: live)
+        routes.get("ready", use: ready)
+        return routes
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Health> {
-        let database = await checkDatabase(context)
-        let healthy = database.status == "healthy"
-        return EditedResponse(
-            status: healthy ? .ok : .serviceUnavailable,
-            response: Health(
-                status: healthy ? "healthy" : "unhealthy", timestamp: Timestamp.iso8601(Date()), version: version,
-                environment: environment, checks: ["database": database]))
+        await report(context, up: "healthy", down: "unhealthy")
     }
 
     @Sendable func live(_ request: Request, context: AppRequestContext) async throws -> Liveness {
@@ -48,13 +49,18 @@ struct HealthController: Sendable {
     }
 
     @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Health> {
+        await report(context, up: "ready", down: "not_ready")
+    }
+
+    /// The database checked, as 200 with `up` or 503 with `down`.
+    private func report(_ context: AppRequestContext, up: String, down: String) async -> EditedResponse<Health> {
         let database = await checkDatabase(context)
-        let ready = database.status == "healthy"
+        let healthy = database.status == "healthy"
         return EditedResponse(
-            status: ready ? .ok : .serviceUnavailable,
+            status: healthy ? .ok : .serviceUnavailable,
             response: Health(
-                status: ready ? "ready" : "not_ready", timestamp: Timestamp.iso8601(Date()), version: version,
-                environment: environment, checks: ["database": database]))
+                status: healthy ? up : down, timestamp: Timestamp.iso8601(Date()), version: version, environment: environment,
+                checks: ["database": database]))
     }
 
     /// `SELECT 1` through the pool, like the original's check.

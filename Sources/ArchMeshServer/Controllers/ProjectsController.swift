@@ -6,15 +6,18 @@ struct ProjectsController: Sendable {
     let repository: ProjectRepository
     let maximumBodyBytes: Int
 
-    func register(on router: Router<AppRequestContext>) {
-        // One route answers both `/api/v1/projects` and `/api/v1/projects/`: the router ignores empty segments.
-        router.post("/api/v1/projects", use: create)
-        router.get("/api/v1/projects", use: list)
+    /// Mounted at `/api/v1/projects`; one route answers with and without a trailing slash (the
+    /// router ignores empty segments).
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post(use: create)
+        routes.get(use: list)
         // A constant segment outranks a parameter, so `stats` never reaches `get`.
-        router.get("/api/v1/projects/stats/overview", use: statistics)
-        router.get("/api/v1/projects/{project_id}", use: get)
-        router.put("/api/v1/projects/{project_id}", use: update)
-        router.delete("/api/v1/projects/{project_id}", use: delete)
+        routes.get("stats/overview", use: statistics)
+        routes.get("{project_id}", use: get)
+        routes.put("{project_id}", use: update)
+        routes.delete("{project_id}", use: delete)
+        return routes
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Project> {
@@ -23,29 +26,22 @@ struct ProjectsController: Sendable {
         return EditedResponse(status: .created, response: project)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ProjectPage {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Page<Project> {
         let query = try ProjectQuery(request)
         let (projects, total) = try await repository.list(query, timings: context.timings, logger: context.logger)
-        let pagination = Pagination(skip: query.skip, limit: query.limit)
-        return ProjectPage(
-            projects: projects, total: total, page: pagination.page, pageSize: query.limit, hasNext: pagination.hasNext(total: total))
+        return Page(items: projects, total: total, window: query.window)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Project {
         let id = try context.parameters.uuid("project_id")
-        guard let project = try await repository.get(id, timings: context.timings, logger: context.logger) else {
-            throw APIError.notFound("project \(id.lowercasedString)")
-        }
-        return project
+        return try APIError.found(try await repository.get(id, timings: context.timings, logger: context.logger), "project \(id.lowercasedString)")
     }
 
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Project {
         let id = try context.parameters.uuid("project_id")
         let changes = try ProjectChanges(try await request.jsonObject(limit: maximumBodyBytes))
-        guard let project = try await repository.update(id, changes, timings: context.timings, logger: context.logger) else {
-            throw APIError.notFound("project \(id.lowercasedString)")
-        }
-        return project
+        return try APIError.found(
+            try await repository.update(id, changes, timings: context.timings, logger: context.logger), "project \(id.lowercasedString)")
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> HTTPResponse.Status {

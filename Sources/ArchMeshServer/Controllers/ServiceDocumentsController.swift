@@ -6,9 +6,12 @@ struct ServiceDocumentsController: Sendable {
     /// The OpenAPI document this server serves (its fault routes only when it has them).
     let document: [UInt8]?
 
-    func register(on router: Router<AppRequestContext>) {
-        router.get("/metrics", use: prometheus)
-        router.get("/openapi.json", use: openAPI)
+    /// Mounted at the root.
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("metrics", use: prometheus)
+        routes.get("openapi.json", use: openAPI)
+        return routes
     }
 
     @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -6,11 +6,14 @@ struct WorkflowsController: Sendable {
     let repository: WorkflowRepository
     let maximumBodyBytes: Int
 
-    func register(on router: Router<AppRequestContext>) {
-        router.post("/api/v1/workflows/start", use: start)
-        router.get("/api/v1/workflows", use: list)
-        router.get("/api/v1/workflows/{session_id}", use: get)
-        router.get("/api/v1/workflows/{session_id}/status", use: get)
+    /// Mounted at `/api/v1/workflows`.
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post("start", use: start)
+        routes.get(use: list)
+        routes.get("{session_id}", use: get)
+        routes.get("{session_id}/status", use: get)
+        return routes
     }
 
     @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<WorkflowStatus> {
@@ -27,19 +30,14 @@ struct WorkflowsController: Sendable {
         }
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> WorkflowPage {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Page<WorkflowStatus> {
         let query = try WorkflowQuery(request)
         let (workflows, total) = try await repository.list(query, timings: context.timings, logger: context.logger)
-        let pagination = Pagination(skip: query.skip, limit: query.limit)
-        return WorkflowPage(
-            workflows: workflows, total: total, page: pagination.page, pageSize: query.limit, hasNext: pagination.hasNext(total: total))
+        return Page(items: workflows, total: total, window: query.window)
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> WorkflowStatus {
         let id = try context.parameters.uuid("session_id")
-        guard let status = try await repository.get(id, timings: context.timings, logger: context.logger) else {
-            throw APIError.notFound("workflow session \(id.lowercasedString)")
-        }
-        return status
+        return try APIError.found(try await repository.get(id, timings: context.timings, logger: context.logger), "workflow session \(id.lowercasedString)")
     }
 }

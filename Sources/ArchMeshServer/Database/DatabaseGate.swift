@@ -1,3 +1,4 @@
+import Observability
 import Synchronization
 
 /// Decides whether a request may wait for a database connection, so that a database that is down
@@ -99,12 +100,5 @@ final class DatabaseGate: Sendable {
     func failed(now: UInt64) {
         let (first, _) = downSince.compareExchange(expected: 0, desired: now, ordering: .acquiringAndReleasing)
         if first { nextProbe.store(now &+ probeInterval, ordering: .releasing) }
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds (negative durations count as zero).
-    var nanoseconds: UInt64 {
-        UInt64(max(0, components.seconds)) * 1_000_000_000 + UInt64(max(0, components.attoseconds) / 1_000_000_000)
     }
 }

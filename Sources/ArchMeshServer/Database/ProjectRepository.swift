@@ -19,27 +19,26 @@ struct ProjectRepository: Sendable {
     }
 
     func list(_ query: ProjectQuery, timings: RequestTimings, logger: Logger) async throws -> (projects: [Project], total: Int) {
-        // `search` matches anywhere in name or description; LIKE's wildcards in it are taken literally.
-        let pattern = query.search.map { "%" + Self.escapeLike($0) + "%" }
-        let domain = query.domain?.rawValue
-        let status = query.status?.rawValue
-        return try await database.withConnection(timings, logger: logger) { connection in
-            let countRows = try await connection.query("""
-                SELECT count(*) FROM projects \
-                WHERE (\(domain)::project_domain IS NULL OR domain = \(domain)::project_domain) \
-                AND (\(status)::project_status IS NULL OR status = \(status)::project_status) \
-                AND (\(pattern)::text IS NULL OR name ILIKE \(pattern) OR description ILIKE \(pattern))
-                """, name: "projects.count")
-            let total = try countRows[0].decode(Int.self)
-            let rows = try await connection.query("""
-                SELECT \(unescaped: Project.columns) FROM projects \
-                WHERE (\(domain)::project_domain IS NULL OR domain = \(domain)::project_domain) \
-                AND (\(status)::project_status IS NULL OR status = \(status)::project_status) \
-                AND (\(pattern)::text IS NULL OR name ILIKE \(pattern) OR description ILIKE \(pattern)) \
-                ORDER BY created_at DESC, id DESC LIMIT \(query.limit) OFFSET \(query.skip)
-                """, name: "projects.page")
-            return (try rows.map(Project.init(row:)), total)
+        let filter = Self.filter(query)
+        let (projects, total) = try await database.withConnection(timings, logger: logger) { connection in
+            try await filter.fetch(
+                on: connection, table: "projects", columns: Project.columns, orderBy: "created_at DESC, id DESC", window: query.window,
+                names: ("projects.count", "projects.page"), row: Project.init(row:))
         }
+        return (projects, total)
+    }
+
+    /// The list's filters: each matches everything when its parameter is null. `search` matches
+    /// anywhere in name or description, LIKE's wildcards in it taken literally.
+    static func filter(_ query: ProjectQuery) -> ListFilter {
+        var binds = PostgresBindings()
+        binds.append(query.domain?.rawValue)
+        binds.append(query.status?.rawValue)
+        binds.append(query.search.map { "%" + escapeLike($0) + "%" })
+        return ListFilter(
+            condition: "($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) "
+                + "AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)",
+            binds: binds)
     }
 
     func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> Project? {
@@ -55,7 +54,7 @@ struct ProjectRepository: Sendable {
             let rows = try await connection.query("""
                 UPDATE projects SET \
                 name = coalesce(\(changes.name), name), \
-                description = coalesce(\(changes.description), description), \
+                description = CASE WHEN \(changes.changesDescription) THEN \(changes.description) ELSE description END, \
                 domain = coalesce(\(changes.domain?.rawValue)::project_domain, domain), \
                 status = coalesce(\(changes.status?.rawValue)::project_status, status), \
                 updated_at = now() \

@@ -35,24 +35,25 @@ struct WorkflowRepository: Sendable {
     }
 
     func list(_ query: WorkflowQuery, timings: RequestTimings, logger: Logger) async throws -> (workflows: [WorkflowStatus], total: Int) {
-        let stage = query.stage?.rawValue
-        return try await database.withConnection(timings, logger: logger) { connection in
-            let countRows = try await connection.query("""
-                SELECT count(*) FROM workflow_sessions \
-                WHERE (\(query.projectID)::uuid IS NULL OR project_id = \(query.projectID)) \
-                AND (\(query.isActive)::boolean IS NULL OR is_active = \(query.isActive)) \
-                AND (\(stage)::workflow_stage IS NULL OR current_stage = \(stage)::workflow_stage)
-                """, name: "workflows.count")
-            let total = try countRows[0].decode(Int.self)
-            let rows = try await connection.query("""
-                SELECT \(unescaped: WorkflowStatus.columns) FROM workflow_sessions \
-                WHERE (\(query.projectID)::uuid IS NULL OR project_id = \(query.projectID)) \
-                AND (\(query.isActive)::boolean IS NULL OR is_active = \(query.isActive)) \
-                AND (\(stage)::workflow_stage IS NULL OR current_stage = \(stage)::workflow_stage) \
-                ORDER BY started_at DESC, id DESC LIMIT \(query.limit) OFFSET \(query.skip)
-                """, name: "workflows.page")
-            return (try rows.map(WorkflowStatus.init(row:)), total)
+        let filter = Self.filter(query)
+        let (workflows, total) = try await database.withConnection(timings, logger: logger) { connection in
+            try await filter.fetch(
+                on: connection, table: "workflow_sessions", columns: WorkflowStatus.columns, orderBy: "started_at DESC, id DESC",
+                window: query.window, names: ("workflows.count", "workflows.page"), row: WorkflowStatus.init(row:))
         }
+        return (workflows, total)
+    }
+
+    /// The list's filters: each matches everything when its parameter is null.
+    static func filter(_ query: WorkflowQuery) -> ListFilter {
+        var binds = PostgresBindings()
+        binds.append(query.projectID)
+        binds.append(query.isActive)
+        binds.append(query.stage?.rawValue)
+        return ListFilter(
+            condition: "($1::uuid IS NULL OR project_id = $1) AND ($2::boolean IS NULL OR is_active = $2) "
+                + "AND ($3::workflow_stage IS NULL OR current_stage = $3::workflow_stage)",
+            binds: binds)
     }
 
     func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> WorkflowStatus? {

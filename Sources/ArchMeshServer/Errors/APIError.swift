@@ -76,6 +76,12 @@ extension APIError {
         APIError(.notFound, code: "not_found", message: "\(what) not found")
     }
 
+    /// The resource a lookup found, or a 404 naming `what`.
+    static func found<Resource>(_ resource: Resource?, _ what: @autoclosure () -> String) throws -> Resource {
+        guard let resource else { throw notFound(what()) }
+        return resource
+    }
+
     /// 413: the body is larger than the server accepts.
     public static func payloadTooLarge(limit: Int) -> APIError {
         APIError(.contentTooLarge, code: "payload_too_large", message: "request body is larger than \(limit) bytes",

@@ -59,6 +59,7 @@ public final class FaultInjector: Sendable {
             if now >= state.stallStart && now < state.stallEnd { plan.waitUntil = state.stallEnd }
             plan.latencyMs = settings.latencyMs
             plan.slowdownPercent = settings.slowdownPercent
+            plan.cpuMs = settings.cpuMs
             plan.slowQueryMs = settings.slowQueryMs
             plan.fail = settings.errorRate > 0 && Double.random(in: 0..<1) < settings.errorRate
             if settings.leakBytesPerRequest > 0 {
@@ -76,10 +77,11 @@ struct FaultPlan {
     var waitUntil: UInt64 = 0
     var latencyMs: Double = 0
     var slowdownPercent: Double = 0
+    var cpuMs: Double = 0
     var slowQueryMs: Double = 0
     var fail = false
 
-    var isEmpty: Bool { waitUntil == 0 && latencyMs == 0 && slowdownPercent == 0 && slowQueryMs == 0 && !fail }
+    var isEmpty: Bool { waitUntil == 0 && latencyMs == 0 && slowdownPercent == 0 && cpuMs == 0 && slowQueryMs == 0 && !fail }
 }
 
 /// A fault token that cannot guard anything.

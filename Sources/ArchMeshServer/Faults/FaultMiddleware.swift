@@ -21,6 +21,7 @@ struct FaultMiddleware: RouterMiddleware {
         if plan.latencyMs > 0 {
             try await Task.sleep(for: .microseconds(Int64(plan.latencyMs * 1000)))
         }
+        if plan.cpuMs > 0 { Self.burn(nanoseconds: UInt64(plan.cpuMs * 1_000_000)) }
         if plan.slowQueryMs > 0 {
             let seconds = plan.slowQueryMs / 1000
             try await database.withConnection(context.timings, logger: context.logger) { connection in
@@ -37,5 +38,13 @@ struct FaultMiddleware: RouterMiddleware {
             try await Task.sleep(for: .nanoseconds(Int64(extra)))
         }
         return response
+    }
+
+    /// Keeps this thread's core busy for `nanoseconds`: work, not a wait.
+    static func burn(nanoseconds: UInt64) {
+        let end = MonotonicClock.nanoseconds() &+ nanoseconds
+        var spins: UInt64 = 0
+        while MonotonicClock.nanoseconds() < end { spins &+= 1 }
+        withExtendedLifetime(spins) {}
     }
 }

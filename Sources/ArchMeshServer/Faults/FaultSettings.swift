@@ -5,6 +5,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     public var latencyMs: Double = 0
     /// Percent by which every affected request is slowed, in proportion to its own handling time.
     public var slowdownPercent: Double = 0
+    /// Milliseconds of CPU every affected request burns: server code that got slower, which a
+    /// saturated server cannot hide the way it hides a sleep.
+    public var cpuMs: Double = 0
     /// Share of affected requests (0...1) answered 500 instead of being handled.
     public var errorRate: Double = 0
     /// Bytes retained, never freed, per affected request: a memory leak.
@@ -23,6 +26,7 @@ public struct FaultSettings: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case latencyMs = "latency_ms"
         case slowdownPercent = "slowdown_percent"
+        case cpuMs = "cpu_ms"
         case errorRate = "error_rate"
         case leakBytesPerRequest = "leak_bytes_per_request"
         case slowQueryMs = "slow_query_ms"
@@ -36,8 +40,9 @@ public struct FaultSettings: Codable, Sendable, Equatable {
         var reader = FieldReader(body)
         latencyMs = reader.number("latency_ms", range: 0...60_000) ?? 0
         slowdownPercent = reader.number("slowdown_percent", range: 0...10_000) ?? 0
+        cpuMs = reader.number("cpu_ms", range: 0...10_000) ?? 0
         errorRate = reader.number("error_rate", range: 0...1) ?? 0
-        leakBytesPerRequest = Int(reader.number("leak_bytes_per_request", range: 0...10_000_000) ?? 0)
+        leakBytesPerRequest = reader.integer("leak_bytes_per_request", range: 0...10_000_000) ?? 0
         slowQueryMs = reader.number("slow_query_ms", range: 0...60_000) ?? 0
         stallMs = reader.number("stall_ms", range: 0...600_000) ?? 0
         stallAfterMs = reader.number("stall_after_ms", range: 0...3_600_000) ?? 0

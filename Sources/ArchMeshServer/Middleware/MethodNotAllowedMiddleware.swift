@@ -26,14 +26,24 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
         served = Array(byPath.values)
     }
 
-    /// The methods served on `path`, as an `Allow` value; nil when no route has that path.
+    /// The methods served on `path`, as an `Allow` value; nil when no route has that path. As the
+    /// router does, a path segment written out outranks a parameter: `/workflows/start` is the
+    /// start route's path, not a session ID, whatever the method.
     func allowed(on path: String) -> String? {
         let segments = path.split(separator: "/")
-        var methods = Set<HTTPRequest.Method>()
-        for candidate in served where candidate.segments.count == segments.count {
-            if zip(candidate.segments, segments).allSatisfy({ $0.0 == nil || $0.0 == $0.1 }) { methods.formUnion(candidate.methods) }
+        let matching = served.filter { candidate in
+            candidate.segments.count == segments.count && zip(candidate.segments, segments).allSatisfy { $0.0 == nil || $0.0 == $0.1 }
         }
-        return methods.isEmpty ? nil : methods.map(\.rawValue).sorted().joined(separator: ", ")
+        guard let best = matching.max(by: { Self.lessSpecific($0.segments, than: $1.segments) }) else { return nil }
+        var methods = best.methods
+        if methods.contains(.get) { methods.insert(.head) }  // the router answers HEAD wherever it answers GET
+        return methods.map(\.rawValue).sorted().joined(separator: ", ")
+    }
+
+    /// True when `first` has a parameter where `second` first has a written-out segment.
+    private static func lessSpecific(_ first: [Substring?], than second: [Substring?]) -> Bool {
+        for (a, b) in zip(first, second) where (a == nil) != (b == nil) { return a == nil }
+        return false
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -3,7 +3,9 @@ import Hummingbird
 import PostgresNIO
 
 /// A project as the API returns it.
-public struct Project: ResponseEncodable, Decodable, Sendable, Equatable {
+public struct Project: ResponseEncodable, Decodable, Sendable, Equatable, PageItem {
+    static let listKey = "projects"
+
     public var id: UUID
     public var name: String
     public var description: String?
@@ -54,18 +56,21 @@ struct ProjectDraft: Sendable {
     init(_ body: [String: JSONValue]) throws {
         var reader = FieldReader(body)
         let name = reader.string("name", required: true, length: 1...200)
-        let description = reader.string("description", required: false, length: 0...1000)
+        let description = reader.nullableString("description", length: 0...1000)
         let domain = reader.choice("domain", required: true, as: ProjectDomain.self)
         try reader.finish()
         self.name = name!
-        self.description = description
+        if case .value(let text) = description { self.description = text }
         self.domain = domain!
     }
 }
 
-/// Changes to a project: every field optional, absent fields unchanged.
+/// Changes to a project: every field optional, absent fields unchanged; a `null` description
+/// clears it (the only field that may be null).
 struct ProjectChanges: Sendable {
     var name: String?
+    /// True when the body names a description, to set it to `description` (nil clears it).
+    var changesDescription = false
     var description: String?
     var domain: ProjectDomain?
     var status: ProjectStatus?
@@ -73,7 +78,13 @@ struct ProjectChanges: Sendable {
     init(_ body: [String: JSONValue]) throws {
         var reader = FieldReader(body)
         name = reader.string("name", required: false, length: 1...200)
-        description = reader.string("description", required: false, length: 0...1000)
+        switch reader.nullableString("description", length: 0...1000) {
+        case .absent, .invalid: break
+        case .null: changesDescription = true
+        case .value(let text):
+            changesDescription = true
+            description = text
+        }
         domain = reader.choice("domain", required: false, as: ProjectDomain.self)
         status = reader.choice("status", required: false, as: ProjectStatus.self)
         try reader.finish()
@@ -82,35 +93,18 @@ struct ProjectChanges: Sendable {
 
 /// The list's filters and page.
 struct ProjectQuery: Sendable {
-    var skip: Int
-    var limit: Int
+    var window: PageWindow
     var domain: ProjectDomain?
     var status: ProjectStatus?
     var search: String?
 
     init(_ request: Request) throws {
         var reader = QueryReader(request)
-        skip = reader.integer("skip", default: 0, range: 0...Int(Int32.max))
-        limit = reader.integer("limit", default: 100, range: 1...100)
+        window = reader.pageWindow()
         domain = reader.choice("domain", as: ProjectDomain.self)
         status = reader.choice("status_filter", as: ProjectStatus.self)
         search = reader.string("search", length: 1...200)
         try reader.finish()
-    }
-}
-
-/// One page of projects: `{projects, total, page, page_size, has_next}`.
-struct ProjectPage: ResponseEncodable, Sendable {
-    var projects: [Project]
-    var total: Int
-    var page: Int
-    var pageSize: Int
-    var hasNext: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case projects, total, page
-        case pageSize = "page_size"
-        case hasNext = "has_next"
     }
 }
 

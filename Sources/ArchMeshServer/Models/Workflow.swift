@@ -3,7 +3,9 @@ import Hummingbird
 import PostgresNIO
 
 /// A workflow session's status as the API returns it.
-public struct WorkflowStatus: ResponseEncodable, Decodable, Sendable {
+public struct WorkflowStatus: ResponseEncodable, Decodable, Sendable, PageItem {
+    static let listKey = "workflows"
+
     public var sessionID: UUID
     public var projectID: UUID
     public var currentStage: String
@@ -91,16 +93,14 @@ struct WorkflowStart: Sendable {
 
 /// The workflow list's filters and page.
 struct WorkflowQuery: Sendable {
-    var skip: Int
-    var limit: Int
+    var window: PageWindow
     var projectID: UUID?
     var isActive: Bool?
     var stage: WorkflowStage?
 
     init(_ request: Request) throws {
         var reader = QueryReader(request)
-        skip = reader.integer("skip", default: 0, range: 0...Int(Int32.max))
-        limit = reader.integer("limit", default: 100, range: 1...100)
+        window = reader.pageWindow()
         projectID = reader.uuid("project_id")
         isActive = reader.boolean("is_active")
         stage = reader.choice("stage", as: WorkflowStage.self)
@@ -108,17 +108,3 @@ struct WorkflowQuery: Sendable {
     }
 }
 
-/// One page of workflow sessions: `{workflows, total, page, page_size, has_next}`.
-struct WorkflowPage: ResponseEncodable, Sendable {
-    var workflows: [WorkflowStatus]
-    var total: Int
-    var page: Int
-    var pageSize: Int
-    var hasNext: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case workflows, total, page
-        case pageSize = "page_size"
-        case hasNext = "has_next"
-    }
-}

@@ -19,30 +19,52 @@ struct FieldReader {
         errors.append(FieldError(field: field, message: message))
     }
 
-    /// The field's value; `null` counts as absent. Records "is required" when a required one is missing.
-    private mutating func value(_ field: String, required: Bool) -> JSONValue? {
+    /// A field that is there and not `null`, or nil; records "is required" for a missing required
+    /// one, and refuses `null` unless the field may be null (then `.null` is returned).
+    private mutating func value(_ field: String, required: Bool, nullable: Bool = false) -> JSONValue? {
         switch object[field] {
-        case .none, .some(.null):
+        case .none:
             if required { fail(field, "is required") }
+            return nil
+        case .some(.null):
+            if nullable { return .null }
+            fail(field, required ? "is required, and may not be null" : "may not be null; leave it out to keep it as it is")
             return nil
         case .some(let value):
             return value
         }
     }
 
-    /// A string of `length` characters (Unicode scalars, as the original API counts them).
+    /// Keeps a check's value, or records its problem under `field`.
+    private mutating func checked<Value>(_ field: String, _ result: Result<Value, FieldCheck.Problem>) -> Value? {
+        switch result {
+        case .success(let value): return value
+        case .failure(let problem):
+            fail(field, problem.message)
+            return nil
+        }
+    }
+
+    /// A string of `length` characters.
     mutating func string(_ field: String, required: Bool, length: ClosedRange<Int>) -> String? {
         guard let value = value(field, required: required) else { return nil }
         guard case .string(let text) = value else {
             fail(field, "must be a string, got \(value.typeName)")
             return nil
         }
-        let count = text.unicodeScalars.count
-        guard length.contains(count) else {
-            fail(field, "must be \(length.lowerBound) to \(length.upperBound) characters long, got \(count)")
-            return nil
+        return checked(field, FieldCheck.string(text, length: length))
+    }
+
+    /// A string that may also be `null`: `.absent` when the field is not there.
+    mutating func nullableString(_ field: String, length: ClosedRange<Int>) -> Presence<String> {
+        guard let value = value(field, required: false, nullable: true) else { return object[field] == nil ? .absent : .invalid }
+        switch value {
+        case .null: return .null
+        case .string(let text): return checked(field, FieldCheck.string(text, length: length)).map(Presence.value) ?? .invalid
+        default:
+            fail(field, "must be a string or null, got \(value.typeName)")
+            return .invalid
         }
-        return text
     }
 
     /// One of an enum's values.
@@ -53,11 +75,7 @@ struct FieldReader {
             fail(field, "must be a string, \(Choice.acceptedValues); got \(value.typeName)")
             return nil
         }
-        guard let choice = Choice(rawValue: text) else {
-            fail(field, "must be \(Choice.acceptedValues); got '\(text.prefix(50))'")
-            return nil
-        }
-        return choice
+        return checked(field, FieldCheck.choice(text, as: type))
     }
 
     /// A number in `range`.
@@ -74,14 +92,24 @@ struct FieldReader {
         return number
     }
 
+    /// A whole number in `range`.
+    mutating func integer(_ field: String, range: ClosedRange<Int>) -> Int? {
+        guard let value = value(field, required: false) else { return nil }
+        guard case .number(let number) = value else {
+            fail(field, "must be a whole number, got \(value.typeName)")
+            return nil
+        }
+        return checked(field, FieldCheck.integer(number, range: range))
+    }
+
     /// A UUID in its canonical text form.
     mutating func uuid(_ field: String, required: Bool) -> UUID? {
         guard let value = value(field, required: required) else { return nil }
-        guard case .string(let text) = value, let uuid = UUID(uuidString: text) else {
+        guard case .string(let text) = value else {
             fail(field, "must be a UUID such as 123e4567-e89b-12d3-a456-426614174000")
             return nil
         }
-        return uuid
+        return checked(field, FieldCheck.uuid(text))
     }
 
     /// A JSON object (free-form).
@@ -93,4 +121,10 @@ struct FieldReader {
         }
         return object
     }
+}
+
+/// A field that may be absent, `null`, or a value (and `invalid` when it was none of these).
+enum Presence<Value: Sendable>: Sendable {
+    case absent, null, invalid
+    case value(Value)
 }

@@ -29,38 +29,29 @@ struct QueryReader {
         errors.append(FieldError(field: field, message: message))
     }
 
+    /// Keeps a check's value, or records its problem under `name`.
+    private mutating func checked<Value>(_ name: String, _ result: Result<Value, FieldCheck.Problem>) -> Value? {
+        switch result {
+        case .success(let value): return value
+        case .failure(let problem):
+            fail(name, problem.message)
+            return nil
+        }
+    }
+
     /// An integer in `range`, or `defaultValue` when absent.
     mutating func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
         guard let text = parameters[name] else { return defaultValue }
-        guard let value = Int(text) else {
-            fail(name, "must be an integer, got '\(text.prefix(50))'")
-            return defaultValue
-        }
-        guard range.contains(value) else {
-            fail(name, range.upperBound == Int.max ? "must be at least \(range.lowerBound), got \(value)"
-                : "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
-            return defaultValue
-        }
-        return value
+        return checked(name, FieldCheck.integer(text, range: range)) ?? defaultValue
     }
 
     mutating func choice<Choice: CaseIterable & RawRepresentable>(_ name: String, as type: Choice.Type) -> Choice?
     where Choice.RawValue == String {
-        guard let text = parameters[name] else { return nil }
-        guard let choice = Choice(rawValue: text) else {
-            fail(name, "must be \(Choice.acceptedValues); got '\(text.prefix(50))'")
-            return nil
-        }
-        return choice
+        parameters[name].flatMap { checked(name, FieldCheck.choice($0, as: type)) }
     }
 
     mutating func uuid(_ name: String) -> UUID? {
-        guard let text = parameters[name] else { return nil }
-        guard let uuid = UUID(uuidString: text) else {
-            fail(name, "must be a UUID such as 123e4567-e89b-12d3-a456-426614174000")
-            return nil
-        }
-        return uuid
+        parameters[name].flatMap { checked(name, FieldCheck.uuid($0)) }
     }
 
     mutating func boolean(_ name: String) -> Bool? {
@@ -75,22 +66,16 @@ struct QueryReader {
     }
 
     mutating func string(_ name: String, length: ClosedRange<Int>) -> String? {
-        guard let text = parameters[name] else { return nil }
-        let count = text.unicodeScalars.count
-        guard length.contains(count) else {
-            fail(name, "must be \(length.lowerBound) to \(length.upperBound) characters long, got \(count)")
-            return nil
-        }
-        return text
+        parameters[name].flatMap { checked(name, FieldCheck.string($0, length: length)) }
     }
 }
 
 extension Parameters {
     /// A UUID path parameter, or a 422 naming it.
     func uuid(_ name: String) throws -> UUID {
-        guard let text = get(name), let uuid = UUID(uuidString: text) else {
-            throw APIError.invalid(name, "must be a UUID such as 123e4567-e89b-12d3-a456-426614174000")
+        switch FieldCheck.uuid(get(name) ?? "") {
+        case .success(let uuid): return uuid
+        case .failure(let problem): throw APIError.invalid(name, problem.message)
         }
-        return uuid
     }
 }

@@ -1,3 +1,5 @@
+import Observability
+
 /// An arrival schedule: when the n-th request of a run is due (vegeta's pacer, as a pure function).
 protocol Pacer: Sendable {
     /// Seconds from the start at which request `index` (from 0) is due, or nil past the schedule's end.
@@ -124,16 +126,4 @@ public struct UserRamp: Sendable, Equatable {
 
     /// Users active at `elapsed` seconds (rounded to the nearest whole user).
     public func users(at elapsed: Double) -> Int { Int(shape.value(at: elapsed).rounded()) }
-}
-
-extension Duration {
-    /// The duration in seconds, as a Double.
-    public var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
-    /// The duration in nanoseconds.
-    var nanoseconds: UInt64 {
-        UInt64(max(0, components.seconds)) * 1_000_000_000 + UInt64(max(0, components.attoseconds) / 1_000_000_000)
-    }
 }

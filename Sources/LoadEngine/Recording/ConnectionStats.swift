@@ -10,9 +10,7 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case opened, failed
-        case closedByServer = "closed_by_server"
-        case unsolicited = "unsolicited_responses"
+        case opened, failed, closedByServer, unsolicited = "unsolicitedResponses"
     }
 
     mutating func merge(_ other: ConnectionStats) {

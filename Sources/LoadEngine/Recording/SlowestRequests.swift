@@ -13,12 +13,8 @@ public struct Exemplar: Codable, Sendable, Equatable {
     public var atSecond: Double
 
     enum CodingKeys: String, CodingKey {
-        case requestID = "request_id"
-        case endpoint, status, error
-        case latencyMilliseconds = "latency_ms"
-        case uncorrectedMilliseconds = "uncorrected_latency_ms"
-        case serverTiming = "server_timing"
-        case atSecond = "at_second"
+        case requestID, endpoint, status, error, latencyMilliseconds = "latencyMs", uncorrectedMilliseconds = "uncorrectedLatencyMs"
+        case serverTiming, atSecond
     }
 }
 
@@ -37,10 +33,7 @@ public struct ServerTimingRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case appMilliseconds = "app_ms"
-        case databaseMilliseconds = "db_ms"
-        case poolMilliseconds = "pool_ms"
-        case queries
+        case appMilliseconds = "appMs", databaseMilliseconds = "dbMs", poolMilliseconds = "poolMs", queries
     }
 }
 

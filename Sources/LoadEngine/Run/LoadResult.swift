@@ -50,10 +50,7 @@ public struct ServerSideResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case timedResponses = "timed_responses"
-        case app, database = "db", pool, remainder
-        case queriesPerRequest = "queries_per_request"
-        case histograms
+        case timedResponses, app, database = "db", pool, remainder, queriesPerRequest, histograms
     }
 }
 
@@ -70,12 +67,8 @@ public struct EndpointResult: Codable, Sendable, Equatable {
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
-        case name, requests
-        case requestsPerSecond = "requests_per_second"
-        case latency = "latency_ms"
-        case uncorrectedLatency = "uncorrected_latency_ms"
-        case statusClasses = "status_classes"
-        case errors, server, histograms
+        case name, requests, requestsPerSecond, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, errors
+        case server, histograms
     }
 }
 
@@ -125,28 +118,10 @@ public struct LoadResult: Codable, Sendable {
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
-        case target
-        case runTag = "run_tag"
-        case openModel = "open_model"
-        case connections, threads
-        case startedAt = "started_at"
-        case durationSeconds = "duration_seconds"
-        case interrupted
-        case totalRequests = "total_requests"
-        case successfulRequests = "successful_requests"
-        case requestsPerSecond = "requests_per_second"
-        case errors
-        case latency = "latency_ms"
-        case uncorrectedLatency = "uncorrected_latency_ms"
-        case statusClasses = "status_classes"
-        case endpoints, seconds, exemplars
-        case lateRequests = "late_requests"
-        case worstLatenessMilliseconds = "worst_lateness_ms"
-        case unsentRequests = "unsent_requests"
-        case cutOffAtEnd = "cut_off_at_end"
-        case connectionStats = "connection_stats"
-        case rejectedServerTimings = "rejected_server_timings"
-        case histograms
+        case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, totalRequests, successfulRequests
+        case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
+        case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
+        case rejectedServerTimings, histograms
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.

@@ -23,16 +23,6 @@ public struct Reconciliation: Codable, Sendable, Equatable {
     /// Pairs left uncompared, and why (failed requests make some counts legitimately differ).
     public var notes: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case clientRequests = "client_requests"
-        case clientAnswered = "client_answered"
-        case serverRequests = "server_requests"
-        case serverReportedQueries = "server_reported_queries"
-        case serverCountedQueries = "server_counted_queries"
-        case databaseQueries = "database_queries"
-        case agrees, findings, notes
-    }
-
     public init(load: LoadResult, server: ServerCounters?, databaseQueries: Int?) {
         clientRequests = load.totalRequests
         clientAnswered = load.totalRequests - load.errors.transport

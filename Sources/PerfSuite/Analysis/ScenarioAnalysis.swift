@@ -1,4 +1,5 @@
 import LoadEngine
+import TargetMonitoring
 
 /// The correlated view of one scenario: where each endpoint's time went, second by second, what
 /// the database did, whether the counts agree, and the slowest requests as the server logged them.
@@ -13,12 +14,6 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
     public var exemplars: [LoggedExemplar]
 
     public static let topStatements = 10
-
-    enum CodingKeys: String, CodingKey {
-        case breakdown, timeline
-        case verdictRules = "verdict_rules"
-        case statements, reconciliation, exemplars
-    }
 
     public init(load: LoadResult, resources: [ResourceSeries], probe: CorrelationProbe.Readings, exemplarLog: [String: String]) {
         breakdown = load.endpoints.map(TimeBreakdown.init)
@@ -35,9 +30,4 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
 public struct LoggedExemplar: Codable, Sendable, Equatable {
     public var exemplar: Exemplar
     public var logLine: String?
-
-    enum CodingKeys: String, CodingKey {
-        case exemplar
-        case logLine = "log_line"
-    }
 }

@@ -1,4 +1,5 @@
 import LoadEngine
+import TargetMonitoring
 
 /// The server's own counts from its `/metrics`: requests it answered (its `/metrics` scrapes left
 /// out) and queries it ran.
@@ -12,7 +13,7 @@ public struct ServerCounters: Sendable, Equatable {
     }
 
     public static func read(from target: LoadTarget) async -> ServerCounters? {
-        guard let response = try? await HTTPFetch.send("GET", "/metrics", to: target, timeout: .seconds(5)), response.status == 200 else {
+        guard let response = try? await HTTPFetch.send("GET", target.description + "/metrics", timeout: .seconds(5)), response.status == 200 else {
             return nil
         }
         return parse(response.text)

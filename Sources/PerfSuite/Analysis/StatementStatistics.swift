@@ -14,10 +14,7 @@ public struct StatementFigures: Codable, Sendable, Equatable {
     public var singleLineQuery: String { query.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
 
     enum CodingKeys: String, CodingKey {
-        case query, calls
-        case totalMilliseconds = "total_ms"
-        case meanMilliseconds = "mean_ms"
-        case rows
+        case query, calls, totalMilliseconds = "totalMs", meanMilliseconds = "meanMs", rows
     }
 }
 

@@ -42,13 +42,7 @@ public struct TimeBreakdown: Codable, Sendable, Equatable {
     public var meanParts: MeanParts { MeanParts(client: client, app: app, database: database, pool: pool) }
 
     enum CodingKeys: String, CodingKey {
-        case endpoint, requests
-        case timedResponses = "timed_responses"
-        case client, app
-        case database = "db"
-        case pool, remainder
-        case queriesPerRequest = "queries_per_request"
-        case verdict
+        case endpoint, requests, timedResponses, client, app, database = "db", pool, remainder, queriesPerRequest, verdict
     }
 
     public init(_ result: EndpointResult) {

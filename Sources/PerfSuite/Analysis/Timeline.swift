@@ -1,4 +1,5 @@
 import LoadEngine
+import TargetMonitoring
 
 /// One second of a scenario, client and server side by side.
 public struct TimelinePoint: Codable, Sendable, Equatable {
@@ -20,19 +21,9 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
     public var postgresCPUPercent: Double?
 
     enum CodingKeys: String, CodingKey {
-        case second, requests, errors
-        case clientP50 = "client_p50_ms"
-        case clientP95 = "client_p95_ms"
-        case clientP99 = "client_p99_ms"
-        case appP50 = "app_p50_ms"
-        case appP95 = "app_p95_ms"
-        case appP99 = "app_p99_ms"
-        case clientMean = "client_mean_ms"
-        case databaseMean = "db_mean_ms"
-        case poolMean = "pool_mean_ms"
-        case serverCPUPercent = "server_cpu_percent"
-        case serverMemoryMB = "server_memory_mb"
-        case postgresCPUPercent = "postgres_cpu_percent"
+        case second, requests, errors, clientP50 = "clientP50Ms", clientP95 = "clientP95Ms", clientP99 = "clientP99Ms"
+        case appP50 = "appP50Ms", appP95 = "appP95Ms", appP99 = "appP99Ms", clientMean = "clientMeanMs", databaseMean = "dbMeanMs"
+        case poolMean = "poolMeanMs", serverCPUPercent, serverMemoryMB, postgresCPUPercent
     }
 }
 
@@ -46,9 +37,7 @@ public struct Timeline: Codable, Sendable, Equatable {
     public var errorWindows: [ErrorWindow]
 
     enum CodingKeys: String, CodingKey {
-        case points
-        case databaseLatencyCorrelation = "db_latency_correlation"
-        case errorWindows = "error_windows"
+        case points, databaseLatencyCorrelation = "dbLatencyCorrelation", errorWindows
     }
 
     /// Joins the load's windows with the resource samples (both count seconds from the start of the
@@ -116,12 +105,6 @@ public struct ErrorWindow: Codable, Sendable, Equatable {
     public var endSecond: Int
     public var errors: Int
     public var requests: Int
-
-    enum CodingKeys: String, CodingKey {
-        case startSecond = "start_second"
-        case endSecond = "end_second"
-        case errors, requests
-    }
 
     static func windows(in points: [TimelinePoint]) -> [ErrorWindow] {
         var windows: [ErrorWindow] = []

@@ -35,11 +35,6 @@ public struct EndpointShare: Sendable, Equatable {
 public struct Dataset: Codable, Sendable, Equatable {
     public var projects: Int
     public var workflowsPerProject: Double
-
-    enum CodingKeys: String, CodingKey {
-        case projects
-        case workflowsPerProject = "workflows_per_project"
-    }
 }
 
 /// A spike: a baseline of users, a sudden ramp to the peak, a hold, the ramp back, and a recovery.
@@ -86,40 +81,44 @@ public struct Scenario: Sendable, Equatable {
     /// The load model for this scenario, with request counts and durations multiplied by `scale`
     /// (1 runs it as written; smaller values give quick smoke runs).
     public func loadModel(scale: Double = 1) -> LoadModel {
-        func scaled(_ duration: Duration) -> Duration { .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 100_000_000)) }
         switch load {
         case .requests(let users, let perUser):
             return .closedRequests(users: users, totalRequests: max(users, Int((Double(users * perUser) * scale).rounded())))
         case .duration(let users, let duration, let think):
-            return .closedDuration(users: users, duration: scaled(duration), thinkTime: think)
+            return .closedDuration(users: users, duration: Self.scaled(duration, by: scale), thinkTime: think)
         case .spike(let peak, let shape):
             return .rampingUsers(shape.ramp(peak: peak, scale: scale), thinkTime: .zero)
         case .rate(let rate, let duration, let maxInFlight):
-            return .constantRate(rate: rate, duration: scaled(duration), maxInFlight: maxInFlight)
+            return .constantRate(rate: rate, duration: Self.scaled(duration, by: scale), maxInFlight: maxInFlight)
         }
     }
 
-    /// The spike's phases in seconds from the start, for reporting how the server recovered.
+    /// A scenario's duration under `--scale`: multiplied, and never below a tenth of a second.
+    static func scaled(_ duration: Duration, by scale: Double) -> Duration {
+        .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 100_000_000))
+    }
+
+    /// The spike's phases in seconds from the start, for reporting how the server recovered: read
+    /// off the very ramp that runs, so that they agree at any scale.
     public func phases(scale: Double = 1) -> [(name: String, start: Double, end: Double)] {
-        guard case .spike(_, let shape) = load else { return [] }
-        let s = { (duration: Duration) in duration.seconds * scale }
-        let baselineEnd = s(shape.baseline)
-        let spikeEnd = baselineEnd + s(shape.ramp) + s(shape.hold)
-        let recoveryStart = spikeEnd + s(shape.ramp)
-        return [("baseline", 0, baselineEnd), ("spike", baselineEnd, spikeEnd), ("recovery", recoveryStart, recoveryStart + s(shape.recovery))]
+        guard case .spike(let peak, let shape) = load else { return [] }
+        let ends = shape.ramp(peak: peak, scale: scale).stages.reduce(into: [Double]()) { ends, stage in
+            ends.append((ends.last ?? 0) + stage.duration.seconds)
+        }
+        // Stages: baseline, ramp up, hold, ramp down, recovery.
+        return [("baseline", 0, ends[0]), ("spike", ends[0], ends[2]), ("recovery", ends[3], ends[4])]
     }
 }
 
 extension SpikeShape {
     /// The user ramp: baseline hold, ramp up, hold at the peak, ramp down, recovery at the baseline.
     func ramp(peak: Int, scale: Double) -> UserRamp {
-        func scaled(_ duration: Duration) -> Duration { .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 100_000_000)) }
-        return UserRamp(startUsers: baselineUsers, stages: [
-            .init(duration: scaled(baseline), target: baselineUsers),
-            .init(duration: scaled(ramp), target: peak),
-            .init(duration: scaled(hold), target: peak),
-            .init(duration: scaled(ramp), target: baselineUsers),
-            .init(duration: scaled(recovery), target: baselineUsers),
+        UserRamp(startUsers: baselineUsers, stages: [
+            .init(duration: Scenario.scaled(baseline, by: scale), target: baselineUsers),
+            .init(duration: Scenario.scaled(ramp, by: scale), target: peak),
+            .init(duration: Scenario.scaled(hold, by: scale), target: peak),
+            .init(duration: Scenario.scaled(ramp, by: scale), target: baselineUsers),
+            .init(duration: Scenario.scaled(recovery, by: scale), target: baselineUsers),
         ])
     }
 }

@@ -31,18 +31,20 @@ public struct SuiteConfiguration: Sendable {
 
     /// Parses scenario-file text.
     public static func parse(_ text: String, file: String) throws -> SuiteConfiguration {
-        let document: Any?
+        let document: Node?
         do {
-            document = try Yams.load(yaml: text)
+            document = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw syntaxError(error, file: file)
         }
-        let root = YAMLNode(value: document, path: "", file: file)
+        let root = YAMLNode(document: document, file: file)
         _ = try root.mapping(allowed: ["thresholds", "endpoints", "scenarios"])
 
         var thresholds: [ScenarioType: Thresholds] = [:]
         for (key, node) in try root["thresholds"].mapping() {
-            let type = try YAMLNode(value: key, path: node.path, file: file).choice(ScenarioType.self)
+            guard let type = ScenarioType(rawValue: key) else {
+                throw node.fail("'\(key)' is not a scenario type; expected one of \(ScenarioType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             thresholds[type] = try readThresholds(node)
         }
         var endpoints: [String: EndpointSpec] = [:]
@@ -67,10 +69,10 @@ public struct SuiteConfiguration: Sendable {
     }
 
     private static func readThresholds(_ node: YAMLNode) throws -> Thresholds {
-        let keys = Set(Thresholds.CodingKeys.allCases.map(\.rawValue))
+        let keys = Set(Thresholds.CodingKeys.allCases.map(\.fileName))
         _ = try node.mapping(allowed: keys)
         func limit(_ key: Thresholds.CodingKeys, _ range: ClosedRange<Double>) throws -> Double? {
-            node[key.rawValue].isPresent ? try node[key.rawValue].double(in: range) : nil
+            node[key.fileName].isPresent ? try node[key.fileName].double(in: range) : nil
         }
         return Thresholds(
             maxAverageMs: try limit(.maxAverageMs, 0...3_600_000), maxP95Ms: try limit(.maxP95Ms, 0...3_600_000),
@@ -95,7 +97,7 @@ public struct SuiteConfiguration: Sendable {
         var shares: [EndpointShare] = []
         for entry in try node["endpoints"].list() {
             let share: EndpointShare
-            if entry.value is String {
+            if entry.isScalar {
                 share = EndpointShare(name: try entry.string(), weight: 1)
             } else {
                 _ = try entry.mapping(allowed: ["name", "weight"])

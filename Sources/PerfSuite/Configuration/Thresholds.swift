@@ -23,14 +23,11 @@ public struct Thresholds: Codable, Sendable, Equatable {
         self.maxErrorRatePercent = maxErrorRatePercent
     }
 
+    /// The limits, by the names scenario files and reports give them (snake case, see `ReportCoding`).
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case maxAverageMs = "max_average_ms"
-        case maxP95Ms = "max_p95_ms"
-        case minRPS = "min_rps"
-        case maxCPUPercent = "max_cpu_percent"
-        case maxMemoryMB = "max_memory_mb"
-        case minSuccessPercent = "min_success_percent"
-        case maxErrorRatePercent = "max_error_rate_percent"
+        case maxAverageMs, maxP95Ms, minRPS, maxCPUPercent, maxMemoryMB, minSuccessPercent, maxErrorRatePercent
+
+        var fileName: String { ReportCoding.snakeCase(rawValue) }
     }
 
     /// These thresholds with every limit `override` sets replaced.

@@ -3,6 +3,7 @@ import Foundation
 import LoadEngine
 import Logging
 import Synchronization
+import TargetMonitoring
 
 /// Everything on this machine, made for the run and removed after it: an embedded PostgreSQL
 /// (or `DATABASE_URL`'s), migrated, and the reference server as a child process.
@@ -47,6 +48,7 @@ public final class LocalEnvironment: TargetEnvironment {
     }
 
     public var target: LoadTarget { server.target }
+    public var ownsData: Bool { provision.origin == .embedded }
     public var database: DatabaseURL? { provision.url }
     public var serverLog: String? { server.logFile.path }
 
@@ -94,7 +96,7 @@ public struct RemoteEnvironment: TargetEnvironment {
         self.database = database
     }
 
-    public var monitorSource: ResourceMonitor.Source { .metrics(target) }
+    public var monitorSource: ResourceMonitor.Source { .metrics(baseURL: target.description) }
     public var serverLog: String? { nil }
     public var summary: String { "server at \(target)" + (database.map { " with database \($0)" } ?? "") }
     public func stop() async {}

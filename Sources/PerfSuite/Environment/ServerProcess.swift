@@ -2,6 +2,7 @@ import ArchMeshDatabase
 import Foundation
 import LoadEngine
 import Subprocesses
+import TargetMonitoring
 
 /// The reference server as a child process (`archmesh serve`), so that its CPU and memory are
 /// measured apart from the harness's. It gets a session of its own (a Ctrl-C reaches the harness,
@@ -91,14 +92,14 @@ public final class ServerProcess: Sendable {
     public func setFaults(_ json: String) async throws {
         guard let faultToken else { throw SuiteError.environment("the server was started without fault injection") }
         let response = try await HTTPFetch.send(
-            "PUT", "/_faults", to: target, headers: [("X-Fault-Token", faultToken), ("Content-Type", "application/json")], body: Array(json.utf8))
+            "PUT", target.description + "/_faults", headers: [("X-Fault-Token", faultToken), ("Content-Type", "application/json")], body: Array(json.utf8))
         guard response.status == 200 else { throw SuiteError.environment("setting faults failed with \(response.status): \(response.text)") }
     }
 
     /// Clears every injected fault.
     public func clearFaults() async throws {
         guard let faultToken else { return }
-        _ = try await HTTPFetch.send("DELETE", "/_faults", to: target, headers: [("X-Fault-Token", faultToken)])
+        _ = try await HTTPFetch.send("DELETE", target.description + "/_faults", headers: [("X-Fault-Token", faultToken)])
     }
 
     /// The path of the running executable, to start the server from the same build.

@@ -1,6 +1,7 @@
 import Logging
 import ArchMeshDatabase
 import LoadEngine
+import TargetMonitoring
 
 /// What the suite runs against: a server to load, how to watch its resources, and (when it has
 /// one) its database, for seeding datasets and reading `pg_stat_statements`.
@@ -19,16 +20,25 @@ public protocol TargetEnvironment: Sendable {
     /// Replaces the server with a freshly started one, when the environment owns it; false when it
     /// cannot (a server the user runs).
     func restartServer() async throws -> Bool
+    /// True when the database is a throwaway one made for this run: its data may be reset.
+    var ownsData: Bool { get }
 }
 
 extension TargetEnvironment {
-    /// Seeds `dataset` into the server's database; without a database it cannot, and says so.
-    func prepare(_ dataset: Dataset, logger: Logger) async throws -> String? {
+    public var ownsData: Bool { false }
+
+    /// Makes the database hold what a scenario needs. A throwaway database is reset to exactly the
+    /// scenario's dataset (empty without one), so that every scenario, and every repetition of it,
+    /// starts from the same data whatever ran before. Any other database only gets the dataset
+    /// seeded (never emptied); without a database that cannot be done, and the note says so.
+    func prepare(_ dataset: Dataset?, logger: Logger) async throws -> String? {
+        let options = Seeder.Options(
+            projects: dataset?.projects ?? 0, workflowsPerProject: dataset?.workflowsPerProject ?? 0, reset: ownsData)
+        guard ownsData || dataset != nil else { return nil }
         guard let database else {
-            return "dataset of \(dataset.projects) projects not seeded: no DATABASE_URL for the target's database"
+            return "dataset of \(options.projects) projects not seeded: no DATABASE_URL for the target's database"
         }
-        _ = try await Seeder().seed(
-            database, options: .init(projects: dataset.projects, workflowsPerProject: dataset.workflowsPerProject), logger: logger)
+        _ = try await Seeder().seed(database, options: options, logger: logger)
         return nil
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LoadEngine
 import Logging
+import TargetMonitoring
 
 /// Several cycles of the same load, the server's resident memory read once it settles after each,
 /// and the trend judged by `LeakDetector`.

@@ -3,6 +3,7 @@ import Foundation
 import LoadEngine
 import Logging
 import PostgresNIO
+import TargetMonitoring
 
 /// Runs the selected scenarios one after another against an environment and judges each against
 /// its thresholds. The report is rewritten after every scenario, so an interrupted run still leaves
@@ -120,13 +121,11 @@ public struct SuiteRunner: Sendable {
     /// One scenario: its dataset, the load with the resources watched, the verdict.
     func run(_ scenario: Scenario, checkingLeaks: Bool = true, events: @escaping @Sendable (Event) -> Void) async -> ScenarioResult {
         var notes: [String] = []
-        if let dataset = scenario.dataset {
-            events(.preparing(scenario))
-            do {
-                if let note = try await environment.prepare(dataset, logger: logger) { notes.append(note) }
-            } catch {
-                return failed(scenario, error: "seeding the dataset failed: \(error)")
-            }
+        if scenario.dataset != nil { events(.preparing(scenario)) }
+        do {
+            if let note = try await environment.prepare(scenario.dataset, logger: logger) { notes.append(note) }
+        } catch {
+            return result(for: scenario, load: nil, failure: "preparing the dataset failed: \(error)")
         }
         events(.started(scenario))
         var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: options.scale))
@@ -138,13 +137,13 @@ public struct SuiteRunner: Sendable {
             load = try await LoadRun.run(plan) { events(.progress(scenario, $0)) }
         } catch {
             _ = await monitor.stop()
-            return failed(scenario, error: "\(error)")
+            return result(for: scenario, load: nil, failure: "\(error)")
         }
         let resources = await monitor.stop()
         let readings = await probe.finish(logger: logger)
         let analysis = ScenarioAnalysis(
             load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)))
-        var result = judge(scenario, load: load, resources: resources, notes: notes, interrupted: load.interrupted || Task.isCancelled)
+        var result = result(for: scenario, load: load, resources: resources, notes: notes)
         result.analysis = analysis
         if scenario.type == .memory, checkingLeaks, options.leakCycles > 0, !result.interrupted {
             await checkLeak(plan, into: &result)
@@ -169,42 +168,30 @@ public struct SuiteRunner: Sendable {
                 metric: "memory_leak_bytes_per_request", limit: verdict.bytesPerRequestLimit, actual: fit.slope,
                 message: "Memory leak: \(verdict.explanation)")
             result.violations.append(violation)
-            result.thresholdViolations.append(violation.message)
             result.passed = false
         }
     }
 
-    func judge(_ scenario: Scenario, load: LoadResult, resources: [ResourceSeries], notes: [String], interrupted: Bool) -> ScenarioResult {
-        let server = resources.first { $0.process == "server" && !$0.samples.isEmpty }
-        let errorRate = load.totalRequests == 0 ? 0 : Double(load.failedRequests) * 100 / Double(load.totalRequests)
-        let figures = JudgedFigures(
-            averageMs: load.latency.mean, p95Ms: load.latency.p95, requestsPerSecond: load.requestsPerSecond,
-            maxCPUPercent: server?.maxCPUPercent, maxMemoryMB: server?.maxMemoryMB, successPercent: load.successRatePercent,
-            errorRatePercent: errorRate)
-        var violations = scenario.thresholds.violations(of: figures)
-        if load.totalRequests == 0 {
-            violations.append(ThresholdViolation(metric: "total_requests", limit: 1, actual: 0, message: "No request finished"))
+    /// The one place a scenario's result is made: from its load (nil when it could not run, with
+    /// `failure` saying why), judged against its thresholds.
+    func result(
+        for scenario: Scenario, load: LoadResult?, resources: [ResourceSeries] = [], notes: [String] = [], failure: String? = nil
+    ) -> ScenarioResult {
+        let interrupted = (load?.interrupted ?? false) || Task.isCancelled
+        var result = ScenarioResult(
+            scenario: scenario, model: scenario.loadModel(scale: options.scale), passed: false, interrupted: interrupted, errors: notes,
+            violations: [], load: load, resources: resources, phases: load.map { phases(of: scenario, load: $0) } ?? [])
+        if let failure { result.errors.append(failure) }
+        if let load {
+            result.violations = scenario.thresholds.violations(of: result.judgedFigures)
+            if load.totalRequests == 0 {
+                result.violations.append(ThresholdViolation(metric: "total_requests", limit: 1, actual: 0, message: "No request finished"))
+            }
+            for kind in ErrorKind.allCases where load.errors[kind] > 0 { result.errors.append("\(load.errors[kind]) \(kind.rawValue) errors") }
         }
-        var errors = notes
-        for kind in ErrorKind.allCases where load.errors[kind] > 0 { errors.append("\(load.errors[kind]) \(kind.rawValue) errors") }
-        if interrupted { errors.append("interrupted before the scenario's end") }
-        return ScenarioResult(
-            name: scenario.name, type: scenario.type, severity: scenario.severity, passed: violations.isEmpty && !interrupted,
-            durationSeconds: load.durationSeconds, totalRequests: load.totalRequests, successRatePercent: load.successRatePercent,
-            averageResponseTimeMs: load.latency.mean, p95ResponseTimeMs: load.latency.p95, requestsPerSecond: load.requestsPerSecond,
-            maxCPUPercent: server?.maxCPUPercent, maxMemoryMB: server?.maxMemoryMB, thresholdViolations: violations.map(\.message),
-            errors: errors, key: scenario.key, description: scenario.description, interrupted: interrupted, errorRatePercent: errorRate,
-            loadModel: describe(scenario.loadModel(scale: options.scale)), dataset: scenario.dataset, thresholds: scenario.thresholds,
-            violations: violations, load: load, resources: resources, phases: phases(of: scenario, load: load), analysis: nil, leak: nil)
-    }
-
-    private func failed(_ scenario: Scenario, error: String) -> ScenarioResult {
-        ScenarioResult(
-            name: scenario.name, type: scenario.type, severity: scenario.severity, passed: false, durationSeconds: 0, totalRequests: 0,
-            successRatePercent: 0, averageResponseTimeMs: 0, p95ResponseTimeMs: 0, requestsPerSecond: 0, maxCPUPercent: nil,
-            maxMemoryMB: nil, thresholdViolations: [], errors: [error], key: scenario.key, description: scenario.description,
-            interrupted: Task.isCancelled, errorRatePercent: 0, loadModel: describe(scenario.loadModel(scale: options.scale)),
-            dataset: scenario.dataset, thresholds: scenario.thresholds, violations: [], load: nil, resources: [], phases: [], analysis: nil, leak: nil)
+        if interrupted { result.errors.append("interrupted before the scenario's end") }
+        result.passed = load != nil && failure == nil && result.violations.isEmpty && !interrupted
+        return result
     }
 
     /// A spike's phases, from the per-second windows that fall in each.
@@ -219,21 +206,6 @@ public struct SuiteRunner: Sendable {
                 name: phase.name, startSecond: phase.start, endSecond: phase.end, requests: requests,
                 requestsPerSecond: Double(requests) / max(phase.end - phase.start, 1e-9), p95Ms: histogram.milliseconds(atPercentile: 95),
                 errorRatePercent: requests == 0 ? 0 : Double(errors) * 100 / Double(requests))
-        }
-    }
-
-    private func describe(_ model: LoadModel) -> String {
-        switch model {
-        case .closedRequests(let users, let total): return "closed: \(users) users, \(total) requests"
-        case .closedDuration(let users, let duration, let think):
-            return "closed: \(users) users for \(DurationText.format(duration))" + (think > .zero ? ", think time \(DurationText.format(think))" : "")
-        case .rampingUsers(let ramp, _):
-            return "ramping users: " + ([ramp.startUsers] + ramp.stages.map(\.target)).map(String.init).joined(separator: " → ")
-                + " over \(DurationText.format(ramp.duration))"
-        case .constantRate(let rate, let duration, let maxInFlight):
-            return "open: \(rate) requests/s for \(DurationText.format(duration)), at most \(maxInFlight) in flight"
-        case .rampingRate(let ramp, let maxInFlight):
-            return "ramping rate over \(DurationText.format(ramp.duration)), at most \(maxInFlight) in flight"
         }
     }
 

@@ -25,11 +25,6 @@ public struct LeakDetector: Sendable {
             self.requests = requests
             self.residentBytes = residentBytes
         }
-
-        enum CodingKeys: String, CodingKey {
-            case cycle, requests
-            case residentBytes = "resident_bytes"
-        }
     }
 
     public struct Verdict: Codable, Sendable, Equatable {
@@ -39,12 +34,6 @@ public struct LeakDetector: Sendable {
         public var fit: Statistics.LineFit?
         public var bytesPerRequestLimit: Double
         public var explanation: String
-
-        enum CodingKeys: String, CodingKey {
-            case leaking, samples, fit
-            case bytesPerRequestLimit = "bytes_per_request_limit"
-            case explanation
-        }
     }
 
     public func judge(_ samples: [Sample]) -> Verdict {

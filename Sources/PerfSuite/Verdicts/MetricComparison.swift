@@ -14,11 +14,6 @@ public struct Tolerance: Codable, Sendable, Equatable {
     public var relativePercent: Double
     public var absolute: Double
 
-    enum CodingKeys: String, CodingKey {
-        case relativePercent = "relative_percent"
-        case absolute
-    }
-
     public init(relativePercent: Double, absolute: Double) {
         self.relativePercent = relativePercent
         self.absolute = absolute
@@ -54,16 +49,6 @@ public struct MetricComparison: Codable, Sendable, Equatable {
     public var outcome: Outcome
     public var explanation: String
 
-    enum CodingKeys: String, CodingKey {
-        case scenario, metric, polarity, baseline, current
-        case changePercent = "change_percent"
-        case tolerance, method
-        case pValue = "p_value"
-        case noisePercent = "noise_percent"
-        case noiseMeasured = "noise_measured"
-        case significant, outcome, explanation
-    }
-
     /// Decides from the change, the tolerance and the significance.
     static func decide(
         scenario: String, metric: String, polarity: Polarity, baseline: Double, current: Double, tolerance: Tolerance, method: String,
@@ -85,6 +70,13 @@ public struct MetricComparison: Codable, Sendable, Equatable {
             scenario: scenario, metric: metric, polarity: polarity, baseline: baseline, current: current, changePercent: change,
             tolerance: tolerance, method: method, pValue: pValue, noisePercent: noisePercent, noiseMeasured: noiseMeasured,
             significant: significant, outcome: outcome, explanation: explanation)
+    }
+
+    /// The same comparison decided again with `significant` (after a correction for testing many metrics at once).
+    func judged(significant: Bool) -> MetricComparison {
+        .decide(
+            scenario: scenario, metric: metric, polarity: polarity, baseline: baseline, current: current, tolerance: tolerance, method: method,
+            pValue: pValue, significant: significant, noisePercent: noisePercent, noiseMeasured: noiseMeasured)
     }
 
     /// A metric no defensible test can decide, with the reason.

@@ -31,15 +31,6 @@ public struct RegressionComparison: Codable, Sendable {
         public var assumedRunNoisePercent = 15.0
 
         public init() {}
-
-        enum CodingKeys: String, CodingKey {
-            case latency, throughput
-            case errorRate = "error_rate"
-            case significance
-            case minimumWindowRequests = "minimum_window_requests"
-            case minimumWindows = "minimum_windows"
-            case assumedRunNoisePercent = "assumed_run_noise_percent"
-        }
     }
 
     /// The figures compared for every scenario, besides the error rate.
@@ -77,12 +68,6 @@ public struct RegressionComparison: Codable, Sendable {
     public var notJudged: [MetricComparison]
     /// Scenarios in only one of the reports, or without measurements.
     public var notCompared: [String]
-
-    enum CodingKeys: String, CodingKey {
-        case settings, warnings, regressions, improvements, unchanged
-        case notJudged = "not_judged"
-        case notCompared = "not_compared"
-    }
 
     public var hasRegression: Bool { !regressions.isEmpty }
 
@@ -127,6 +112,7 @@ public struct RegressionComparison: Codable, Sendable {
         for result in baseline.scenarios where !current.scenarios.contains(where: { $0.key == result.key }) {
             notCompared.append("\(result.key): not in the new run")
         }
+        all = Self.holm(all, alpha: settings.significance)
         regressions = all.filter { $0.outcome == .regression }
         improvements = all.filter { $0.outcome == .improvement }
         unchanged = all.filter { $0.outcome == .unchanged }
@@ -222,6 +208,20 @@ public struct RegressionComparison: Codable, Sendable {
             baseline: Double(oldErrors) * 100 / Double(max(oldTotal, 1)), current: Double(newErrors) * 100 / Double(max(newTotal, 1)),
             tolerance: settings.errorRate, method: "two-proportion z test", pValue: p, significant: p < settings.significance,
             noisePercent: nil, noiseMeasured: false)
+    }
+
+    /// Holm's step-down over every test of one comparison: the chance that a rerun of the same build
+    /// shows any change at all stays under `alpha`, however many scenarios and metrics are compared.
+    static func holm(_ metrics: [MetricComparison], alpha: Double) -> [MetricComparison] {
+        let tested = metrics.indices.filter { metrics[$0].pValue != nil && metrics[$0].outcome != .notJudged }
+            .sorted { metrics[$0].pValue! < metrics[$1].pValue! }
+        var result = metrics
+        var rejecting = true
+        for (rank, index) in tested.enumerated() {
+            rejecting = rejecting && metrics[index].pValue! < alpha / Double(tested.count - rank)
+            result[index] = metrics[index].judged(significant: rejecting)
+        }
+        return result
     }
 
     /// Full seconds with enough requests (the first and last are partial and left out).

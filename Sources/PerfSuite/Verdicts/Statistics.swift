@@ -83,10 +83,7 @@ public enum Statistics {
         public var slopeHigh: Double
 
         enum CodingKeys: String, CodingKey {
-            case slope, intercept
-            case slopeStandardError = "slope_standard_error"
-            case slopeLow = "slope_low_95"
-            case slopeHigh = "slope_high_95"
+            case slope, intercept, slopeStandardError, slopeLow = "slopeLow_95", slopeHigh = "slopeHigh_95"
         }
     }
 

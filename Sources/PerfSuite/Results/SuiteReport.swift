@@ -35,33 +35,12 @@ public struct SuiteReport: Codable, Sendable {
             self.passed = passed
             self.failed = failed
         }
-
-        enum CodingKeys: String, CodingKey {
-            case startTime = "start_time"
-            case endTime = "end_time"
-            case totalScenarios = "total_scenarios"
-            case passed, failed
-        }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version"
-        case interrupted, summary, environment, scenarios
-    }
+    /// The encoder every report is written with (see `ReportCoding`).
+    public static var encoder: JSONEncoder { ReportCoding.encoder }
 
-    /// The encoder every report is written with (dates ISO 8601, keys sorted for stable diffs).
-    public static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-
-    public static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
+    public static var decoder: JSONDecoder { ReportCoding.decoder }
 
     /// Writes the report to `path` atomically: a reader never sees half a file.
     public func write(to path: String) throws {

@@ -10,10 +10,7 @@ public struct ResourceSample: Codable, Sendable, Equatable {
     public var memoryMB: Double
 
     enum CodingKeys: String, CodingKey {
-        case second
-        case cpuPercentOfCore = "cpu_percent_of_core"
-        case cpuPercentOfMachine = "cpu_percent"
-        case memoryMB = "memory_mb"
+        case second, cpuPercentOfCore, cpuPercentOfMachine = "cpuPercent", memoryMB
     }
 }
 
@@ -31,14 +28,6 @@ public struct ResourceSeries: Codable, Sendable, Equatable {
     public var maxMemoryMB: Double
     /// Resident memory at the last reading.
     public var finalMemoryMB: Double
-
-    enum CodingKeys: String, CodingKey {
-        case process, source, samples
-        case meanCPUPercent = "mean_cpu_percent"
-        case maxCPUPercent = "max_cpu_percent"
-        case maxMemoryMB = "max_memory_mb"
-        case finalMemoryMB = "final_memory_mb"
-    }
 
     /// Builds the summary from raw readings of cumulative CPU seconds and resident bytes.
     init(process: String, source: String, readings: [(second: Double, cpuSeconds: Double, residentBytes: Int)], cores: Int) {

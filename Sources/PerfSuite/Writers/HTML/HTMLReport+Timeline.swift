@@ -1,4 +1,5 @@
 import LoadEngine
+import TargetMonitoring
 
 /// The per-second charts: latency, throughput, and the server's and PostgreSQL's CPU and memory.
 extension HTMLReport {

@@ -24,18 +24,8 @@ public struct EnvironmentInfo: Codable, Sendable {
     public var freshServerPerRepetition: Bool
 
     enum CodingKeys: String, CodingKey {
-        case machine
-        case operatingSystem = "os"
-        case cores
-        case memoryMB = "memory_mb"
-        case archmeshVersion = "archmesh_version"
-        case swiftVersion = "swift_version"
-        case commit
-        case postgresVersion = "postgres_version"
-        case target, configuration, scale
-        case serverLog = "server_log"
-        case repetitions
-        case freshServerPerRepetition = "fresh_server_per_repetition"
+        case machine, operatingSystem = "os", cores, memoryMB, archmeshVersion, swiftVersion, commit, postgresVersion, target
+        case configuration, scale, serverLog, repetitions, freshServerPerRepetition
     }
 
     public static func current(

@@ -12,16 +12,6 @@ public struct RepetitionFigures: Codable, Sendable, Equatable {
     public var failedRequests: Int
     public var durationSeconds: Double
 
-    enum CodingKeys: String, CodingKey {
-        case p50Ms = "p50_ms"
-        case p95Ms = "p95_ms"
-        case p99Ms = "p99_ms"
-        case requestsPerSecond = "requests_per_second"
-        case requests
-        case failedRequests = "failed_requests"
-        case durationSeconds = "duration_seconds"
-    }
-
     public init(_ load: LoadResult) {
         p50Ms = load.latency.p50
         p95Ms = load.latency.p95

@@ -8,7 +8,7 @@ public enum ComparisonText {
         let settings = comparison.settings
         lines.append(
             "  tolerances: latency \(format(settings.latency)), throughput \(format(settings.throughput)), error rate \(format(settings.errorRate));"
-                + " significance p < \(settings.significance)")
+                + " significance p < \(settings.significance) over the whole comparison (Holm's correction across its tests)")
         lines.append(
             "  method: repeated runs are compared as runs (t test on log values, the noise they measure); single runs with at least "
                 + "\(settings.minimumWindows) full seconds by their per-second windows, assuming \(format(settings.assumedRunNoisePercent))% run-to-run noise; "

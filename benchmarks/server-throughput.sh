@@ -1,25 +1,142 @@
 #!/usr/bin/env bash
-# The reference server under wrk, release build: /api/v1/health and the projects list
-# (1000 projects seeded, limit 20), 32 connections. Prints requests/s and p99 for each.
-#   benchmarks/server-throughput.sh            (DURATION=10s CONNECTIONS=32 THREADS=2 to change)
+# The reference server next to its peers, on one PostgreSQL, in one run, taking turns, release build:
+#   - archmesh serve (this package),
+#   - the FastAPI original (benchmarks/peers/fastapi: FastAPI + asyncpg + uvicorn/uvloop, the same
+#     SQL and JSON; 1 and 2 workers, the better counts), installed into a virtualenv from PyPI,
+#   - pgbench running the projects list's two statements (the count and the page) as one transaction,
+#   - a bare Hummingbird hello-world route (benchmarks/peers/hummingbird-hello), for /health/live.
+# Endpoints: /api/v1/health (a SELECT 1), /api/v1/projects?limit=20 (count + page over 1000 seeded
+# projects), /health/live (no database). wrk with THREADS threads and CONNECTIONS connections for
+# DURATION, ROUNDS rounds; each figure is the median of its rounds. Prints requests/s, the server's
+# CPU microseconds per request (from /proc) and the ratios the goals are stated in.
+#   benchmarks/server-throughput.sh        (ROUNDS=3 DURATION=8s CONNECTIONS=32 THREADS=1 to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/common.sh
-DURATION="${DURATION:-10s}"; CONNECTIONS="${CONNECTIONS:-32}"; THREADS="${THREADS:-2}"
+ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-8s}"; CONNECTIONS="${CONNECTIONS:-32}"; THREADS="${THREADS:-1}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
+command -v pgbench >/dev/null || { echo "pgbench is needed: apt-get install -y postgresql-client" >&2; exit 2; }
 
 build_release
+swift build -c release --package-path benchmarks/peers/hummingbird-hello >&2
+HELLO="$(swift build -c release --package-path benchmarks/peers/hummingbird-hello --show-bin-path)/hello"
 work="$(mktemp -d)"
-trap 'stop_server; rm -rf "$work"' EXIT
-start_server "$work/server.log" --seed-projects 1000
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+    ARCHMESH_CLUSTER_DIR="$work/cluster" "$BIN" db destroy >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
-printf "%-28s %12s %10s %10s\n" "endpoint" "requests/s" "p50 ms" "p99 ms"
-for path in "/api/v1/health" "/api/v1/projects?limit=20"; do
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "$SERVER_URL$path" >/dev/null   # warm the pool and caches
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$SERVER_URL$path" >"$work/wrk.txt"
-    rps="$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")"
-    p50="$(awk '$1 == "50%" {print $2}' "$work/wrk.txt")"
-    p99="$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")"
-    printf "%-28s %12s %10s %10s\n" "$path" "$rps" "$p50" "$p99"
-    grep -E "Non-2xx|Socket errors" "$work/wrk.txt" || true
+# One PostgreSQL for everyone: a cluster of this run's own, seeded once.
+export ARCHMESH_CLUSTER_DIR="$work/cluster"
+"$BIN" db start --port "$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')" >/dev/null
+DATABASE_URL="$("$BIN" db status --show-password | grep -o 'postgres://[^ ]*')"
+export DATABASE_URL
+"$BIN" seed --projects 1000 --workflows-per-project 0.5 >/dev/null
+read -r PGUSER PGPASSWORD PGHOST PGPORT PGDATABASE < <(python3 -c "
+from urllib.parse import urlparse; u=urlparse('$DATABASE_URL'); print(u.username, u.password, u.hostname, u.port, u.path[1:])")
+export PGUSER PGPASSWORD PGHOST PGPORT PGDATABASE
+
+# start NAME LOG COMMAND...: starts a server, waits for its `listening on` line, records PID and URL.
+declare -A URL PID
+start() {
+    local name="$1" log="$2"; shift 2
+    "$@" >"$log" 2>&1 &
+    PID[$name]=$!; pids+=("$!")
+    for _ in $(seq 1 240); do
+        if grep -q "listening on" "$log"; then URL[$name]="$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -1)"; return 0; fi
+        kill -0 "${PID[$name]}" 2>/dev/null || { cat "$log" >&2; exit 1; }
+        sleep 0.5
+    done
+    echo "$name did not start" >&2; cat "$log" >&2; exit 1
+}
+start archmesh "$work/archmesh.log" "$BIN" serve --port 0 --log-level warning
+start fastapi1 "$work/fastapi1.log" benchmarks/peers/fastapi/run.sh --workers 1 --port 0
+start fastapi2 "$work/fastapi2.log" benchmarks/peers/fastapi/run.sh --workers 2 --port 0
+start hello "$work/hello.log" "$HELLO" 0
+
+# CPU seconds of a process and its children (uvicorn's workers), from /proc.
+cpu_of() {
+    python3 - "$1" <<'EOF'
+import os, sys
+root = int(sys.argv[1]); tick = os.sysconf("SC_CLK_TCK")
+def children(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid: out.append(int(entry))
+            except OSError: pass
+    return out
+todo, total = [root], 0.0
+while todo:
+    pid = todo.pop()
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError: continue
+    todo += children(pid)
+print(total)
+EOF
+}
+
+# measure NAME PATH: wrk against a server; prints "requests/s cpu-us-per-request".
+measure() {
+    local name="$1" path="$2" before after
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d1s "${URL[$name]}$path" >/dev/null
+    before="$(cpu_of "${PID[$name]}")"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "${URL[$name]}$path" >"$work/wrk.txt"
+    after="$(cpu_of "${PID[$name]}")"
+    if grep -q "Non-2xx" "$work/wrk.txt"; then grep "Non-2xx" "$work/wrk.txt" | sed "s/^/  $name $path: /" >&2; fi
+    python3 -c "
+import re; t=open('$work/wrk.txt').read(); n=int(re.search(r'(\d+) requests in', t).group(1)); r=float(re.search(r'Requests/sec:\s+([\d.]+)', t).group(1))
+print(r, round(($after-$before)/n*1e6, 1))"
+}
+
+# pgbench: the projects list's statements, as the server sends them with no filter (unnamed
+# statements are planned with their values, so the NULLs fold the same way).
+cat >"$work/list.sql" <<'EOF'
+SELECT count(*) FROM projects WHERE ($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3);
+SELECT id, name, description, domain::text, status::text, created_at, updated_at FROM projects WHERE ($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3) ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0;
+EOF
+sed -i 's/\$1::project_domain/NULL::project_domain/g; s/\$2::project_status/NULL::project_status/g; s/\$3::text/NULL::text/g; s/ILIKE \$3/ILIKE NULL::text/g' "$work/list.sql"
+pgbench_tps() {
+    pgbench -n -c 20 -j "$THREADS" -T "${DURATION%s}" -f "$work/list.sql" 2>/dev/null | awk '/^tps/ {print $3; exit}'
+}
+
+declare -A RESULTS
+median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+for round in $(seq 1 "$ROUNDS"); do
+    echo "round $round of $ROUNDS" >&2
+    for path in /api/v1/health "/api/v1/projects?limit=20" /health/live; do
+        for name in archmesh fastapi1 fastapi2; do RESULTS["$name $path"]+="$(measure "$name" "$path" | tr ' ' ':') "; done
+    done
+    RESULTS["hello /health/live"]+="$(measure hello /health/live | tr ' ' ':') "
+    RESULTS["pgbench list"]+="$(pgbench_tps):0 "
 done
+
+figure() {  # figure KEY FIELD(1 rps, 2 cpu): the median over rounds
+    local values=() entry
+    for entry in ${RESULTS["$1"]}; do values+=("$(echo "$entry" | cut -d: -f"$2")"); done
+    median "${values[@]}"
+}
+echo
+printf "%-30s %14s %14s %14s %14s\n" "endpoint" "archmesh rps" "(us/req)" "FastAPI rps" "(us/req)"
+for path in /api/v1/health "/api/v1/projects?limit=20" /health/live; do
+    best=fastapi1; [ "$(python3 -c "print($(figure "fastapi2 $path" 1) > $(figure "fastapi1 $path" 1))")" = True ] && best=fastapi2
+    printf "%-30s %14s %14s %14s %14s  (%s)\n" "$path" "$(figure "archmesh $path" 1)" "$(figure "archmesh $path" 2)" \
+        "$(figure "$best $path" 1)" "$(figure "$best $path" 2)" "${best#fastapi} worker(s)"
+done
+printf "%-30s %14s %14s\n" "bare Hummingbird /health/live" "$(figure "hello /health/live" 1)" "$(figure "hello /health/live" 2)"
+printf "%-30s %14s\n" "pgbench, the list's SQL (tps)" "$(figure "pgbench list" 1)"
+echo
+ratio() { python3 -c "print(round($1 / $2, 2))"; }
+best_of() { python3 -c "print(max($(figure "fastapi1 $1" 1), $(figure "fastapi2 $1" 1)))"; }
+echo "ratios (goal):"
+echo "  health: archmesh / FastAPI best        $(ratio "$(figure "archmesh /api/v1/health" 1)" "$(best_of /api/v1/health)")   (>= 5)"
+echo "  projects list: archmesh / FastAPI best $(ratio "$(figure "archmesh /api/v1/projects?limit=20" 1)" "$(best_of "/api/v1/projects?limit=20")")   (>= 5)"
+echo "  projects list: archmesh / pgbench      $(ratio "$(figure "archmesh /api/v1/projects?limit=20" 1)" "$(figure "pgbench list" 1)")   (>= 0.5)"
+echo "  /health/live: archmesh / bare Hummingbird $(ratio "$(figure "archmesh /health/live" 1)" "$(figure "hello /health/live" 1)")   (>= 0.5)"

@@ -6,26 +6,27 @@ import NIOCore
 import PostgresNIO
 
 /// Builds the reference server: the router, the PostgreSQL pool and the migrations, as one
-/// Hummingbird application whose services (the pool) run in its ServiceGroup.
+/// Hummingbird application whose services (the pool, the connection guard) run in its ServiceGroup.
 ///
-/// `onListening` receives the bound address, which matters when the port was 0.
+/// `onListening` receives the bound address, which matters when the port was 0. Throws when the
+/// database's TLS settings cannot be honoured.
 public func buildApplication(
     configuration: ServerConfiguration,
     logger: Logger,
     onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let metrics = ServerMetrics()
-    let client = PostgresClient(
-        configuration: configuration.database.clientConfiguration(connections: configuration.poolSize),
-        backgroundLogger: logger)
-    let database = TimedDatabase(client: client, metrics: metrics, acquireTimeout: configuration.poolAcquireTimeout)
+    let pool = try ConnectionPool(
+        database: configuration.database, maximumConnections: configuration.poolSize, acquireTimeout: configuration.poolAcquireTimeout,
+        metrics: metrics, logger: logger)
+    let database = TimedDatabase(pool: pool, metrics: metrics)
     let router = buildRouter(configuration: configuration, database: database, metrics: metrics)
     let connections = ConnectionRegistry(limits: configuration.connections, metrics: metrics)
     var app = Application(
         router: router,
         server: .guardedHTTP1(registry: connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
-        services: [client, connections],
+        services: [pool, connections],
         onServerRunning: { channel in
             let address = channel.localAddress
             await onListening(address?.ipAddress ?? configuration.host, address?.port ?? configuration.port)

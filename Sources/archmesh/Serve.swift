@@ -122,7 +122,7 @@ struct Serve: AsyncParsableCommand {
                     throw CommandFailure.from(error)
                 }
             }
-            let app = buildApplication(configuration: configuration, logger: logger) { host, port in
+            let app = try buildApplication(configuration: configuration, logger: logger) { host, port in
                 // One line on stdout, for people and for the harness that starts us as a child process.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }

@@ -90,17 +90,17 @@ struct FaultInjectionTests {
         try await TestApp.withRouter(configure: { configuration in
             configuration.faultToken = "test-fault-token"
             configuration.poolSize = 2
-            configuration.poolAcquireTimeout = .milliseconds(500)
+            configuration.poolAcquireTimeout = .milliseconds(1000)
         }) { client in
             _ = try await client.send(
-                .put, "/_faults", json: #"{"slow_query_ms": 800, "path_prefix": "/api/v1/projects"}"#, headers: [Self.token: "test-fault-token"])
+                .put, "/_faults", json: #"{"slow_query_ms": 1200, "path_prefix": "/api/v1/projects"}"#, headers: [Self.token: "test-fault-token"])
             try await withThrowingTaskGroup(of: (String, HTTPResponse.Status).self) { group in
-                // Two slow requests hold both connections for 0.8 s; a third waits and times out at 0.5 s.
+                // Two slow requests hold both connections for 1.2 s; a third waits and times out at 1 s.
                 for _ in 0..<3 {
                     group.addTask { ("list", try await client.send(.get, "/api/v1/projects?limit=1").status) }
                 }
                 group.addTask {
-                    try await Task.sleep(for: .milliseconds(600))
+                    try await Task.sleep(for: .milliseconds(1100))
                     // After that timeout: the gate is still open, so health waits for a connection and gets one.
                     return ("health", try await client.send(.get, "/api/v1/health").status)
                 }

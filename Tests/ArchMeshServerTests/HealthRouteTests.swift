@@ -43,7 +43,7 @@ struct HealthRouteTests {
         var configuration = ServerConfiguration(database: DatabaseURL(host: "127.0.0.1", port: port, username: "nobody", password: "secret", database: "none"))
         configuration.migrateOnStart = false
         configuration.poolAcquireTimeout = .milliseconds(300)
-        let app = buildApplication(configuration: configuration, logger: TestDatabase.logger)
+        let app = try buildApplication(configuration: configuration, logger: TestDatabase.logger)
         try await app.test(.router) { client in
             let started = ContinuousClock.now
             let health = try await client.send(.get, "/api/v1/health")

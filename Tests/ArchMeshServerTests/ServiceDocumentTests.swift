@@ -34,15 +34,12 @@ struct ServiceDocumentTests {
 
     @Test("/openapi.json describes every route the router has, and nothing it lacks")
     func openAPICoversEveryRoute() async throws {
-        let client = PostgresClient(
-            configuration: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d").clientConfiguration(connections: 1),
-            backgroundLogger: TestDatabase.logger)
+        let nowhere = DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d")
         let metrics = ServerMetrics()
-        var configuration = ServerConfiguration(database: DatabaseURL(host: "127.0.0.1", port: 1, username: "u", password: nil, database: "d"))
+        let pool = try ConnectionPool(database: nowhere, maximumConnections: 1, acquireTimeout: .seconds(1), metrics: metrics, logger: TestDatabase.logger)
+        var configuration = ServerConfiguration(database: nowhere)
         configuration.faultToken = "a-fault-token-of-20c"  // with every optional route
-        let router = buildRouter(
-            configuration: configuration, database: TimedDatabase(client: client, metrics: metrics, acquireTimeout: .seconds(1)),
-            metrics: metrics)
+        let router = buildRouter(configuration: configuration, database: TimedDatabase(pool: pool, metrics: metrics), metrics: metrics)
         let routes = Set(router.routes.map { "\($0.method.rawValue) \($0.path.description)" })
 
         let document = try JSONDecoder().decode(JSONValue.self, from: Data(try OpenAPIDocument.bytes()))

@@ -77,38 +77,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
-    /// A pool configuration for PostgresNIO's `PostgresClient`: up to `connections`, none kept
-    /// open by force, each closed after `idleTimeout` without use.
-    ///
-    /// Two measured constraints set these. The pool arms an idle timer each time a connection beyond
-    /// the minimum goes idle, and each holds about 770 bytes until its deadline (heaptrack: 9.5 MB
-    /// over 31,000 requests with the default 60 s), so the timeout is short: memory stays bounded
-    /// at rate x timeout x 770 B. And a minimum above zero crashes PostgresNIO 1.33's pool on a
-    /// precondition (`minimumConcurrentConnections <= stats.active`) when PostgreSQL restarts under
-    /// load and connections are still closing, so the minimum is zero.
-    public func clientConfiguration(connections: Int, idleTimeout: Duration = .seconds(2)) -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: tls)
-        configuration.options.maximumConnections = connections
-        configuration.options.minimumConnections = 0
-        configuration.options.connectionIdleTimeout = idleTimeout
-        configuration.options.keepAliveBehavior = nil
-        return configuration
-    }
-
     /// A single-connection configuration, for migrations and seeding. With `sslmode=require`, a TLS
     /// context that cannot be made is an error, never a silent fall back to plaintext.
     public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: try connectionTLS())
-    }
-
-    private var tls: PostgresClient.Configuration.TLS {
-        switch tlsMode {
-        case .disable: return .disable
-        case .prefer: return .prefer(.makeClientConfiguration())
-        case .require: return .require(.makeClientConfiguration())
-        }
     }
 
     private func connectionTLS() throws -> PostgresConnection.Configuration.TLS {

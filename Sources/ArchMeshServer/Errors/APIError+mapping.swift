@@ -1,4 +1,3 @@
-import _ConnectionPoolModule
 import Hummingbird
 import Logging
 import NIOCore
@@ -23,8 +22,6 @@ extension APIError {
             return .databaseUnavailable(error.reason)
         case let error as PSQLError where isConnectivity(error):
             return .databaseUnavailable(connectivityReason(error))
-        case let error as ConnectionPoolError:
-            return .databaseUnavailable("\(error)")
         default:
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .internal(requestID: requestID)
@@ -56,6 +53,12 @@ extension APIError {
         default:
             return false
         }
+    }
+
+    /// Why a connection to PostgreSQL could not be made, in a line.
+    static func connectionFailureReason(_ error: any Error) -> String {
+        if let error = error as? PSQLError { return connectivityReason(error) }
+        return "\(error)"
     }
 
     private static func connectivityReason(_ error: PSQLError) -> String {

@@ -1,14 +1,18 @@
 """The ArchMesh API on FastAPI, asyncpg and uvicorn (the original stack), as a peer of `archmesh serve`.
 
 Same routes, same SQL text and the same JSON as the reference server: keys in sorted order, UUIDs in
-lowercase, timestamps as `2025-01-01T00:00:00.000000Z`, errors as `{"error": {code, fields, message}}`.
+lowercase, timestamps as `2025-01-01T00:00:00.000000Z`, errors as `{"error": {code, fields, message}}`; the
+same checks on input (null only for `description`, no U+0000 anywhere), 405 with `Allow` from the most
+specific route, and HEAD wherever GET.
 Run `python app.py --help`; DATABASE_URL must point at a database that already has the schema.
 """
 
 import argparse
 import http.client
 import json
+import math
 import os
+import re
 import sys
 import threading
 import time
@@ -19,41 +23,45 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 VERSION = "0.1.0"
 ENVIRONMENT = "development"
 POOL_SIZE = int(os.environ.get("ARCHMESH_POOL_SIZE", "20"))
 POOL_TIMEOUT_SECONDS = 2.0
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 512  # arrays and objects within one another, as deep as the reference server's decoder reads
 INT32_MAX = 2**31 - 1
 UUID_MESSAGE = "must be a UUID such as 123e4567-e89b-12d3-a456-426614174000"
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
-# The statements of Sources/ArchMeshServer/Database/*Repository.swift, character for character.
+# The statements of Sources/ArchMeshServer/Database/*Repository.swift, character for character. A list's
+# count and page share one WHERE clause (ListFilter), each filter's value bound once and used twice.
 PROJECT_COLUMNS = "id, name, description, domain::text, status::text, created_at, updated_at"
 PROJECT_FILTER = (
-    "WHERE ($1::project_domain IS NULL OR domain = $2::project_domain) "
-    "AND ($3::project_status IS NULL OR status = $4::project_status) "
-    "AND ($5::text IS NULL OR name ILIKE $6 OR description ILIKE $7)"
+    "($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) "
+    "AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)"
 )
 PROJECTS_INSERT = (
     "INSERT INTO projects (id, name, description, domain) VALUES ($1, $2, $3, $4::project_domain) "
     f"RETURNING {PROJECT_COLUMNS}"
 )
-PROJECTS_COUNT = f"SELECT count(*) FROM projects {PROJECT_FILTER}"
+PROJECTS_COUNT = f"SELECT count(*) FROM projects WHERE {PROJECT_FILTER}"
 PROJECTS_PAGE = (
-    f"SELECT {PROJECT_COLUMNS} FROM projects {PROJECT_FILTER} ORDER BY created_at DESC, id DESC LIMIT $8 OFFSET $9"
+    f"SELECT {PROJECT_COLUMNS} FROM projects WHERE {PROJECT_FILTER} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
 )
 PROJECTS_GET = f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"
 PROJECTS_UPDATE = (
-    "UPDATE projects SET name = coalesce($1, name), description = coalesce($2, description), "
-    "domain = coalesce($3::project_domain, domain), status = coalesce($4::project_status, status), "
-    f"updated_at = now() WHERE id = $5 RETURNING {PROJECT_COLUMNS}"
+    "UPDATE projects SET name = coalesce($1, name), description = CASE WHEN $2 THEN $3 ELSE description END, "
+    "domain = coalesce($4::project_domain, domain), status = coalesce($5::project_status, status), "
+    f"updated_at = now() WHERE id = $6 RETURNING {PROJECT_COLUMNS}"
 )
 PROJECTS_DELETE = "DELETE FROM projects WHERE id = $1 RETURNING id"
 PROJECTS_STATISTICS = (
@@ -64,17 +72,17 @@ WORKFLOW_COLUMNS = (
     "id, project_id, current_stage::text, state_data::text, is_active, started_at, last_activity_at, completed_at"
 )
 WORKFLOW_FILTER = (
-    "WHERE ($1::uuid IS NULL OR project_id = $2) AND ($3::boolean IS NULL OR is_active = $4) "
-    "AND ($5::workflow_stage IS NULL OR current_stage = $6::workflow_stage)"
+    "($1::uuid IS NULL OR project_id = $1) AND ($2::boolean IS NULL OR is_active = $2) "
+    "AND ($3::workflow_stage IS NULL OR current_stage = $3::workflow_stage)"
 )
 WORKFLOWS_INSERT = (
     "INSERT INTO workflow_sessions (id, project_id, current_stage, state_data) "
     f"VALUES ($1, $2, $3::workflow_stage, $4::jsonb) RETURNING {WORKFLOW_COLUMNS}"
 )
-WORKFLOWS_COUNT = f"SELECT count(*) FROM workflow_sessions {WORKFLOW_FILTER}"
+WORKFLOWS_COUNT = f"SELECT count(*) FROM workflow_sessions WHERE {WORKFLOW_FILTER}"
 WORKFLOWS_PAGE = (
-    f"SELECT {WORKFLOW_COLUMNS} FROM workflow_sessions {WORKFLOW_FILTER} "
-    "ORDER BY started_at DESC, id DESC LIMIT $7 OFFSET $8"
+    f"SELECT {WORKFLOW_COLUMNS} FROM workflow_sessions WHERE {WORKFLOW_FILTER} "
+    "ORDER BY started_at DESC, id DESC LIMIT $4 OFFSET $5"
 )
 WORKFLOWS_GET = f"SELECT {WORKFLOW_COLUMNS} FROM workflow_sessions WHERE id = $1"
 
@@ -170,6 +178,38 @@ class WorkflowPage(BaseModel):
     workflows: list[WorkflowStatus]
 
 
+# Query and path parameters read as strictly as the reference server reads them (pydantic's lax mode takes
+# more: UUIDs in braces or without hyphens, `5.0` for 5, `yes` for true).
+def canonical_uuid(value: Any) -> Any:
+    """A UUID only in its 36-character form, either case, as the reference server reads one."""
+    if isinstance(value, str) and UUID_TEXT.fullmatch(value):
+        return value
+    raise ValueError(UUID_MESSAGE)
+
+
+def whole_number(value: Any) -> Any:
+    """An integer parameter only as digits with an optional sign (`5.0`, ` 5` and `1_0` are refused)."""
+    if isinstance(value, str) and not WHOLE_NUMBER.fullmatch(value):
+        raise ValueError(f"must be an integer, got '{value[:50]}'")
+    return value
+
+
+def true_or_false(value: Any) -> Any:
+    """A boolean parameter only as `true`, `false`, `1` or `0`, in any case."""
+    word = value.lower() if isinstance(value, str) else None
+    if word in ("true", "1"):
+        return True
+    if word in ("false", "0"):
+        return False
+    raise ValueError(f"must be true or false, got '{str(value)[:50]}'")
+
+
+UUIDText = Annotated[UUID, BeforeValidator(canonical_uuid)]
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+TrueOrFalse = Annotated[bool, BeforeValidator(true_or_false)]
+
+
+# Request bodies. Only `description` may be null; every other field is either left out or has a value.
 class ProjectCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
@@ -177,21 +217,23 @@ class ProjectCreate(BaseModel):
 
 
 class ProjectUpdate(BaseModel):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    """Absent fields stay as they are; a `null` description clears it."""
+
+    name: str = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=1000)
-    domain: ProjectDomain | None = None
-    status: ProjectStatus | None = None
+    domain: ProjectDomain = None
+    status: ProjectStatus = None
 
 
 class WorkflowStart(BaseModel):
-    project_id: UUID
-    initial_stage: WorkflowStage | None = None
-    configuration: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
+    project_id: UUIDText
+    initial_stage: WorkflowStage = None
+    configuration: dict[str, Any] = None
+    context: dict[str, Any] = None
 
     @field_validator("initial_stage")
     @classmethod
-    def startable(cls, stage: WorkflowStage | None) -> WorkflowStage | None:
+    def startable(cls, stage: WorkflowStage) -> WorkflowStage:
         """Refuses the two final stages, as the reference server does."""
         if stage in (WorkflowStage.COMPLETED, WorkflowStage.FAILED):
             raise ValueError(f"must be a stage a workflow can start in, not '{stage}'")
@@ -224,6 +266,28 @@ def malformed_json(detail: str) -> ApiError:
                     [("body", "must be a JSON object")])
 
 
+def invalid(fields: dict[str, str]) -> ApiError:
+    """422 naming every field that is not acceptable."""
+    return ApiError(422, "validation_failed", "invalid fields: " + ", ".join(fields), list(fields.items()))
+
+
+def payload_too_large() -> ApiError:
+    """413 for a body larger than the reference server accepts (64 KiB)."""
+    return ApiError(413, "payload_too_large", f"request body is larger than {MAX_BODY_BYTES} bytes",
+                    [("body", f"must be at most {MAX_BODY_BYTES} bytes")])
+
+
+def problem_message(problem: dict[str, Any], required: bool) -> str:
+    """A pydantic finding in the reference server's words where they are known, else in pydantic's."""
+    if problem["type"] == "missing":
+        return "is required"
+    if problem.get("input", "") is None and len(problem["loc"]) <= 2:
+        return "is required, and may not be null" if required else "may not be null; leave it out to keep it as it is"
+    if problem["type"] == "value_error":
+        return str(problem["ctx"]["error"])
+    return UUID_MESSAGE if problem["type"].startswith("uuid") else problem["msg"]
+
+
 def timestamp(moment: datetime) -> str:
     """UTC with microseconds, `2025-01-01T00:00:00.000000Z` (asyncpg gives timestamptz in UTC)."""
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -248,6 +312,137 @@ def describe(error: Exception) -> str:
 def escape_like(text: str) -> str:
     """LIKE's wildcards and escape character taken literally."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def json_type(value: Any) -> str:
+    """A JSON value's type, named as the reference server names it in messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array"}.get(type(value), "object")
+
+
+def first_of_each_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose repeated keys keep their first value, as the reference server's decoder does."""
+    members: dict[str, Any] = {}
+    for key, value in pairs:
+        members.setdefault(key, value)
+    return members
+
+
+def finite(text: str) -> float:
+    """A JSON number with a fraction or exponent; one too large for a double is not JSON the reference server reads."""
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"number {text[:40]} does not fit a double")
+    return number
+
+
+def not_json(text: str) -> Any:
+    """NaN and Infinity, which Python's decoder would take, are not JSON."""
+    raise ValueError(f"{text} is not JSON")
+
+
+JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+JSON_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(body: bytes) -> bool:
+    """Arrays and objects nested more than MAX_JSON_DEPTH deep (only counted when there are that many brackets)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    for bracket in JSON_BRACKET.findall(JSON_STRING.sub(b"", body)):
+        depth += 1 if bracket in (b"[", b"{") else -1
+        if depth > MAX_JSON_DEPTH:
+            return True
+    return False
+
+
+def path_to(value: Any, path: str, wanted) -> str | None:
+    """The path of the first key or string for which `wanted` holds (`context.notes[1]`), keys in sorted order."""
+    if isinstance(value, str):
+        return path if wanted(value) else None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = path_to(item, f"{path}[{index}]", wanted)
+            if found is not None:
+                return found
+    elif isinstance(value, dict):
+        for key in sorted(value):
+            child = f"{path}.{key}" if path else key
+            if wanted(key):
+                return child
+            found = path_to(value[key], child, wanted)
+            if found is not None:
+                return found
+    return None
+
+
+def has_nul(text: str) -> bool:
+    """Holds U+0000, which PostgreSQL stores in neither text nor jsonb."""
+    return "\x00" in text
+
+
+def lone_surrogate(text: str) -> bool:
+    """Holds half of a UTF-16 surrogate pair (`"\\ud800"`), which is not Unicode text."""
+    try:
+        text.encode()
+        return False
+    except UnicodeEncodeError:
+        return True
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or the error the reference server answers: 413 past 64 KiB, 400 when it is empty
+    or not JSON (nested too deep included), 422 when it is JSON but not an object, or holds U+0000 in any key or
+    string (named by its path)."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        raise payload_too_large()
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise payload_too_large()
+    if not body:
+        raise malformed_json("the body is empty")
+    if too_deep(body):
+        raise malformed_json(f"arrays and objects nested more than {MAX_JSON_DEPTH} deep")
+    try:
+        value = json.loads(body, object_pairs_hook=first_of_each_key, parse_float=finite, parse_constant=not_json)
+    except (ValueError, RecursionError) as error:
+        raise malformed_json(str(error)) from None
+    if b"\\u" in body and path_to(value, "", lone_surrogate) is not None:
+        raise malformed_json("a string holds an unpaired surrogate")
+    if not isinstance(value, dict):
+        raise invalid({"body": f"must be a JSON object, got {json_type(value)}"})
+    if b"\\u0000" in body:
+        field = path_to(value, "", has_nul)
+        if field is not None:
+            raise invalid({field: NUL_MESSAGE})
+    return value
+
+
+def checked(model: type[BaseModel], body: dict[str, Any]) -> Any:
+    """The body's fields checked by `model`: 422 naming every field that is not acceptable."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else "body"
+            described = model.model_fields.get(field)
+            fields.setdefault(field, problem_message(problem, described is not None and described.is_required()))
+        raise invalid(fields) from None
+
+
+def nul_in_query(request: Request) -> list[str]:
+    """The query parameters whose value holds U+0000, in the order given; the reference server refuses them by name
+    (and takes them as absent), along with whatever else is wrong with the query."""
+    if b"%00" not in request.scope["query_string"]:
+        return []
+    return [key for key, value in request.query_params.multi_items() if "\x00" in value]
 
 
 def project(row: asyncpg.Record) -> Project:
@@ -283,14 +478,39 @@ async def lifespan(_: FastAPI):
     await pool.close()
 
 
-app = FastAPI(title="ArchMesh", version=VERSION, lifespan=lifespan)
+class ReferencePaths:
+    """Reads a request's target as the reference server's router does: empty path segments are ignored
+    (`//api/v1/projects/` is `/api/v1/projects`), `+` in the query is a plus sign, and parameter names are taken
+    as written, without %-decoding. Only the values' %XX escapes are decoded."""
+
+    def __init__(self, app):
+        """Wraps the application."""
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        """Rewrites the path and query string when they need it, then passes the request on."""
+        if scope["type"] == "http":
+            path, query = scope["path"], scope["query_string"]
+            if "//" in path or (path.endswith("/") and path != "/"):
+                scope["path"] = "/" + "/".join(segment for segment in path.split("/") if segment)
+            if b"+" in query or b"%" in query:
+                scope["query_string"] = b"&".join(
+                    key.replace(b"%", b"%25").replace(b"+", b"%2B") + equals + value.replace(b"+", b"%2B")
+                    for key, equals, value in (pair.partition(b"=") for pair in query.split(b"&")))
+        await self.app(scope, receive, send)
 
 
-async def limit_body(request: Request) -> None:
-    """413 for a body larger than the reference server accepts (64 KiB)."""
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", f"request body is larger than {MAX_BODY_BYTES} bytes",
-                       [("body", f"must be at most {MAX_BODY_BYTES} bytes")])
+app = FastAPI(title="ArchMesh", version=VERSION, lifespan=lifespan, docs_url=None, redoc_url=None,
+              redirect_slashes=False)
+app.add_middleware(ReferencePaths)
+
+
+def get(path: str):
+    """A GET route that answers HEAD too, as the reference server's do (HEAD left out of /openapi.json)."""
+    def register(endpoint):
+        app.get(path)(endpoint)
+        return app.api_route(path, methods=["HEAD"], include_in_schema=False)(endpoint)
+    return register
 
 
 STATUS_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
@@ -307,34 +527,32 @@ async def api_error(_: Request, error: ApiError) -> JSONResponse:
 
 @app.exception_handler(StarletteHTTPException)
 async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
-    """Unknown routes (404) and wrong methods (405, allowing every method any route serves on the path)."""
-    if error.status_code == 405:
-        path = request.url.path
-        routes = [route for route in app.routes if isinstance(route, APIRoute) and route.path_regex.match(path)]
-        allow = ", ".join(sorted({method for route in routes for method in route.methods}))
-        message = f"{request.method} is not allowed on {routes[0].path}; allowed: {allow}"
-        return ApiError(405, "method_not_allowed", message, headers={"Allow": allow}).response()
+    """The router's answers: 405 with `Allow` for a path the API serves but not with this method, 404 otherwise."""
+    if error.status_code in (404, 405):
+        allow = allowed(request.scope["path"])
+        if allow is not None:
+            shown = request.scope.get("raw_path", b"").decode("latin-1") or request.scope["path"]
+            message = f"{request.method} is not allowed on {shown}; allowed: {allow}"
+            return ApiError(405, "method_not_allowed", message, headers={"Allow": allow}).response()
     fallback = "client_error" if error.status_code < 500 else "server_error"
     code = STATUS_CODES.get(error.status_code, fallback)
     return ApiError(error.status_code, code, str(error.detail), headers=error.headers).response()
 
 
 @app.exception_handler(RequestValidationError)
-async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    """Pydantic's findings as the reference server words them: 400 for a body absent or not JSON, else 422."""
-    problems = error.errors()
-    for problem in problems:
-        if problem["type"] == "json_invalid":
-            return malformed_json(str(problem.get("ctx", {}).get("error", "unreadable"))).response()
-        if tuple(problem["loc"]) == ("body",) and problem["type"] == "missing":
-            return malformed_json("the body is empty").response()
+async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    """Path and query parameters, as the reference server words them: a list's parameters holding U+0000 first,
+    then the others in the order the endpoint reads them."""
     fields: dict[str, str] = {}
-    for problem in problems:
+    if request.scope.get("endpoint") in READS_QUERY:
+        fields.update((name, NUL_MESSAGE) for name in nul_in_query(request))
+    refused = set(fields)
+    for problem in error.errors():
         location = problem["loc"]
         field = str(location[1] if len(location) > 1 else location[0])
-        message = UUID_MESSAGE if problem["type"].startswith("uuid") else problem["msg"]
-        fields.setdefault(field, message)
-    return ApiError(422, "validation_failed", "invalid fields: " + ", ".join(fields), list(fields.items())).response()
+        if field not in refused:
+            fields.setdefault(field, problem_message(problem, False))
+    return invalid(fields).response()
 
 
 async def database_unavailable(_: Request, error: Exception) -> JSONResponse:
@@ -363,7 +581,7 @@ async def check_database() -> Check:
         return Check(details={"message": f"database unavailable: {describe(error)}"}, status="unhealthy")
 
 
-@app.get("/api/v1/health")
+@get("/api/v1/health")
 async def health(response: Response) -> Health:
     """The database check; 503 when it fails."""
     check = await check_database()
@@ -373,13 +591,13 @@ async def health(response: Response) -> Health:
                   timestamp=timestamp(datetime.now(timezone.utc)), version=VERSION)
 
 
-@app.get("/health/live")
+@get("/health/live")
 async def live() -> Liveness:
     """Alive while the process answers."""
     return Liveness(status="alive", timestamp=timestamp(datetime.now(timezone.utc)), version=VERSION)
 
 
-@app.get("/health/ready")
+@get("/health/ready")
 async def ready(response: Response) -> Health:
     """Ready when the database answers; 503 otherwise."""
     check = await check_database()
@@ -389,35 +607,36 @@ async def ready(response: Response) -> Health:
                   timestamp=timestamp(datetime.now(timezone.utc)), version=VERSION)
 
 
-@app.post("/api/v1/projects", status_code=201, dependencies=[Depends(limit_body)])
-@app.post("/api/v1/projects/", status_code=201, dependencies=[Depends(limit_body)], include_in_schema=False)
-async def create_project(draft: ProjectCreate) -> Project:
+@app.post("/api/v1/projects", status_code=201)
+async def create_project(request: Request) -> Project:
     """A new project, status `pending`."""
+    draft = checked(ProjectCreate, await json_object(request))
     async with connection() as db:
         row = await db.fetchrow(PROJECTS_INSERT, uuid4(), draft.name, draft.description, draft.domain)
     return project(row)
 
 
-@app.get("/api/v1/projects")
-@app.get("/api/v1/projects/", include_in_schema=False)
+@get("/api/v1/projects")
 async def list_projects(
-    skip: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+    request: Request,
+    skip: Annotated[WholeNumber, Query(ge=0, le=INT32_MAX)] = 0,
+    limit: Annotated[WholeNumber, Query(ge=1, le=100)] = 100,
     domain: ProjectDomain | None = None,
     status_filter: ProjectStatus | None = None,
     search: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> ProjectPage:
     """One page of projects, newest first."""
+    if refused := nul_in_query(request):
+        raise invalid(dict.fromkeys(refused, NUL_MESSAGE))
     pattern = None if search is None else f"%{escape_like(search)}%"
-    filters = (domain, domain, status_filter, status_filter, pattern, pattern, pattern)
     async with connection() as db:
-        total = await db.fetchval(PROJECTS_COUNT, *filters)
-        rows = await db.fetch(PROJECTS_PAGE, *filters, limit, skip)
+        total = await db.fetchval(PROJECTS_COUNT, domain, status_filter, pattern)
+        rows = await db.fetch(PROJECTS_PAGE, domain, status_filter, pattern, limit, skip)
     return ProjectPage(has_next=skip + limit < total, page=skip // limit + 1, page_size=limit,
                        projects=[project(row) for row in rows], total=total)
 
 
-@app.get("/api/v1/projects/stats/overview")
+@get("/api/v1/projects/stats/overview")
 async def project_statistics() -> ProjectStatistics:
     """Projects by domain and by status, and the active workflows."""
     by_domain = {domain.value: 0 for domain in ProjectDomain}
@@ -434,8 +653,8 @@ async def project_statistics() -> ProjectStatistics:
                              projects_by_status=dict(sorted(by_status.items())), total_projects=sum(by_domain.values()))
 
 
-@app.get("/api/v1/projects/{project_id}")
-async def get_project(project_id: UUID) -> Project:
+@get("/api/v1/projects/{project_id}")
+async def get_project(project_id: UUIDText) -> Project:
     """One project."""
     async with connection() as db:
         row = await db.fetchrow(PROJECTS_GET, project_id)
@@ -444,19 +663,21 @@ async def get_project(project_id: UUID) -> Project:
     return project(row)
 
 
-@app.put("/api/v1/projects/{project_id}", dependencies=[Depends(limit_body)])
-async def update_project(project_id: UUID, changes: ProjectUpdate) -> Project:
-    """Changes the fields given; the others stay."""
+@app.put("/api/v1/projects/{project_id}")
+async def update_project(project_id: UUIDText, request: Request) -> Project:
+    """Changes the fields given; the others stay. `"description": null` clears the description."""
+    changes = checked(ProjectUpdate, await json_object(request))
+    clears_or_sets = "description" in changes.model_fields_set
     async with connection() as db:
-        row = await db.fetchrow(
-            PROJECTS_UPDATE, changes.name, changes.description, changes.domain, changes.status, project_id)
+        row = await db.fetchrow(PROJECTS_UPDATE, changes.name, clears_or_sets, changes.description, changes.domain,
+                                changes.status, project_id)
     if row is None:
         raise not_found(f"project {project_id}")
     return project(row)
 
 
 @app.delete("/api/v1/projects/{project_id}", status_code=204)
-async def delete_project(project_id: UUID) -> Response:
+async def delete_project(project_id: UUIDText) -> Response:
     """Deletes a project and its workflow sessions."""
     async with connection() as db:
         deleted = await db.fetchval(PROJECTS_DELETE, project_id)
@@ -465,9 +686,10 @@ async def delete_project(project_id: UUID) -> Response:
     return Response(status_code=204)
 
 
-@app.post("/api/v1/workflows/start", status_code=201, dependencies=[Depends(limit_body)])
-async def start_workflow(start: WorkflowStart) -> WorkflowStatus:
+@app.post("/api/v1/workflows/start", status_code=201)
+async def start_workflow(request: Request) -> WorkflowStatus:
     """Starts a session with one INSERT: the foreign key and the one-active-per-project index decide."""
+    start = checked(WorkflowStart, await json_object(request))
     stage = start.initial_stage or WorkflowStage.DOCUMENT_ANALYSIS
     metadata = {"configuration": start.configuration or {}, "context": start.context or {}}
     state = {"current_stage": stage.value, "stage_progress": 0, "completed_stages": [], "stage_results": {},
@@ -483,33 +705,87 @@ async def start_workflow(start: WorkflowStart) -> WorkflowStatus:
     return workflow(row)
 
 
-@app.get("/api/v1/workflows")
-@app.get("/api/v1/workflows/", include_in_schema=False)
+@get("/api/v1/workflows")
 async def list_workflows(
-    skip: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 100,
-    project_id: UUID | None = None,
-    is_active: bool | None = None,
+    request: Request,
+    skip: Annotated[WholeNumber, Query(ge=0, le=INT32_MAX)] = 0,
+    limit: Annotated[WholeNumber, Query(ge=1, le=100)] = 100,
+    project_id: UUIDText | None = None,
+    is_active: TrueOrFalse | None = None,
     stage: WorkflowStage | None = None,
 ) -> WorkflowPage:
     """One page of workflow sessions, newest first."""
-    filters = (project_id, project_id, is_active, is_active, stage, stage)
+    if refused := nul_in_query(request):
+        raise invalid(dict.fromkeys(refused, NUL_MESSAGE))
     async with connection() as db:
-        total = await db.fetchval(WORKFLOWS_COUNT, *filters)
-        rows = await db.fetch(WORKFLOWS_PAGE, *filters, limit, skip)
+        total = await db.fetchval(WORKFLOWS_COUNT, project_id, is_active, stage)
+        rows = await db.fetch(WORKFLOWS_PAGE, project_id, is_active, stage, limit, skip)
     return WorkflowPage(has_next=skip + limit < total, page=skip // limit + 1, page_size=limit, total=total,
                         workflows=[workflow(row) for row in rows])
 
 
-@app.get("/api/v1/workflows/{session_id}")
-@app.get("/api/v1/workflows/{session_id}/status")
-async def get_workflow(session_id: UUID) -> WorkflowStatus:
+@get("/api/v1/workflows/{session_id}")
+@get("/api/v1/workflows/{session_id}/status")
+async def get_workflow(session_id: UUIDText) -> WorkflowStatus:
     """One workflow session's status."""
     async with connection() as db:
         row = await db.fetchrow(WORKFLOWS_GET, session_id)
     if row is None:
         raise not_found(f"workflow session {session_id}")
     return workflow(row)
+
+
+READS_QUERY = {list_projects, list_workflows}
+
+
+def segments(path: str) -> list[str | None]:
+    """A route's path as segments, `None` for a `{parameter}`."""
+    return [None if part.startswith("{") else part for part in path.strip("/").split("/")]
+
+
+def more_specific(first: list[str | None], second: list[str | None]) -> bool:
+    """True when `first` has a written-out segment where `second` first has a parameter."""
+    for mine, theirs in zip(first, second):
+        if (mine is None) != (theirs is None):
+            return theirs is None
+    return False
+
+
+def rank_written_segments_first(routes: list[Route]) -> None:
+    """Makes each route's pattern refuse the paths that the reference server's router (a trie, which prefers a
+    written-out segment to a parameter) resolves elsewhere: to a more specific route or prefix of one of the same
+    length. `/api/v1/workflows/start` is not a session ID and `/api/v1/projects/stats` not a project, while
+    `/api/v1/workflows/start/status` is the status route's (with a session ID that is not a UUID)."""
+    shapes = {tuple(shape[:length]) for shape in map(segments, (route.path for route in routes))
+              for length in range(1, len(shape) + 1)}
+    for route in routes:
+        mine = segments(route.path)
+        ahead = [shape for shape in shapes if len(shape) == len(mine) and more_specific(list(shape), mine)
+                 and all(want is None or want == part for want, part in zip(mine, shape))]
+        if ahead:
+            alternatives = "|".join(
+                sorted("/" + "/".join("[^/]+" if part is None else re.escape(part) for part in shape) for shape in ahead))
+            route.path_regex = re.compile(f"^(?!(?:{alternatives})$)" + route.path_regex.pattern.removeprefix("^"))
+
+
+SERVED = [route for route in app.routes if isinstance(route, Route)]
+rank_written_segments_first(SERVED)
+PATHS: dict[str, tuple[list[str | None], set[str]]] = {}
+for served in SERVED:
+    PATHS.setdefault(served.path, (segments(served.path), set()))[1].update(served.methods or ())
+
+
+def allowed(path: str) -> str | None:
+    """The `Allow` value for a path the API serves, from the most specific route that matches it (a written-out
+    segment outranks a parameter), HEAD wherever GET; None when no route has that path."""
+    parts = path.strip("/").split("/")
+    matching = [(shape, methods) for shape, methods in PATHS.values()
+                if len(shape) == len(parts) and all(want is None or want == part for want, part in zip(shape, parts))]
+    if not matching:
+        return None
+    best = max(matching, key=lambda candidate: [part is not None for part in candidate[0]])
+    methods = set(best[1]) | ({"HEAD"} if "GET" in best[1] else set())
+    return ", ".join(sorted(methods))
 
 
 def announce(host: str, port: int) -> None:

@@ -26,7 +26,7 @@ struct WorkflowRouteTests {
             #expect(status.currentStage == "document_analysis")
             #expect(status.isActive)
             #expect(status.completedAt == nil)
-            guard case .object(let state) = status.stateData else {
+            guard case .object(let state) = status.stateData.value else {
                 Issue.record("state_data is not an object")
                 return
             }

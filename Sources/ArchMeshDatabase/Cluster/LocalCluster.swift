@@ -22,7 +22,7 @@ struct LocalCluster: Sendable {
     func initialize(username: String, password: String) async throws {
         owner.own(root.path)
         let passwordFile = root.appendingPathComponent("initdb-password")
-        FileManager.default.createFile(atPath: passwordFile.path, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: passwordFile.path, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
         owner.own(passwordFile.path)
         defer { try? FileManager.default.removeItem(at: passwordFile) }
         let (executable, arguments) = owner.command(binaries.initdb, [

@@ -57,7 +57,7 @@ public struct PersistentCluster: Sendable {
             let state = State(port: port, username: EmbeddedCluster.username, password: ClusterPassword.generate(), database: EmbeddedCluster.databaseName)
             try await cluster.initialize(username: state.username, password: state.password)
             let data = try JSONEncoder().encode(state)
-            FileManager.default.createFile(atPath: stateFile.path, contents: data, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: stateFile.path, contents: data, attributes: [.posixPermissions: 0o600])
             try await cluster.start(port: state.port)
             let url = self.url!
             try await url.with(database: "postgres").withConnection(logger: logger) { connection in

@@ -8,23 +8,52 @@ struct HealthController: Sendable {
     let version: String
     let environment: String
 
-    struct Check: Encodable, Sendable {
+    struct Check: Sendable {
         var status: String
-        var details: [String: String]
+        var message: String
     }
 
-    struct Health: ResponseEncodable, Sendable {
+    struct Health: JSONBody, Sendable {
         var status: String
         var timestamp: String
         var version: String
         var environment: String
-        var checks: [String: Check]
+        var database: Check
+
+        /// `{checks: {database: {details: {message}, status}}, environment, status, timestamp, version}`.
+        func write(to json: inout JSONWriter) {
+            json.beginObject()
+            json.key("checks")
+            json.beginObject()
+            json.key("database")
+            json.beginObject()
+            json.key("details")
+            json.beginObject()
+            json.key("message"); json.string(database.message)
+            json.endObject()
+            json.key("status"); json.string(database.status)
+            json.endObject()
+            json.endObject()
+            json.key("environment"); json.string(environment)
+            json.key("status"); json.string(status)
+            json.key("timestamp"); json.string(timestamp)
+            json.key("version"); json.string(version)
+            json.endObject()
+        }
     }
 
-    struct Liveness: ResponseEncodable, Sendable {
+    struct Liveness: JSONBody, Sendable {
         var status: String
         var timestamp: String
         var version: String
+
+        func write(to json: inout JSONWriter) {
+            json.beginObject()
+            json.key("status"); json.string(status)
+            json.key("timestamp"); json.string(timestamp)
+            json.key("version"); json.string(version)
+            json.endObject()
+        }
     }
 
     /// The API's health check, mounted at `/api/v1/health`.
@@ -60,7 +89,7 @@ struct HealthController: Sendable {
             status: healthy ? .ok : .serviceUnavailable,
             response: Health(
                 status: healthy ? up : down, timestamp: Timestamp.iso8601(Date()), version: version, environment: environment,
-                checks: ["database": database]))
+                database: database))
     }
 
     /// `SELECT 1` through the pool, like the original's check.
@@ -69,10 +98,10 @@ struct HealthController: Sendable {
             try await database.withConnection(context.timings, logger: context.logger) { connection in
                 _ = try await connection.query("SELECT 1", name: "health.select_1")
             }
-            return Check(status: "healthy", details: ["message": "database connection successful"])
+            return Check(status: "healthy", message: "database connection successful")
         } catch {
             let reason = APIError.from(error, requestID: context.requestID, logger: context.logger).message
-            return Check(status: "unhealthy", details: ["message": reason])
+            return Check(status: "unhealthy", message: reason)
         }
     }
 }

@@ -2,7 +2,7 @@ import Hummingbird
 
 /// One page of a list, as the original API returns it: `{<items>, total, page, page_size, has_next}`,
 /// `page` counting from 1 and `has_next` when rows remain past it.
-struct Page<Item: PageItem>: ResponseEncodable, Sendable {
+struct Page<Item: PageItem>: JSONBody, Sendable {
     var items: [Item]
     var total: Int
     var window: PageWindow
@@ -10,26 +10,28 @@ struct Page<Item: PageItem>: ResponseEncodable, Sendable {
     var page: Int { window.skip / window.limit + 1 }
     var hasNext: Bool { window.skip + window.limit < total }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(items, forKey: Key(stringValue: Item.listKey))
-        try container.encode(total, forKey: Key(stringValue: "total"))
-        try container.encode(page, forKey: Key(stringValue: "page"))
-        try container.encode(window.limit, forKey: Key(stringValue: "page_size"))
-        try container.encode(hasNext, forKey: Key(stringValue: "has_next"))
+    /// Keys sorted, the list under the item's own key.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("has_next"); json.bool(hasNext)
+        json.key("page"); json.number(page)
+        json.key("page_size"); json.number(window.limit)
+        let listFirst = Item.listKey.description < "total"
+        if !listFirst { json.key("total"); json.number(total) }
+        json.key(Item.listKey)
+        json.beginArray()
+        for item in items { item.write(to: &json) }
+        json.endArray()
+        if listFirst { json.key("total"); json.number(total) }
+        json.endObject()
     }
 }
 
 /// What a page can hold, and the key its list goes under.
-protocol PageItem: Encodable, Sendable {
-    static var listKey: String { get }
+protocol PageItem: Sendable {
+    /// The key the list goes under: `projects`, `workflows`.
+    static var listKey: StaticString { get }
+    func write(to json: inout JSONWriter)
 }
 
 /// Which rows of a list a request asks for: `skip` (0 or more) and `limit` (1 to 100, default 100).

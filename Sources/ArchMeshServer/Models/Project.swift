@@ -3,16 +3,16 @@ import Hummingbird
 import PostgresNIO
 
 /// A project as the API returns it.
-public struct Project: ResponseEncodable, Decodable, Sendable, Equatable, PageItem {
-    static let listKey = "projects"
+struct Project: JSONBody, Decodable, Sendable, Equatable, PageItem {
+    static let listKey: StaticString = "projects"
 
-    public var id: UUID
-    public var name: String
-    public var description: String?
-    public var domain: String
-    public var status: String
-    public var createdAt: String
-    public var updatedAt: String
+    var id: UUID
+    var name: String
+    var description: String?
+    var domain: String
+    var status: String
+    var createdAt: String
+    var updatedAt: String
 
     enum CodingKeys: String, CodingKey {
         case id, name, description, domain, status
@@ -20,30 +20,25 @@ public struct Project: ResponseEncodable, Decodable, Sendable, Equatable, PageIt
         case updatedAt = "updated_at"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id.lowercasedString, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(description, forKey: .description)  // null, not omitted, as the original
-        try container.encode(domain, forKey: .domain)
-        try container.encode(status, forKey: .status)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encode(updatedAt, forKey: .updatedAt)
+    /// Keys sorted; a missing description is `null`, not left out, as the original answers.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("created_at"); json.string(createdAt)
+        json.key("description"); json.string(description)
+        json.key("domain"); json.string(domain)
+        json.key("id"); json.uuid(id)
+        json.key("name"); json.string(name)
+        json.key("status"); json.string(status)
+        json.key("updated_at"); json.string(updatedAt)
+        json.endObject()
     }
 
-    /// The columns a `Project` is read from, in `init(row:)`'s order.
-    static let columns = "id, name, description, domain::text, status::text, created_at, updated_at"
+    /// The columns a `Project` is read from, in `init(row:)`'s order: timestamps formatted by
+    /// PostgreSQL as the API writes them.
+    static let columns = "id, name, description, domain::text, status::text, \(Timestamp.sql("created_at")), \(Timestamp.sql("updated_at"))"
 
     init(row: PostgresRow) throws {
-        let (id, name, description, domain, status, created, updated) = try row.decode(
-            (UUID, String, String?, String, String, Date, Date).self)
-        self.id = id
-        self.name = name
-        self.description = description
-        self.domain = domain
-        self.status = status
-        self.createdAt = Timestamp.iso8601(created)
-        self.updatedAt = Timestamp.iso8601(updated)
+        (id, name, description, domain, status, createdAt, updatedAt) = try row.decode((UUID, String, String?, String, String, String, String).self)
     }
 }
 
@@ -109,16 +104,26 @@ struct ProjectQuery: Sendable {
 }
 
 /// `GET /api/v1/projects/stats/overview`.
-struct ProjectStatistics: ResponseEncodable, Sendable {
+struct ProjectStatistics: JSONBody, Sendable {
     var totalProjects: Int
     var projectsByDomain: [String: Int]
     var projectsByStatus: [String: Int]
     var activeWorkflows: Int
 
-    enum CodingKeys: String, CodingKey {
-        case totalProjects = "total_projects"
-        case projectsByDomain = "projects_by_domain"
-        case projectsByStatus = "projects_by_status"
-        case activeWorkflows = "active_workflows"
+    func write(to json: inout JSONWriter) {
+        func counts(_ values: [String: Int]) {
+            json.beginObject()
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                json.key(key)
+                json.number(value)
+            }
+            json.endObject()
+        }
+        json.beginObject()
+        json.key("active_workflows"); json.number(activeWorkflows)
+        json.key("projects_by_domain"); counts(projectsByDomain)
+        json.key("projects_by_status"); counts(projectsByStatus)
+        json.key("total_projects"); json.number(totalProjects)
+        json.endObject()
     }
 }

@@ -3,17 +3,19 @@ import Hummingbird
 import PostgresNIO
 
 /// A workflow session's status as the API returns it.
-public struct WorkflowStatus: ResponseEncodable, Decodable, Sendable, PageItem {
-    static let listKey = "workflows"
+struct WorkflowStatus: JSONBody, Decodable, Sendable, PageItem {
+    static let listKey: StaticString = "workflows"
 
-    public var sessionID: UUID
-    public var projectID: UUID
-    public var currentStage: String
-    public var stateData: JSONValue
-    public var isActive: Bool
-    public var startedAt: String
-    public var lastActivityAt: String
-    public var completedAt: String?
+    var sessionID: UUID
+    var projectID: UUID
+    var currentStage: String
+    /// The session's state, as PostgreSQL stored it: written out as it is, never decoded to be
+    /// encoded again.
+    var stateData: StoredJSON
+    var isActive: Bool
+    var startedAt: String
+    var lastActivityAt: String
+    var completedAt: String?
 
     enum CodingKeys: String, CodingKey {
         case sessionID = "session_id"
@@ -26,31 +28,45 @@ public struct WorkflowStatus: ResponseEncodable, Decodable, Sendable, PageItem {
         case completedAt = "completed_at"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(sessionID.lowercasedString, forKey: .sessionID)
-        try container.encode(projectID.lowercasedString, forKey: .projectID)
-        try container.encode(currentStage, forKey: .currentStage)
-        try container.encode(stateData, forKey: .stateData)
-        try container.encode(isActive, forKey: .isActive)
-        try container.encode(startedAt, forKey: .startedAt)
-        try container.encode(lastActivityAt, forKey: .lastActivityAt)
-        try container.encode(completedAt, forKey: .completedAt)
+    /// Keys sorted.
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.key("completed_at"); json.string(completedAt)
+        json.key("current_stage"); json.string(currentStage)
+        json.key("is_active"); json.bool(isActive)
+        json.key("last_activity_at"); json.string(lastActivityAt)
+        json.key("project_id"); json.uuid(projectID)
+        json.key("session_id"); json.uuid(sessionID)
+        json.key("started_at"); json.string(startedAt)
+        json.key("state_data"); json.raw(stateData.text)
+        json.endObject()
     }
 
-    static let columns = "id, project_id, current_stage::text, state_data::text, is_active, started_at, last_activity_at, completed_at"
+    static let columns = "id, project_id, current_stage::text, state_data::text, is_active, \(Timestamp.sql("started_at")), "
+        + "\(Timestamp.sql("last_activity_at")), \(Timestamp.sql("completed_at"))"
 
     init(row: PostgresRow) throws {
-        let (id, projectID, stage, state, active, started, lastActivity, completed) = try row.decode(
-            (UUID, UUID, String, String, Bool, Date, Date, Date?).self)
-        self.sessionID = id
-        self.projectID = projectID
-        self.currentStage = stage
-        self.stateData = (try? JSONDecoder().decode(JSONValue.self, from: Data(state.utf8))) ?? .object([:])
-        self.isActive = active
-        self.startedAt = Timestamp.iso8601(started)
-        self.lastActivityAt = Timestamp.iso8601(lastActivity)
-        self.completedAt = completed.map(Timestamp.iso8601)
+        let state: String
+        (sessionID, projectID, currentStage, state, isActive, startedAt, lastActivityAt, completedAt) = try row.decode(
+            (UUID, UUID, String, String, Bool, String, String, String?).self)
+        stateData = StoredJSON(text: state)
+    }
+}
+
+/// JSON as PostgreSQL stored it (`jsonb`): written out as it is, parsed only when read.
+struct StoredJSON: Decodable, Sendable {
+    let text: String
+
+    init(text: String) {
+        self.text = text
+    }
+
+    /// The document, parsed.
+    var value: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null }
+
+    init(from decoder: any Decoder) throws {
+        let value = try JSONValue(from: decoder)
+        text = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
     }
 }
 

@@ -44,7 +44,7 @@ public final class ServerProcess: Sendable {
 
     /// Starts the server on a free port and waits until it listens (at most `timeout`).
     public static func start(_ options: Options, timeout: Duration = .seconds(60)) async throws -> ServerProcess {
-        FileManager.default.createFile(atPath: options.logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: options.logFile.path, contents: nil)
         let descriptor = open(options.logFile.path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard descriptor >= 0 else { throw SuiteError.environment("cannot write the server log \(options.logFile.path)") }
         defer { close(descriptor) }

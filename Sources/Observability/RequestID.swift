@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The `X-Request-ID` rules both halves follow: what a well-formed ID is, and how new ones are made.
 public enum RequestID {
     /// The header's name.
@@ -21,11 +23,18 @@ public enum RequestID {
         return true
     }
 
-    /// A new random ID: 16 lowercase hex digits from the system's random source.
+    /// A new ID: 16 lowercase hex digits, a random half chosen once per process and a counting
+    /// half, so that IDs are unique in a process and unlikely to meet across processes without a
+    /// system call for every request.
     public static func generate() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return hex(generator.next())
+        hex(processPrefix | (counter.wrappingAdd(1, ordering: .relaxed).newValue & 0xFFFF_FFFF))
     }
+
+    private static let processPrefix: UInt64 = {
+        var generator = SystemRandomNumberGenerator()
+        return generator.next() & 0xFFFF_FFFF_0000_0000
+    }()
+    private static let counter = Atomic<UInt64>(0)
 
     /// `value` as 16 lowercase hex digits, zero padded.
     public static func hex(_ value: UInt64) -> String {

@@ -13,6 +13,7 @@ struct ServiceDocumentTests {
     func metrics() async throws {
         try await TestApp.withRouter(seedProjects: 10) { client in
             for _ in 0..<3 { _ = try await client.send(.get, "/api/v1/projects?limit=5") }
+            _ = try await client.send(.get, "/api/v1/projects?limit=5&skip=1000")
             _ = try await client.send(.get, "/api/v1/projects/not-a-uuid")
             let response = try await client.send(.get, "/metrics")
             #expect(response.status == .ok)
@@ -21,10 +22,10 @@ struct ServiceDocumentTests {
             let listCount = text.split(separator: "\n").first {
                 $0.hasPrefix("http_server_request_duration_seconds_count") && $0.contains(#"route="/api/v1/projects""#) && $0.contains(#"status="200""#)
             }
-            #expect(listCount?.hasSuffix(" 3") == true, "\(listCount ?? "missing")")
+            #expect(listCount?.hasSuffix(" 4") == true, "\(listCount ?? "missing")")
             #expect(text.contains(#"route="/api/v1/projects/{project_id}""#) && text.contains(#"status="422""#))
-            #expect(text.contains(#"db_query_duration_seconds_count{query="projects.page"} 3"#))
-            #expect(text.contains(#"db_query_duration_seconds_count{query="projects.count"} 3"#))
+            #expect(text.contains(#"db_query_duration_seconds_count{query="projects.page"} 4"#))
+            #expect(text.contains(#"db_query_duration_seconds_count{query="projects.count"} 1"#), "only a page past the end counts apart")
             for name in ["db_pool_wait_duration_seconds_count", "http_server_requests_in_flight", "process_cpu_seconds_total",
                          "process_resident_memory_bytes", "process_start_time_seconds"] {
                 #expect(text.contains(name), "\(name)")

@@ -8,7 +8,6 @@ router.get("/health/live") { _, _ in "Hello, world!" }
 let app = Application(
     router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
     onServerRunning: { channel in
-        print("listening on http://127.0.0.1:\(channel.localAddress?.port ?? port)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(channel.localAddress?.port ?? port)\n".utf8))
     })
 try await app.runService()

@@ -3,9 +3,10 @@
 #   - archmesh serve (this package),
 #   - the FastAPI original (benchmarks/peers/fastapi: FastAPI + asyncpg + uvicorn/uvloop, the same
 #     SQL and JSON; 1 and 2 workers, the better counts), installed into a virtualenv from PyPI,
-#   - pgbench running the projects list's two statements (the count and the page) as one transaction,
+#   - pgbench running the projects list's statement (the page, carrying the count of all that match),
 #   - a bare Hummingbird hello-world route (benchmarks/peers/hummingbird-hello), for /health/live.
-# Endpoints: /api/v1/health (a SELECT 1), /api/v1/projects?limit=20 (count + page over 1000 seeded
+# Before measuring, check_same_api.py must find the peer answering as the reference server does.
+# Endpoints: /api/v1/health (a SELECT 1), /api/v1/projects?limit=20 (a page of 20 of 1000 seeded
 # projects), /health/live (no database). wrk with THREADS threads and CONNECTIONS connections for
 # DURATION, ROUNDS rounds; each figure is the median of its rounds. Prints requests/s, the server's
 # CPU microseconds per request (from /proc) and the ratios the goals are stated in.
@@ -57,6 +58,9 @@ start archmesh "$work/archmesh.log" "$BIN" serve --port 0 --log-level warning
 start fastapi1 "$work/fastapi1.log" benchmarks/peers/fastapi/run.sh --workers 1 --port 0
 start fastapi2 "$work/fastapi2.log" benchmarks/peers/fastapi/run.sh --workers 2 --port 0
 start hello "$work/hello.log" "$HELLO" 0
+python3 benchmarks/peers/fastapi/check_same_api.py "${URL[archmesh]}" "${URL[fastapi1]}" >"$work/same.txt" \
+    || { cat "$work/same.txt" >&2; echo "the peer does not answer as the reference server does" >&2; exit 1; }
+tail -1 "$work/same.txt" >&2
 
 # CPU seconds of a process and its children (uvicorn's workers), from /proc.
 cpu_of() {
@@ -101,7 +105,7 @@ print(r, round(($after-$before)/n*1e6, 1))"
 # column), as the server sends it with no filter (unnamed statements are planned with their values,
 # so the NULLs fold the same way).
 cat >"$work/list.sql" <<'EOF'
-SELECT id, name, description, domain::text, status::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), count(*) OVER () FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text) ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0;
+SELECT id, name, description, domain::text, status::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), (SELECT count(*) FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text)) FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text) ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0;
 EOF
 pgbench_tps() {
     pgbench -n -c 20 -j "$THREADS" -T "${DURATION%s}" -f "$work/list.sql" 2>/dev/null | awk '/^tps/ {print $3; exit}'

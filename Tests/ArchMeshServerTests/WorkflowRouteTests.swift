@@ -14,6 +14,19 @@ struct WorkflowRouteTests {
         var has_next: Bool
     }
 
+    @Test("a workflow's state is written compact, as stored, with the spaces, commas and colons inside its strings kept")
+    func storedStateIsCompact() async throws {
+        try await TestApp.withRouter { client in
+            let project = try await client.createProject()
+            let body = #"{"project_id": "\#(project.id.uuidString.lowercased())", "configuration": {"say": "a, b: \"c\" \\ d", "n": [1, 2.5, {}]}}"#
+            let started = try await client.send(.post, "/api/v1/workflows/start", json: body)
+            #expect(started.status == .created)
+            let text = String(buffer: started.body)
+            #expect(text.contains(#""configuration":{"n":[1,2.5,{}],"say":"a, b: \"c\" \\ d"}"#))
+            #expect(!text.contains(", \"") && !text.contains("\": "))
+        }
+    }
+
     @Test("starting a workflow answers 201 with its status; a second start for the project is a 409")
     func startThenConflict() async throws {
         try await TestApp.withRouter { client in

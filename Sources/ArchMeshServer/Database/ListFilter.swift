@@ -13,12 +13,14 @@ struct ListFilter: Sendable {
     }
 
     /// One page of rows, in `order`, each carrying the count of every row that matches in a last
-    /// column (`count(*) OVER ()`): the page and the total in one statement and one round trip.
+    /// column: the page and the total in one statement and one round trip. The count is a scalar
+    /// subquery, run once; `count(*) OVER ()` would read and sort every matching row to page 20
+    /// of them (pgbench over 1000 projects: 4,100-4,500 statements/s against 7,500-8,500).
     func page(_ columns: String, from table: String, orderBy order: String, limit: Int, offset: Int) -> PostgresQuery {
         var binds = self.binds
         binds.append(limit)
         binds.append(offset)
-        let sql = "SELECT \(columns), count(*) OVER () FROM \(table) WHERE \(condition) ORDER BY \(order) "
+        let sql = "SELECT \(columns), (SELECT count(*) FROM \(table) WHERE \(condition)) FROM \(table) WHERE \(condition) ORDER BY \(order) "
             + "LIMIT $\(binds.count - 1) OFFSET $\(binds.count)"
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }

@@ -100,10 +100,27 @@ struct JSONWriter {
         needsComma = true
     }
 
-    /// JSON that is already JSON (a stored document), written as it is.
-    mutating func raw(_ json: String) {
+    /// A document PostgreSQL gave as `jsonb` text, written without the space it puts after each
+    /// `:` and `,` (the rest as it is), so that responses stay compact. Spaces inside strings stay.
+    mutating func stored(_ json: String) {
         separate()
-        buffer.writeString(json)
+        var json = json
+        json.withUTF8 { bytes in
+            var start = 0
+            var inString = false
+            var escaped = false
+            for (index, byte) in bytes.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
+                    buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+                    start = index + 1
+                }
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<bytes.count])))
+        }
         needsComma = true
     }
 

@@ -38,7 +38,7 @@ struct WorkflowStatus: JSONBody, Decodable, Sendable, PageItem {
         json.key("project_id"); json.uuid(projectID)
         json.key("session_id"); json.uuid(sessionID)
         json.key("started_at"); json.string(startedAt)
-        json.key("state_data"); json.raw(stateData.text)
+        json.key("state_data"); json.stored(stateData.text)
         json.endObject()
     }
 

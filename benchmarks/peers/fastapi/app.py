@@ -43,8 +43,17 @@ UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 # The statements of Sources/ArchMeshServer/Database/*Repository.swift, character for character. A list's
-# count and page share one WHERE clause (ListFilter), each filter's value bound once and used twice.
-PROJECT_COLUMNS = "id, name, description, domain::text, status::text, created_at, updated_at"
+# page carries the count of all that match in a last column; only a page past the end asks for it apart,
+# with the same WHERE clause (ListFilter). Timestamps are formatted by PostgreSQL (Timestamp.sql).
+
+
+def timestamp_sql(column: str) -> str:
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+PROJECT_COLUMNS = (
+    f"id, name, description, domain::text, status::text, {timestamp_sql('created_at')}, {timestamp_sql('updated_at')}"
+)
 PROJECT_FILTER = (
     "($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) "
     "AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)"
@@ -55,7 +64,8 @@ PROJECTS_INSERT = (
 )
 PROJECTS_COUNT = f"SELECT count(*) FROM projects WHERE {PROJECT_FILTER}"
 PROJECTS_PAGE = (
-    f"SELECT {PROJECT_COLUMNS} FROM projects WHERE {PROJECT_FILTER} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
+    f"SELECT {PROJECT_COLUMNS}, ({PROJECTS_COUNT}) FROM projects WHERE {PROJECT_FILTER} "
+    "ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5"
 )
 PROJECTS_GET = f"SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"
 PROJECTS_UPDATE = (
@@ -69,7 +79,8 @@ PROJECTS_STATISTICS = (
 )
 WORKFLOWS_COUNT_ACTIVE = "SELECT count(*) FROM workflow_sessions WHERE is_active"
 WORKFLOW_COLUMNS = (
-    "id, project_id, current_stage::text, state_data::text, is_active, started_at, last_activity_at, completed_at"
+    f"id, project_id, current_stage::text, state_data::text, is_active, {timestamp_sql('started_at')}, "
+    f"{timestamp_sql('last_activity_at')}, {timestamp_sql('completed_at')}"
 )
 WORKFLOW_FILTER = (
     "($1::uuid IS NULL OR project_id = $1) AND ($2::boolean IS NULL OR is_active = $2) "
@@ -81,7 +92,7 @@ WORKFLOWS_INSERT = (
 )
 WORKFLOWS_COUNT = f"SELECT count(*) FROM workflow_sessions WHERE {WORKFLOW_FILTER}"
 WORKFLOWS_PAGE = (
-    f"SELECT {WORKFLOW_COLUMNS} FROM workflow_sessions WHERE {WORKFLOW_FILTER} "
+    f"SELECT {WORKFLOW_COLUMNS}, ({WORKFLOWS_COUNT}) FROM workflow_sessions WHERE {WORKFLOW_FILTER} "
     "ORDER BY started_at DESC, id DESC LIMIT $4 OFFSET $5"
 )
 WORKFLOWS_GET = f"SELECT {WORKFLOW_COLUMNS} FROM workflow_sessions WHERE id = $1"
@@ -294,9 +305,9 @@ def timestamp(moment: datetime) -> str:
 
 
 def canonical(value: Any) -> Any:
-    """A JSON value as the reference server re-encodes it: keys sorted, whole numbers below 1e15 without a fraction."""
+    """A JSON value as the reference server stores it: whole numbers below 1e15 without a fraction."""
     if isinstance(value, dict):
-        return {key: canonical(value[key]) for key in sorted(value)}
+        return {key: canonical(item) for key, item in value.items()}
     if isinstance(value, list):
         return [canonical(item) for item in value]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -448,16 +459,14 @@ def nul_in_query(request: Request) -> list[str]:
 def project(row: asyncpg.Record) -> Project:
     """A project row, as the API returns it."""
     return Project(
-        created_at=timestamp(row[5]), description=row[2], domain=row[3], id=row[0], name=row[1], status=row[4],
-        updated_at=timestamp(row[6]))
+        created_at=row[5], description=row[2], domain=row[3], id=row[0], name=row[1], status=row[4], updated_at=row[6])
 
 
 def workflow(row: asyncpg.Record) -> WorkflowStatus:
     """A workflow session row, as the API returns it."""
     return WorkflowStatus(
-        completed_at=None if row[7] is None else timestamp(row[7]), current_stage=row[2], is_active=row[4],
-        last_activity_at=timestamp(row[6]), project_id=row[1], session_id=row[0], started_at=timestamp(row[5]),
-        state_data=canonical(json.loads(row[3])))
+        completed_at=row[7], current_stage=row[2], is_active=row[4], last_activity_at=row[6], project_id=row[1],
+        session_id=row[0], started_at=row[5], state_data=json.loads(row[3]))
 
 
 pool: asyncpg.Pool
@@ -630,8 +639,8 @@ async def list_projects(
         raise invalid(dict.fromkeys(refused, NUL_MESSAGE))
     pattern = None if search is None else f"%{escape_like(search)}%"
     async with connection() as db:
-        total = await db.fetchval(PROJECTS_COUNT, domain, status_filter, pattern)
         rows = await db.fetch(PROJECTS_PAGE, domain, status_filter, pattern, limit, skip)
+        total = rows[0][-1] if rows else await db.fetchval(PROJECTS_COUNT, domain, status_filter, pattern) if skip else 0
     return ProjectPage(has_next=skip + limit < total, page=skip // limit + 1, page_size=limit,
                        projects=[project(row) for row in rows], total=total)
 
@@ -696,7 +705,7 @@ async def start_workflow(request: Request) -> WorkflowStatus:
              "pending_tasks": [], "errors": [], "metadata": metadata}
     try:
         async with connection() as db:
-            row = await db.fetchrow(WORKFLOWS_INSERT, uuid4(), start.project_id, stage, json.dumps(state))
+            row = await db.fetchrow(WORKFLOWS_INSERT, uuid4(), start.project_id, stage, json.dumps(canonical(state)))
     except asyncpg.ForeignKeyViolationError:
         raise not_found(f"project {start.project_id}") from None
     except asyncpg.UniqueViolationError:
@@ -718,8 +727,8 @@ async def list_workflows(
     if refused := nul_in_query(request):
         raise invalid(dict.fromkeys(refused, NUL_MESSAGE))
     async with connection() as db:
-        total = await db.fetchval(WORKFLOWS_COUNT, project_id, is_active, stage)
         rows = await db.fetch(WORKFLOWS_PAGE, project_id, is_active, stage, limit, skip)
+        total = rows[0][-1] if rows else await db.fetchval(WORKFLOWS_COUNT, project_id, is_active, stage) if skip else 0
     return WorkflowPage(has_next=skip + limit < total, page=skip // limit + 1, page_size=limit, total=total,
                         workflows=[workflow(row) for row in rows])
 

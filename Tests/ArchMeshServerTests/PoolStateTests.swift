@@ -23,6 +23,19 @@ struct PoolStateTests {
         #expect(state.connections == 2)
     }
 
+    @Test("filling opens what is missing up to the maximum, and nothing while the database is down")
+    func fills() {
+        var state = pool(maximum: 3)
+        #expect(state.lease(1, now: 0) == .wait(connect: true))
+        #expect(state.fill() == 2, "one connection is already being opened for the waiting request")
+        #expect(state.connections == 3)
+        #expect(state.fill() == 0)
+        #expect(state.connected(100, now: 1) == .give(100, to: 1))
+        #expect(state.connected(101, now: 1) == .keep)
+        #expect(state.connectFailed(now: 2).isEmpty)
+        #expect(state.fill() == 0, "while the database is down, only a probe opens a connection")
+    }
+
     @Test("a full pool is busy, not down: waits end at their deadline and the next lease still waits")
     func fullPoolTimesOut() {
         var state = pool(maximum: 1)

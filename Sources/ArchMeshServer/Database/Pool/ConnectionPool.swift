@@ -119,17 +119,21 @@ final class ConnectionPool: Service, Sendable {
         }
     }
 
-    /// Answers requests that waited past the acquire timeout, every 10 ms, until shutdown; then
-    /// closes every connection.
+    /// Opens every connection, then answers requests that waited past the acquire timeout, every
+    /// 10 ms, until shutdown; then closes every connection.
     func run() async throws {
+        for _ in 0..<shared.withLock({ $0.state.fill() }) { connect(for: nil) }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .milliseconds(10))
-            let expired = shared.withLock { shared in
-                shared.state.expire(now: MonotonicClock.nanoseconds()).compactMap { shared.continuations.removeValue(forKey: $0) }
+            let (expired, leased, connecting) = shared.withLock { shared in
+                (shared.state.expire(now: MonotonicClock.nanoseconds()).compactMap { shared.continuations.removeValue(forKey: $0) },
+                 shared.state.leased, shared.state.connecting)
             }
+            guard !expired.isEmpty else { continue }
+            let reason = "no database connection within \(acquireTimeout): \(leased) in use, \(connecting) being opened"
             for continuation in expired {
                 metrics.recordPoolTimeout()
-                continuation.resume(throwing: DatabaseUnavailable(reason: "no database connection within \(acquireTimeout): every connection is busy"))
+                continuation.resume(throwing: DatabaseUnavailable(reason: reason))
             }
         }
         let (connections, waiting) = shared.withLock { shared in

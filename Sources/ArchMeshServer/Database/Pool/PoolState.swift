@@ -4,8 +4,11 @@ import NIOCore
 /// written): leases, the requests waiting with their deadlines, connects, and what an outage is.
 /// `ConnectionPool` does the I/O its answers ask for; tests drive it with plain numbers for times.
 ///
+/// - The pool opens every connection when it starts (`fill`), so that no request pays for a connect
+///   (on a loaded machine a connect can take longer than the acquire timeout). Connections stay
+///   open until they break: no idle timers.
 /// - A lease takes the connection released last (warm caches), or waits, opening a connection when
-///   the pool is below its maximum. Connections stay open until they break: no idle timers.
+///   the pool is below its maximum.
 /// - A wait ends with a connection, or with a timeout at its deadline: a full pool is busy, not down.
 /// - A connect that fails means the database is down: every waiting request is answered at once,
 ///   and new leases are refused, except one probe per `probeInterval`, whose connect reopens it.
@@ -61,6 +64,14 @@ struct PoolState {
         guard idleConnectionAvailable, let connection = idle.popLast() else { return nil }
         leased += 1
         return connection
+    }
+
+    /// Connections to open now so that the pool is full: the caller opens that many.
+    mutating func fill() -> Int {
+        guard downSince == nil else { return 0 }
+        let missing = max(0, configuration.maximumConnections - connections)
+        connecting += missing
+        return missing
     }
 
     /// Connections open, or being opened.

@@ -4,6 +4,7 @@
 #   - the FastAPI original (benchmarks/peers/fastapi: FastAPI + asyncpg + uvicorn/uvloop, the same
 #     SQL and JSON; 1 and 2 workers, the better counts), installed into a virtualenv from PyPI,
 #   - pgbench running the projects list's statement (the page, carrying the count of all that match),
+#     prepared, as the server runs it,
 #   - a bare Hummingbird hello-world route (benchmarks/peers/hummingbird-hello), for /health/live.
 # Before measuring, check_same_api.py must find the peer answering as the reference server does.
 # Endpoints: /api/v1/health (a SELECT 1), /api/v1/projects?limit=20 (a page of 20 of 1000 seeded
@@ -102,13 +103,16 @@ print(r, round(($after-$before)/n*1e6, 1))"
 }
 
 # pgbench: the projects list's statement (the page, with the count of all matching rows in its last
-# column), as the server sends it with no filter (unnamed statements are planned with their values,
-# so the NULLs fold the same way).
+# column), as the server sends it with no filter: prepared, the limit and offset bound, planned for
+# each execution's values (the filters' NULLs are written out: the server's plans fold them alike).
 cat >"$work/list.sql" <<'EOF'
-SELECT id, name, description, domain::text, status::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), (SELECT count(*) FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text)) FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text) ORDER BY created_at DESC, id DESC LIMIT 20 OFFSET 0;
+\set limit 20
+\set skip 0
+SELECT id, name, description, domain::text, status::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"'), to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"'), (SELECT count(*) FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text)) FROM projects WHERE (NULL::project_domain IS NULL OR domain = NULL::project_domain) AND (NULL::project_status IS NULL OR status = NULL::project_status) AND (NULL::text IS NULL OR name ILIKE NULL::text OR description ILIKE NULL::text) ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :skip;
 EOF
 pgbench_tps() {
-    pgbench -n -c 20 -j "$THREADS" -T "${DURATION%s}" -f "$work/list.sql" 2>/dev/null | awk '/^tps/ {print $3; exit}'
+    PGOPTIONS="-c plan_cache_mode=force_custom_plan" pgbench -n -M prepared -c 20 -j "$THREADS" -T "${DURATION%s}" -f "$work/list.sql" \
+        2>/dev/null | awk '/^tps/ {print $3; exit}'
 }
 
 declare -A RESULTS

@@ -96,7 +96,7 @@ struct HealthController: Sendable {
     private func checkDatabase(_ context: AppRequestContext) async -> Check {
         do {
             try await database.withConnection(context.timings, logger: context.logger) { connection in
-                _ = try await connection.query("SELECT 1", name: "health.select_1")
+                _ = try await connection.execute(HealthCheckQuery())
             }
             return Check(status: "healthy", message: "database connection successful")
         } catch {

@@ -22,30 +22,28 @@ struct ProjectRepository: Sendable {
         let filter = Self.filter(query)
         let (projects, total) = try await database.withConnection(timings, logger: logger) { connection in
             try await filter.fetch(
-                on: connection, table: "projects", columns: Project.columns, orderBy: "created_at DESC, id DESC", window: query.window,
-                names: ("projects.count", "projects.page"), row: Project.init(row:))
+                ProjectPageQuery.self, on: connection, table: "projects", window: query.window, countLabel: "projects.count",
+                row: Project.init(row:))
         }
         return (projects, total)
     }
 
     /// The list's filters: each matches everything when its parameter is null. `search` matches
     /// anywhere in name or description, LIKE's wildcards in it taken literally.
+    static let condition = "($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) "
+        + "AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)"
+
     static func filter(_ query: ProjectQuery) -> ListFilter {
         var binds = PostgresBindings()
         binds.append(query.domain?.rawValue)
         binds.append(query.status?.rawValue)
         binds.append(query.search.map { "%" + escapeLike($0) + "%" })
-        return ListFilter(
-            condition: "($1::project_domain IS NULL OR domain = $1::project_domain) AND ($2::project_status IS NULL OR status = $2::project_status) "
-                + "AND ($3::text IS NULL OR name ILIKE $3 OR description ILIKE $3)",
-            binds: binds)
+        return ListFilter(condition: condition, binds: binds)
     }
 
     func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> Project? {
         try await database.withConnection(timings, logger: logger) { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: Project.columns) FROM projects WHERE id = \(id)", name: "projects.get")
-            return try rows.first.map(Project.init(row:))
+            try await connection.execute(ProjectByIDQuery(id: id)).first.map(Project.init(row:))
         }
     }
 

@@ -51,6 +51,20 @@ struct TimedConnection: Sendable {
         }
     }
 
+    /// Runs a prepared statement (parsed once per connection) and collects its rows.
+    func execute<Query: PreparedQuery>(_ query: Query) async throws -> [PostgresRow] {
+        let start = MonotonicClock.nanoseconds()
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.execute(query, logger: logger) { rows.append(row) }
+            record(Query.label, since: start)
+            return rows
+        } catch {
+            record(Query.label, since: start)
+            throw error
+        }
+    }
+
     private func record(_ name: StaticString, since start: UInt64) {
         let elapsed = MonotonicClock.nanoseconds() &- start
         timings.recordQuery(nanoseconds: elapsed)

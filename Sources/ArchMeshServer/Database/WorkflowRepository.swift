@@ -38,29 +38,27 @@ struct WorkflowRepository: Sendable {
         let filter = Self.filter(query)
         let (workflows, total) = try await database.withConnection(timings, logger: logger) { connection in
             try await filter.fetch(
-                on: connection, table: "workflow_sessions", columns: WorkflowStatus.columns, orderBy: "started_at DESC, id DESC",
-                window: query.window, names: ("workflows.count", "workflows.page"), row: WorkflowStatus.init(row:))
+                WorkflowPageQuery.self, on: connection, table: "workflow_sessions", window: query.window, countLabel: "workflows.count",
+                row: WorkflowStatus.init(row:))
         }
         return (workflows, total)
     }
 
     /// The list's filters: each matches everything when its parameter is null.
+    static let condition = "($1::uuid IS NULL OR project_id = $1) AND ($2::boolean IS NULL OR is_active = $2) "
+        + "AND ($3::workflow_stage IS NULL OR current_stage = $3::workflow_stage)"
+
     static func filter(_ query: WorkflowQuery) -> ListFilter {
         var binds = PostgresBindings()
         binds.append(query.projectID)
         binds.append(query.isActive)
         binds.append(query.stage?.rawValue)
-        return ListFilter(
-            condition: "($1::uuid IS NULL OR project_id = $1) AND ($2::boolean IS NULL OR is_active = $2) "
-                + "AND ($3::workflow_stage IS NULL OR current_stage = $3::workflow_stage)",
-            binds: binds)
+        return ListFilter(condition: condition, binds: binds)
     }
 
     func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> WorkflowStatus? {
         try await database.withConnection(timings, logger: logger) { connection in
-            let rows = try await connection.query(
-                "SELECT \(unescaped: WorkflowStatus.columns) FROM workflow_sessions WHERE id = \(id)", name: "workflows.get")
-            return try rows.first.map(WorkflowStatus.init(row:))
+            try await connection.execute(WorkflowByIDQuery(id: id)).first.map(WorkflowStatus.init(row:))
         }
     }
 }

@@ -32,6 +32,6 @@ extension Timestamp {
     /// SQL that formats a `timestamptz` column the way `iso8601` does, for rows the server writes
     /// out as they come: PostgreSQL formats once, in C, and the server copies the text.
     static func sql(_ column: String) -> String {
-        #"to_char(\#(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"#
+        #"to_char(\#(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"')"#
     }
 }

@@ -48,7 +48,7 @@ WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def timestamp_sql(column: str) -> str:
-    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"')"""
 
 
 PROJECT_COLUMNS = (
@@ -481,8 +481,11 @@ def connection():
 async def lifespan(_: FastAPI):
     """Opens the pool (connections made on demand, up to ARCHMESH_POOL_SIZE, idle ones closed after 2 s)."""
     global pool
+    # asyncpg prepares every statement, as the reference server prepares its frequent ones; both plan
+    # each execution for its values (PreparedQuery.swift), so PostgreSQL does the same work for both.
     pool = await asyncpg.create_pool(
-        os.environ["DATABASE_URL"], min_size=0, max_size=POOL_SIZE, max_inactive_connection_lifetime=2.0)
+        os.environ["DATABASE_URL"], min_size=0, max_size=POOL_SIZE, max_inactive_connection_lifetime=2.0,
+        server_settings={"plan_cache_mode": "force_custom_plan"})
     yield
     await pool.close()
 

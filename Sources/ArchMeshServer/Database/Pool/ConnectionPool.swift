@@ -31,7 +31,11 @@ final class ConnectionPool: Service, Sendable {
     let acquireTimeout: Duration
 
     init(database: DatabaseURL, maximumConnections: Int, acquireTimeout: Duration, metrics: ServerMetrics, logger: Logger) throws {
-        configuration = try database.connectionConfiguration()
+        var configuration = try database.connectionConfiguration()
+        // Prepared statements (`PreparedQuery`) are planned for each execution's values, as
+        // unnamed statements are: a generic plan could not use the index a filter's value calls for.
+        configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_custom_plan"))
+        self.configuration = configuration
         self.logger = logger
         self.metrics = metrics
         self.acquireTimeout = acquireTimeout

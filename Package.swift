@@ -40,6 +40,7 @@ let package = Package(
         .target(
             name: "ArchMeshDatabase",
             dependencies: [
+                "Observability",
                 "Subprocesses",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,7 +171,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "PerfSuiteTests", dependencies: ["PerfSuite"], swiftSettings: settings),
+        .testTarget(name: "PerfSuiteTests", dependencies: ["PerfSuite", "Observability"], swiftSettings: settings),
         // The original suite's seventeen tests, and the server's contract, against this build's `archmesh serve`
         // as a child process (the `archmesh` dependency builds the executable with the tests).
         .testTarget(

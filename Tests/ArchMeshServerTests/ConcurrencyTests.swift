@@ -1,46 +1,57 @@
 import ArchMeshDatabase
 @testable import ArchMeshServer
 import Foundation
-import HummingbirdTesting
 import Testing
 import TestSupport
 
+/// Many clients at once, each on a connection of its own, against a live server: the database's
+/// rules must hold however the requests interleave.
 @Suite("Concurrency")
 struct ConcurrencyTests {
+    /// Every request of a test waits this long at most: the machine running the tests is shared
+    /// with every other suite, so this bounds a hang, not a speed.
+    static let patience: Duration = .seconds(60)
+
     @Test("50 concurrent creates give exactly 50 rows and 50 distinct 201s")
     func concurrentCreates() async throws {
-        try await TestApp.withLiveServer { client in
-            let ids = try await withThrowingTaskGroup(of: Project?.self) { group in
+        try await TestApp.withLiveServer { port in
+            let answers = try await withThrowingTaskGroup(of: RawConnection.Answer.self) { group in
                 for number in 0..<50 {
                     group.addTask {
-                        let response = try await client.send(.post, "/api/v1/projects", json: #"{"name": "Concurrent \#(number)", "domain": "enterprise"}"#)
-                        return response.status == .created ? try response.decoded(Project.self) : nil
+                        try await RawConnection.exchange(
+                            port: port, .post, "/api/v1/projects", json: #"{"name": "Concurrent \#(number)", "domain": "enterprise"}"#,
+                            timeout: Self.patience)
                     }
                 }
-                return try await group.reduce(into: [UUID]()) { if let project = $1 { $0.append(project.id) } }
+                return try await group.reduce(into: [RawConnection.Answer]()) { $0.append($1) }
             }
-            #expect(ids.count == 50)
+            #expect(answers.map(\.status) == Array(repeating: 201, count: 50))
+            let ids = try answers.map { try JSONDecoder().decode(Project.self, from: Data($0.body.utf8)).id }
             #expect(Set(ids).count == 50)
-            let list = try await client.send(.get, "/api/v1/projects?limit=1")
-            #expect(String(buffer: list.body).contains(#""total":50"#))
+            let list = try await RawConnection.exchange(port: port, .get, "/api/v1/projects?limit=1", timeout: Self.patience)
+            #expect(list.body.contains(#""total":50"#))
         }
     }
 
     @Test("20 concurrent starts for one project give exactly one 201 and nineteen 409s")
     func concurrentStarts() async throws {
-        try await TestApp.withLiveServer { client in
-            let project = try await client.createProject()
+        try await TestApp.withLiveServer { port in
+            let created = try await RawConnection.exchange(
+                port: port, .post, "/api/v1/projects", json: #"{"name": "Started at once", "domain": "enterprise"}"#, timeout: Self.patience)
+            let project = try JSONDecoder().decode(Project.self, from: Data(created.body.utf8))
             let body = #"{"project_id": "\#(project.id.uuidString.lowercased())"}"#
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<20 {
-                    group.addTask { try await client.send(.post, "/api/v1/workflows/start", json: body).status.code }
+                    group.addTask {
+                        try await RawConnection.exchange(port: port, .post, "/api/v1/workflows/start", json: body, timeout: Self.patience).status
+                    }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == 201 }.count == 1)
             #expect(statuses.filter { $0 == 409 }.count == 19)
-            let active = try await client.send(.get, "/api/v1/workflows?is_active=true")
-            #expect(String(buffer: active.body).contains(#""total":1"#))
+            let active = try await RawConnection.exchange(port: port, .get, "/api/v1/workflows?is_active=true", timeout: Self.patience)
+            #expect(active.body.contains(#""total":1"#))
         }
     }
 }

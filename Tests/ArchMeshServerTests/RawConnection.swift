@@ -31,16 +31,29 @@ final class RawConnection {
     }
 
     /// Everything received until the server closes the connection or `timeout` passes; `closed`
-    /// says which. It polls without blocking and sleeps between polls: a blocked thread of the
-    /// cooperative pool (two on two cores) would starve the server under test.
+    /// says which.
     func receive(timeout: Duration) async -> (text: String, closed: Bool) {
+        await receive(timeout: timeout) { _ in false }
+    }
+
+    /// One whole response (its head and as many body bytes as its Content-Length says), or what
+    /// came before the server closed or `timeout` passed. It returns as soon as the response is
+    /// whole, so a test that goes on to measure time after it starts from the answer, not from a
+    /// guess at how long the answer takes on a loaded machine.
+    func receiveResponse(timeout: Duration) async -> (text: String, closed: Bool) {
+        await receive(timeout: timeout, until: Self.isWhole)
+    }
+
+    /// It polls without blocking and sleeps between polls: a blocked thread of the cooperative
+    /// pool (two on two cores) would starve the server under test.
+    private func receive(timeout: Duration, until done: ([UInt8]) -> Bool) async -> (text: String, closed: Bool) {
         let deadline = ContinuousClock.now + timeout
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline, !done(bytes) {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             guard poll(&poller, 1, 0) > 0 else {
-                try? await Task.sleep(for: .milliseconds(10))
+                try? await Task.sleep(for: .milliseconds(5))
                 continue
             }
             let count = recv(descriptor, &buffer, buffer.count, 0)
@@ -50,9 +63,44 @@ final class RawConnection {
         return (String(decoding: bytes, as: UTF8.self), false)
     }
 
+    fileprivate static func isWhole(_ bytes: [UInt8]) -> Bool {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let end = text.range(of: "\r\n\r\n") else { return false }
+        let head = text[..<end.lowerBound].lowercased()
+        let length = head.split(separator: "\r\n")
+            .first { $0.hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+        return text.utf8.count - text[..<end.upperBound].utf8.count >= length
+    }
+
     func close() {
         if descriptor >= 0 { Glibc.close(descriptor) }
         descriptor = -1
+    }
+}
+
+extension RawConnection {
+    enum Method: String { case get = "GET", post = "POST" }
+
+    /// A response's status and body.
+    struct Answer: Sendable {
+        var status: Int
+        var body: String
+    }
+
+    /// One request on a connection of its own, and its whole answer; a connection closed or silent
+    /// before a whole answer is an error naming what did come.
+    static func exchange(port: Int, _ method: Method, _ path: String, json: String? = nil, timeout: Duration) async throws -> Answer {
+        let connection = try RawConnection(port: port)
+        defer { connection.close() }
+        var head = "\(method.rawValue) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        if let json { head += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n" }
+        connection.send(head + "\r\n" + (json ?? ""))
+        let (text, _) = await connection.receiveResponse(timeout: timeout)
+        guard isWhole(Array(text.utf8)), let end = text.range(of: "\r\n\r\n"),
+            let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap({ Int($0) })
+        else { throw RawConnectionError(message: "\(method.rawValue) \(path): no whole answer within \(timeout): \(text.prefix(200))") }
+        return Answer(status: status, body: String(text[end.upperBound...]))
     }
 }
 

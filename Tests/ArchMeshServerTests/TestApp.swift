@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Observability
+import Testing
 import TestSupport
 
 /// Builds the server exactly as `archmesh serve` does, on a fresh database of its own.
@@ -34,12 +35,17 @@ enum TestApp {
         return try await buildApplication(configuration: configuration, logger: logger).test(.router, test)
     }
 
-    /// Runs `test` against a live server on a free port, for tests that need real concurrent connections.
-    static func withLiveServer<Value: Sendable>(
-        _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Value
-    ) async throws -> Value {
-        let configuration = try await configuration()
-        return try await buildApplication(configuration: configuration, logger: TestDatabase.logger).test(.ahc(.http), test)
+    /// Runs `test` against a live server on a free port (given to `test`), for tests that need real
+    /// connections of their own: concurrent clients, slow ones, idle ones.
+    static func withLiveServer(
+        configure: (inout ServerConfiguration) -> Void = { _ in },
+        _ test: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
+        var configuration = try await configuration()
+        configure(&configuration)
+        try await buildApplication(configuration: configuration, logger: TestDatabase.logger).test(.live) { client in
+            try await test(try #require(client.port))
+        }
     }
 }
 

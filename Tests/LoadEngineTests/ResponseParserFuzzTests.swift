@@ -1,5 +1,6 @@
 @testable import LoadEngine
 import NIOCore
+import Observability
 import Testing
 
 /// The parser over random byte streams: generated valid responses split at random places must
@@ -7,18 +8,6 @@ import Testing
 /// `Failure`, never a trap or a loop. Seeded, so a failure can be replayed.
 @Suite("Response parser, fuzzed")
 struct ResponseParserFuzzTests {
-    /// SplitMix64: small, fast, and the same sequence for the same seed everywhere.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A valid response and what the parser must make of it.
     struct Generated {
         var bytes: [UInt8]
@@ -26,7 +15,7 @@ struct ResponseParserFuzzTests {
         var bodyBytes: Int
     }
 
-    static func generate(_ random: inout SeededGenerator) -> Generated {
+    static func generate(_ random: inout SplitMix64) -> Generated {
         let status = [200, 201, 204, 304, 400, 404, 500, 503].randomElement(using: &random)!
         let body = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 32...126, using: &random) }
         var head = "HTTP/1.1 \(status) Reason\r\n"
@@ -50,7 +39,7 @@ struct ResponseParserFuzzTests {
     }
 
     /// Feeds `bytes` in random pieces; returns the responses, or the failure that ended parsing.
-    static func feed(_ bytes: [UInt8], _ random: inout SeededGenerator) -> (responses: [ParsedResponse], failed: Bool) {
+    static func feed(_ bytes: [UInt8], _ random: inout SplitMix64) -> (responses: [ParsedResponse], failed: Bool) {
         var parser = ResponseParser()
         var buffer = ByteBuffer()
         var responses: [ParsedResponse] = []
@@ -71,7 +60,7 @@ struct ResponseParserFuzzTests {
 
     @Test("valid responses in a row, split at random, parse to exactly what was sent")
     func validSequences() {
-        var random = SeededGenerator(state: 20_261_125)
+        var random = SplitMix64(seed: 20_261_125)
         for _ in 0..<4000 {
             let generated = (0..<Int.random(in: 1...4, using: &random)).map { _ in Self.generate(&random) }
             let (responses, failed) = Self.feed(generated.flatMap(\.bytes), &random)
@@ -83,7 +72,7 @@ struct ResponseParserFuzzTests {
 
     @Test("mutated and random bytes end in responses or a protocol failure, never a trap")
     func mutatedAndRandom() {
-        var random = SeededGenerator(state: 42)
+        var random = SplitMix64(seed: 42)
         var failures = 0
         for round in 0..<24_000 {
             var bytes: [UInt8]

@@ -1,4 +1,5 @@
 @testable import PerfSuite
+import Observability
 import XCTest
 
 /// The statistics behind the verdicts, on data whose answer is known.
@@ -29,7 +30,7 @@ final class VerdictTests: XCTestCase {
     /// (log-normal, 8%): pairs of the same build are rarely flagged, pairs slowed by 30% nearly
     /// always. Seeded, so the figures are the same on every machine.
     func testRepeatedRunsTellASlowdownFromRunToRunNoise() {
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         func runs(_ count: Int, median: Double) -> [Double] {
             (0..<count).map { _ in
                 // Box-Muller: a standard normal from two uniforms.
@@ -108,17 +109,5 @@ final class VerdictTests: XCTestCase {
             db_query_duration_seconds_count{query="projects.insert"} 30
             """
         XCTAssertEqual(ServerCounters.parse(text), ServerCounters(requests: 150, queries: 150))
-    }
-}
-
-/// SplitMix64, for simulations that give the same numbers everywhere.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,5 @@
+import Observability
+
 /// The deterministic volume dataset: project `i` of seed `S` is the same row on every machine and every run.
 public struct SeedDataset: Sendable {
     public let seed: UInt64

@@ -144,10 +144,10 @@ struct BadInputTests {
                 #expect(try await client.send(.put, path, json: body).status == .unprocessableContent, "\(body)")
             }
             let described = try await client.send(.put, path, json: #"{"description": "first"}"#)
-            #expect(try described.decoded(Project.self).description == "first")
+            #expect(try described.decoded(ProjectAnswer.self).description == "first")
             let cleared = try await client.send(.put, path, json: #"{"description": null}"#)
             #expect(cleared.status == .ok)
-            #expect(try cleared.decoded(Project.self).description == nil)
+            #expect(try cleared.decoded(ProjectAnswer.self).description == nil)
             let start = try await client.send(.post, "/api/v1/workflows/start", json: #"{"project_id": "\#(project.id.lowercasedString)", "context": null}"#)
             #expect(start.status == .unprocessableContent)
         }
@@ -159,7 +159,7 @@ struct BadInputTests {
             let name = #"Robert'); DROP TABLE projects;--"#
             let created = try await client.send(.post, "/api/v1/projects", json: #"{"name": "\#(name)", "domain": "enterprise"}"#)
             #expect(created.status == .created)
-            #expect(try created.decoded(Project.self).name == name)
+            #expect(try created.decoded(ProjectAnswer.self).name == name)
             let search = try await client.send(.get, "/api/v1/projects?search=%27%29%3B%20DROP")
             #expect(search.status == .ok)
             #expect(String(buffer: search.body).contains(#""total":1"#))

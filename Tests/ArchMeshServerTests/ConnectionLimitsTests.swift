@@ -26,7 +26,7 @@ struct ConnectionLimitsTests {
         try await withLiveServer(Self.short) { port in
             let connection = try RawConnection(port: port)
             connection.send("GET /health/live HTTP/1.1\r\nHo")
-            let (text, closed) = await connection.receive(timeout: .seconds(5))
+            let (text, closed) = await connection.receive(timeout: .seconds(60))
             #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
             #expect(closed)
         }
@@ -37,7 +37,7 @@ struct ConnectionLimitsTests {
         try await withLiveServer(Self.short) { port in
             let connection = try RawConnection(port: port)
             connection.send("POST /api/v1/projects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":")
-            let (text, closed) = await connection.receive(timeout: .seconds(5))
+            let (text, closed) = await connection.receive(timeout: .seconds(60))
             #expect(text.hasPrefix("HTTP/1.1 408"), "\(text)")
             #expect(closed)
         }
@@ -69,7 +69,7 @@ struct ConnectionLimitsTests {
             let crowd = try (0..<1000).map { _ in try RawConnection(port: port) }
             let newcomer = try RawConnection(port: port)
             newcomer.send("GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let (text, _) = await newcomer.receive(timeout: .seconds(10))
+            let (text, _) = await newcomer.receive(timeout: .seconds(60))
             #expect(text.hasPrefix("HTTP/1.1 200"), "\(text.prefix(200))")
             for connection in crowd { connection.close() }
         }

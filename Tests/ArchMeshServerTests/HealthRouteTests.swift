@@ -49,7 +49,7 @@ struct HealthRouteTests {
             let health = try await client.send(.get, "/api/v1/health")
             #expect(health.status == .serviceUnavailable)
             #expect(String(buffer: health.body).contains(#""status":"unhealthy""#))
-            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(ContinuousClock.now - started < .seconds(30), "answered, not hung")
             let ready = try await client.send(.get, "/health/ready")
             #expect(ready.status == .serviceUnavailable)
             #expect(String(buffer: ready.body).contains(#""status":"not_ready""#))

@@ -11,14 +11,14 @@ struct ProjectRouteTests {
         try await TestApp.withRouter { client in
             let response = try await client.send(.post, "/api/v1/projects", json: #"{"name": "Ledger", "description": "Books", "domain": "enterprise"}"#)
             #expect(response.status == .created)
-            let project = try response.decoded(Project.self)
+            let project = try response.decoded(ProjectAnswer.self)
             #expect(project.name == "Ledger")
             #expect(project.description == "Books")
             #expect(project.domain == "enterprise")
             #expect(project.status == "pending")
             #expect(String(buffer: response.body).contains(project.id.uuidString.lowercased()))
             let fetched = try await client.send(.get, "/api/v1/projects/\(project.id.uuidString.lowercased())")
-            #expect(try fetched.decoded(Project.self) == project)
+            #expect(try fetched.decoded(ProjectAnswer.self) == project)
         }
     }
 
@@ -46,7 +46,7 @@ struct ProjectRouteTests {
     }
 
     struct PageProbe: Decodable {
-        var projects: [Project]
+        var projects: [ProjectAnswer]
         var total: Int
         var page: Int
         var page_size: Int
@@ -91,7 +91,7 @@ struct ProjectRouteTests {
             let path = "/api/v1/projects/\(project.id.uuidString.lowercased())"
             let updated = try await client.send(.put, path, json: #"{"name": "After", "status": "completed"}"#)
             #expect(updated.status == .ok)
-            let changed = try updated.decoded(Project.self)
+            let changed = try updated.decoded(ProjectAnswer.self)
             #expect(changed.name == "After" && changed.status == "completed" && changed.domain == "cloud-native")
             #expect(changed.updatedAt >= project.updatedAt)
             let deleted = try await client.send(.delete, path)

@@ -80,8 +80,8 @@ extension TestClientProtocol {
     }
 
     /// Creates a project and returns it.
-    func createProject(name: String = "Payments Platform", domain: String = "cloud-native") async throws -> Project {
+    func createProject(name: String = "Payments Platform", domain: String = "cloud-native") async throws -> ProjectAnswer {
         let response = try await send(.post, "/api/v1/projects", json: #"{"name": "\#(name)", "domain": "\#(domain)"}"#)
-        return try response.decoded(Project.self)
+        return try response.decoded(ProjectAnswer.self)
     }
 }

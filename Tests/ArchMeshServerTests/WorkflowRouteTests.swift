@@ -7,7 +7,7 @@ import TestSupport
 @Suite("Workflow routes")
 struct WorkflowRouteTests {
     struct PageProbe: Decodable {
-        var workflows: [WorkflowStatus]
+        var workflows: [WorkflowAnswer]
         var total: Int
         var page: Int
         var page_size: Int
@@ -34,12 +34,12 @@ struct WorkflowRouteTests {
             let body = #"{"project_id": "\#(project.id.uuidString.lowercased())", "configuration": {"fast": true}}"#
             let started = try await client.send(.post, "/api/v1/workflows/start", json: body)
             #expect(started.status == .created)
-            let status = try started.decoded(WorkflowStatus.self)
+            let status = try started.decoded(WorkflowAnswer.self)
             #expect(status.projectID == project.id)
             #expect(status.currentStage == "document_analysis")
             #expect(status.isActive)
             #expect(status.completedAt == nil)
-            guard case .object(let state) = status.stateData.value else {
+            guard case .object(let state) = status.stateData else {
                 Issue.record("state_data is not an object")
                 return
             }
@@ -67,12 +67,12 @@ struct WorkflowRouteTests {
             let started = try await client.send(
                 .post, "/api/v1/workflows/start",
                 json: #"{"project_id": "\#(project.id.uuidString.lowercased())", "initial_stage": "architecture_design"}"#)
-            let status = try started.decoded(WorkflowStatus.self)
+            let status = try started.decoded(WorkflowAnswer.self)
             let id = status.sessionID.uuidString.lowercased()
             for path in ["/api/v1/workflows/\(id)", "/api/v1/workflows/\(id)/status"] {
                 let response = try await client.send(.get, path)
                 #expect(response.status == .ok)
-                #expect(try response.decoded(WorkflowStatus.self).currentStage == "architecture_design")
+                #expect(try response.decoded(WorkflowAnswer.self).currentStage == "architecture_design")
             }
             #expect(try await client.send(.get, "/api/v1/workflows/00000000-0000-4000-8000-000000000000").status == .notFound)
         }

@@ -46,7 +46,7 @@ struct HostileTargetTests {
             endpoints: [Endpoint(method: method, paths: ["/hostile"])],
             model: .closedRequests(users: 4, totalRequests: Self.requests), runTag: "hostile1")
         // Long enough for a slow, split answer on a busy machine; short for the silent server.
-        plan.requestTimeout = behaviour == .silence ? .milliseconds(300) : .seconds(5)
+        plan.requestTimeout = behaviour == .silence ? .milliseconds(300) : .seconds(15)
         let result = try await LoadRun.run(plan)
         let seen = "\(behaviour) split \(pieceSize): \(result.errors.byName.filter { $0.value > 0 }), \(result.connectionStats)"
         #expect(result.totalRequests == Self.requests, "\(seen)")

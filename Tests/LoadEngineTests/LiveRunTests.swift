@@ -141,7 +141,7 @@ struct LiveRunTests {
             ])
             let result = try await LoadRun.run(plan(server, [.get("/sleep/5")], .rampingUsers(ramp, thinkTime: .zero)))
             #expect(result.connections == 8)
-            #expect(result.durationSeconds < 3)
+            #expect(result.durationSeconds < 20, "ended, not hung")
             #expect(result.totalRequests > 0 && result.errors.total == 0)
         }
     }

@@ -39,7 +39,9 @@ struct LocalCluster: Sendable {
             shared_preload_libraries = 'pg_stat_statements'
             pg_stat_statements.track = top
             pg_stat_statements.max = 5000
-            max_connections = 200
+            # Room for many servers at once (the tests run dozens in parallel, each pool opening
+            # all its connections as it starts) beside the harness's own connections.
+            max_connections = 500
 
             """
         let configuration = dataDirectory.appendingPathComponent("postgresql.conf")

@@ -20,7 +20,7 @@ struct ProjectsController: Sendable {
         return routes
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<Project> {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<RowBody<Project>> {
         let draft = try ProjectDraft(try await request.jsonObject(limit: maximumBodyBytes))
         let project = try await repository.create(draft, timings: context.timings, logger: context.logger)
         return EditedResponse(status: .created, response: project)
@@ -28,16 +28,16 @@ struct ProjectsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Page<Project> {
         let query = try ProjectQuery(request)
-        let (projects, total) = try await repository.list(query, timings: context.timings, logger: context.logger)
-        return Page(items: projects, total: total, window: query.window)
+        let (rows, total) = try await repository.list(query, timings: context.timings, logger: context.logger)
+        return Page(rows: rows, total: total, window: query.window)
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Project {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> RowBody<Project> {
         let id = try context.parameters.uuid("project_id")
         return try APIError.found(try await repository.get(id, timings: context.timings, logger: context.logger), "project \(id.lowercasedString)")
     }
 
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Project {
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> RowBody<Project> {
         let id = try context.parameters.uuid("project_id")
         let changes = try ProjectChanges(try await request.jsonObject(limit: maximumBodyBytes))
         return try APIError.found(

@@ -16,7 +16,7 @@ struct WorkflowsController: Sendable {
         return routes
     }
 
-    @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<WorkflowStatus> {
+    @Sendable func start(_ request: Request, context: AppRequestContext) async throws -> EditedResponse<RowBody<WorkflowStatus>> {
         let start = try WorkflowStart(try await request.jsonObject(limit: maximumBodyBytes))
         do {
             let status = try await repository.start(start, timings: context.timings, logger: context.logger)
@@ -32,11 +32,11 @@ struct WorkflowsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Page<WorkflowStatus> {
         let query = try WorkflowQuery(request)
-        let (workflows, total) = try await repository.list(query, timings: context.timings, logger: context.logger)
-        return Page(items: workflows, total: total, window: query.window)
+        let (rows, total) = try await repository.list(query, timings: context.timings, logger: context.logger)
+        return Page(rows: rows, total: total, window: query.window)
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> WorkflowStatus {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> RowBody<WorkflowStatus> {
         let id = try context.parameters.uuid("session_id")
         return try APIError.found(try await repository.get(id, timings: context.timings, logger: context.logger), "workflow session \(id.lowercasedString)")
     }

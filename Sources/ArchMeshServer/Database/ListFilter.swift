@@ -22,19 +22,18 @@ struct ListFilter: Sendable {
             + "LIMIT $\(parameters + 1) OFFSET $\(parameters + 2)"
     }
 
-    /// The page of rows and the count of all that match, on one connection, decoded by `row`. The
-    /// page carries the count; only a page past the end (no rows to carry it) asks for it apart.
-    func fetch<Page: PageQuery, Row>(
-        _ page: Page.Type, on connection: TimedConnection, table: String, window: PageWindow, countLabel: StaticString,
-        row: (PostgresRow) throws -> Row
-    ) async throws -> (rows: [Row], total: Int) {
+    /// The page of rows and the count of all that match, on one connection. The page carries the
+    /// count; only a page past the end (no rows to carry it) asks for it apart.
+    func fetch<Page: PageQuery>(
+        _ page: Page.Type, on connection: TimedConnection, table: String, window: PageWindow, countLabel: StaticString
+    ) async throws -> (rows: [PostgresRow], total: Int) {
         var binds = self.binds
         binds.append(window.limit)
         binds.append(window.skip)
         let rows = try await connection.execute(Page(binds: binds))
         if let first = rows.first {
             let cells = first.makeRandomAccess()
-            return (try rows.map(row), try cells[cells.count - 1].decode(Int.self))
+            return (rows, try cells[cells.count - 1].decode(Int.self))
         }
         guard window.skip > 0 else { return ([], 0) }
         return ([], try await connection.query(count(from: table), name: countLabel)[0].decode(Int.self))

@@ -7,25 +7,23 @@ import PostgresNIO
 struct ProjectRepository: Sendable {
     let database: TimedDatabase
 
-    func create(_ draft: ProjectDraft, timings: RequestTimings, logger: Logger) async throws -> Project {
+    func create(_ draft: ProjectDraft, timings: RequestTimings, logger: Logger) async throws -> RowBody<Project> {
         try await database.withConnection(timings, logger: logger) { connection in
             let rows = try await connection.query("""
                 INSERT INTO projects (id, name, description, domain) \
                 VALUES (\(UUID()), \(draft.name), \(draft.description), \(draft.domain.rawValue)::project_domain) \
                 RETURNING \(unescaped: Project.columns)
                 """, name: "projects.insert")
-            return try Project(row: rows[0])
+            return RowBody(row: rows[0])
         }
     }
 
-    func list(_ query: ProjectQuery, timings: RequestTimings, logger: Logger) async throws -> (projects: [Project], total: Int) {
+    func list(_ query: ProjectQuery, timings: RequestTimings, logger: Logger) async throws -> (rows: [PostgresRow], total: Int) {
         let filter = Self.filter(query)
-        let (projects, total) = try await database.withConnection(timings, logger: logger) { connection in
+        return try await database.withConnection(timings, logger: logger) { connection in
             try await filter.fetch(
-                ProjectPageQuery.self, on: connection, table: "projects", window: query.window, countLabel: "projects.count",
-                row: Project.init(row:))
+                ProjectPageQuery.self, on: connection, table: "projects", window: query.window, countLabel: "projects.count")
         }
-        return (projects, total)
     }
 
     /// The list's filters: each matches everything when its parameter is null. `search` matches
@@ -41,13 +39,13 @@ struct ProjectRepository: Sendable {
         return ListFilter(condition: condition, binds: binds)
     }
 
-    func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> Project? {
+    func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> RowBody<Project>? {
         try await database.withConnection(timings, logger: logger) { connection in
-            try await connection.execute(ProjectByIDQuery(id: id)).first.map(Project.init(row:))
+            try await connection.execute(ProjectByIDQuery(id: id)).first.map(RowBody.init(row:))
         }
     }
 
-    func update(_ id: UUID, _ changes: ProjectChanges, timings: RequestTimings, logger: Logger) async throws -> Project? {
+    func update(_ id: UUID, _ changes: ProjectChanges, timings: RequestTimings, logger: Logger) async throws -> RowBody<Project>? {
         try await database.withConnection(timings, logger: logger) { connection in
             let rows = try await connection.query("""
                 UPDATE projects SET \
@@ -58,7 +56,7 @@ struct ProjectRepository: Sendable {
                 updated_at = now() \
                 WHERE id = \(id) RETURNING \(unescaped: Project.columns)
                 """, name: "projects.update")
-            return try rows.first.map(Project.init(row:))
+            return rows.first.map(RowBody.init(row:))
         }
     }
 

@@ -14,7 +14,7 @@ struct WorkflowRepository: Sendable {
 
     /// Starts a session with one INSERT: the foreign key answers "no such project" and the partial
     /// unique index answers "already active", atomically, however many clients race.
-    func start(_ request: WorkflowStart, timings: RequestTimings, logger: Logger) async throws -> WorkflowStatus {
+    func start(_ request: WorkflowStart, timings: RequestTimings, logger: Logger) async throws -> RowBody<WorkflowStatus> {
         let state = String(decoding: try JSONEncoder().encode(request.initialState), as: UTF8.self)
         do {
             return try await database.withConnection(timings, logger: logger) { connection in
@@ -23,7 +23,7 @@ struct WorkflowRepository: Sendable {
                     VALUES (\(UUID()), \(request.projectID), \(request.initialStage.rawValue)::workflow_stage, \(state)::jsonb) \
                     RETURNING \(unescaped: WorkflowStatus.columns)
                     """, name: "workflows.insert")
-                return try WorkflowStatus(row: rows[0])
+                return RowBody(row: rows[0])
             }
         } catch let error as PSQLError {
             switch error.serverInfo?[.sqlState] {
@@ -34,14 +34,12 @@ struct WorkflowRepository: Sendable {
         }
     }
 
-    func list(_ query: WorkflowQuery, timings: RequestTimings, logger: Logger) async throws -> (workflows: [WorkflowStatus], total: Int) {
+    func list(_ query: WorkflowQuery, timings: RequestTimings, logger: Logger) async throws -> (rows: [PostgresRow], total: Int) {
         let filter = Self.filter(query)
-        let (workflows, total) = try await database.withConnection(timings, logger: logger) { connection in
+        return try await database.withConnection(timings, logger: logger) { connection in
             try await filter.fetch(
-                WorkflowPageQuery.self, on: connection, table: "workflow_sessions", window: query.window, countLabel: "workflows.count",
-                row: WorkflowStatus.init(row:))
+                WorkflowPageQuery.self, on: connection, table: "workflow_sessions", window: query.window, countLabel: "workflows.count")
         }
-        return (workflows, total)
     }
 
     /// The list's filters: each matches everything when its parameter is null.
@@ -56,9 +54,9 @@ struct WorkflowRepository: Sendable {
         return ListFilter(condition: condition, binds: binds)
     }
 
-    func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> WorkflowStatus? {
+    func get(_ id: UUID, timings: RequestTimings, logger: Logger) async throws -> RowBody<WorkflowStatus>? {
         try await database.withConnection(timings, logger: logger) { connection in
-            try await connection.execute(WorkflowByIDQuery(id: id)).first.map(WorkflowStatus.init(row:))
+            try await connection.execute(WorkflowByIDQuery(id: id)).first.map(RowBody.init(row:))
         }
     }
 }

@@ -64,21 +64,38 @@ struct JSONWriter {
         if let text { string(text) } else { null() }
     }
 
-    /// A UUID in its lowercase canonical form, without making a String of it.
-    mutating func uuid(_ uuid: UUID) {
+    /// Text given as UTF-8 bytes (a text column's), without making a String of it.
+    mutating func string(_ bytes: ByteBuffer) {
+        separate()
+        bytes.withUnsafeReadableBytes { writeEscaped($0) }
+        needsComma = true
+    }
+
+    /// A UUID given as its 16 bytes (a `uuid` column's binary form), in its lowercase canonical
+    /// form `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"`, in one write to the buffer.
+    mutating func uuid(_ uuid: ByteBuffer) {
+        precondition(uuid.readableBytes == 16)
         separate()
         let digits: StaticString = "0123456789abcdef"
-        buffer.writeInteger(UInt8(ascii: "\""))
-        withUnsafeBytes(of: uuid.uuid) { bytes in
-            digits.withUTF8Buffer { hex in
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 { buffer.writeInteger(UInt8(ascii: "-")) }
-                    buffer.writeInteger(hex[Int(byte >> 4)])
-                    buffer.writeInteger(hex[Int(byte & 0xF)])
+        _ = uuid.withUnsafeReadableBytes { bytes in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 38) { output in
+                digits.withUTF8Buffer { hex in
+                    var position = 0
+                    func put(_ byte: UInt8) {
+                        output[position] = byte
+                        position += 1
+                    }
+                    put(UInt8(ascii: "\""))
+                    for (index, byte) in bytes.enumerated() {
+                        if index == 4 || index == 6 || index == 8 || index == 10 { put(UInt8(ascii: "-")) }
+                        put(hex[Int(byte >> 4)])
+                        put(hex[Int(byte & 0xF)])
+                    }
+                    put(UInt8(ascii: "\""))
                 }
+                return 38
             }
         }
-        buffer.writeInteger(UInt8(ascii: "\""))
         needsComma = true
     }
 
@@ -102,10 +119,9 @@ struct JSONWriter {
 
     /// A document PostgreSQL gave as `jsonb` text, written without the space it puts after each
     /// `:` and `,` (the rest as it is), so that responses stay compact. Spaces inside strings stay.
-    mutating func stored(_ json: String) {
+    mutating func stored(_ json: ByteBuffer) {
         separate()
-        var json = json
-        json.withUTF8 { bytes in
+        json.withUnsafeReadableBytes { bytes in
             var start = 0
             var inString = false
             var escaped = false
@@ -115,11 +131,11 @@ struct JSONWriter {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = true
                 } else if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\r") {
-                    buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index])))
+                    buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
                     start = index + 1
                 }
             }
-            buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<bytes.count])))
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start..<bytes.count]))
         }
         needsComma = true
     }
@@ -158,13 +174,13 @@ struct JSONWriter {
 
 /// A response body the server writes itself with `JSONWriter`.
 protocol JSONBody: ResponseGenerator, Sendable {
-    func write(to json: inout JSONWriter)
+    func write(to json: inout JSONWriter) throws
 }
 
 extension JSONBody {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var json = JSONWriter()
-        write(to: &json)
+        try write(to: &json)
         let body = json.buffer
         return Response(
             status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes)],

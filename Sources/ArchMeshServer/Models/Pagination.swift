@@ -1,9 +1,11 @@
 import Hummingbird
+import PostgresNIO
 
 /// One page of a list, as the original API returns it: `{<items>, total, page, page_size, has_next}`,
 /// `page` counting from 1 and `has_next` when rows remain past it.
-struct Page<Item: PageItem>: JSONBody, Sendable {
-    var items: [Item]
+struct Page<Item: RowItem>: JSONBody, Sendable {
+    /// The page's rows, each written by the item's layout.
+    var rows: [PostgresRow]
     var total: Int
     var window: PageWindow
 
@@ -11,7 +13,7 @@ struct Page<Item: PageItem>: JSONBody, Sendable {
     var hasNext: Bool { window.skip + window.limit < total }
 
     /// Keys sorted, the list under the item's own key.
-    func write(to json: inout JSONWriter) {
+    func write(to json: inout JSONWriter) throws {
         json.beginObject()
         json.key("has_next"); json.bool(hasNext)
         json.key("page"); json.number(page)
@@ -20,18 +22,11 @@ struct Page<Item: PageItem>: JSONBody, Sendable {
         if !listFirst { json.key("total"); json.number(total) }
         json.key(Item.listKey)
         json.beginArray()
-        for item in items { item.write(to: &json) }
+        for row in rows { try Item.layout.write(row, to: &json) }
         json.endArray()
         if listFirst { json.key("total"); json.number(total) }
         json.endObject()
     }
-}
-
-/// What a page can hold, and the key its list goes under.
-protocol PageItem: Sendable {
-    /// The key the list goes under: `projects`, `workflows`.
-    static var listKey: StaticString { get }
-    func write(to json: inout JSONWriter)
 }
 
 /// Which rows of a list a request asks for: `skip` (0 or more) and `limit` (1 to 100, default 100).

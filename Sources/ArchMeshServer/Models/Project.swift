@@ -2,44 +2,24 @@ import Foundation
 import Hummingbird
 import PostgresNIO
 
-/// A project as the API returns it.
-struct Project: JSONBody, Decodable, Sendable, Equatable, PageItem {
+/// A project as the API returns it, written from its row.
+enum Project: RowItem {
     static let listKey: StaticString = "projects"
 
-    var id: UUID
-    var name: String
-    var description: String?
-    var domain: String
-    var status: String
-    var createdAt: String
-    var updatedAt: String
+    /// A missing description is `null`, not left out, as the original answers; timestamps formatted
+    /// by PostgreSQL as the API writes them.
+    static let layout = RowLayout([
+        .init(key: "id", sql: "id", kind: .uuid),
+        .init(key: "name", sql: "name", kind: .text),
+        .init(key: "description", sql: "description", kind: .text),
+        .init(key: "domain", sql: "domain::text", kind: .text),
+        .init(key: "status", sql: "status::text", kind: .text),
+        .init(key: "created_at", sql: Timestamp.sql("created_at"), kind: .text),
+        .init(key: "updated_at", sql: Timestamp.sql("updated_at"), kind: .text),
+    ])
 
-    enum CodingKeys: String, CodingKey {
-        case id, name, description, domain, status
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-    }
-
-    /// Keys sorted; a missing description is `null`, not left out, as the original answers.
-    func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.key("created_at"); json.string(createdAt)
-        json.key("description"); json.string(description)
-        json.key("domain"); json.string(domain)
-        json.key("id"); json.uuid(id)
-        json.key("name"); json.string(name)
-        json.key("status"); json.string(status)
-        json.key("updated_at"); json.string(updatedAt)
-        json.endObject()
-    }
-
-    /// The columns a `Project` is read from, in `init(row:)`'s order: timestamps formatted by
-    /// PostgreSQL as the API writes them.
-    static let columns = "id, name, description, domain::text, status::text, \(Timestamp.sql("created_at")), \(Timestamp.sql("updated_at"))"
-
-    init(row: PostgresRow) throws {
-        (id, name, description, domain, status, createdAt, updatedAt) = try row.decode((UUID, String, String?, String, String, String, String).self)
-    }
+    /// The select list of a project's row.
+    static var columns: String { layout.columns }
 }
 
 /// A new project, checked.

@@ -2,72 +2,24 @@ import Foundation
 import Hummingbird
 import PostgresNIO
 
-/// A workflow session's status as the API returns it.
-struct WorkflowStatus: JSONBody, Decodable, Sendable, PageItem {
+/// A workflow session's status as the API returns it, written from its row. Its state is written
+/// as PostgreSQL stored it, never decoded to be encoded again.
+enum WorkflowStatus: RowItem {
     static let listKey: StaticString = "workflows"
 
-    var sessionID: UUID
-    var projectID: UUID
-    var currentStage: String
-    /// The session's state, as PostgreSQL stored it: written out as it is, never decoded to be
-    /// encoded again.
-    var stateData: StoredJSON
-    var isActive: Bool
-    var startedAt: String
-    var lastActivityAt: String
-    var completedAt: String?
+    static let layout = RowLayout([
+        .init(key: "session_id", sql: "id", kind: .uuid),
+        .init(key: "project_id", sql: "project_id", kind: .uuid),
+        .init(key: "current_stage", sql: "current_stage::text", kind: .text),
+        .init(key: "state_data", sql: "state_data::text", kind: .storedJSON),
+        .init(key: "is_active", sql: "is_active", kind: .bool),
+        .init(key: "started_at", sql: Timestamp.sql("started_at"), kind: .text),
+        .init(key: "last_activity_at", sql: Timestamp.sql("last_activity_at"), kind: .text),
+        .init(key: "completed_at", sql: Timestamp.sql("completed_at"), kind: .text),
+    ])
 
-    enum CodingKeys: String, CodingKey {
-        case sessionID = "session_id"
-        case projectID = "project_id"
-        case currentStage = "current_stage"
-        case stateData = "state_data"
-        case isActive = "is_active"
-        case startedAt = "started_at"
-        case lastActivityAt = "last_activity_at"
-        case completedAt = "completed_at"
-    }
-
-    /// Keys sorted.
-    func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.key("completed_at"); json.string(completedAt)
-        json.key("current_stage"); json.string(currentStage)
-        json.key("is_active"); json.bool(isActive)
-        json.key("last_activity_at"); json.string(lastActivityAt)
-        json.key("project_id"); json.uuid(projectID)
-        json.key("session_id"); json.uuid(sessionID)
-        json.key("started_at"); json.string(startedAt)
-        json.key("state_data"); json.stored(stateData.text)
-        json.endObject()
-    }
-
-    static let columns = "id, project_id, current_stage::text, state_data::text, is_active, \(Timestamp.sql("started_at")), "
-        + "\(Timestamp.sql("last_activity_at")), \(Timestamp.sql("completed_at"))"
-
-    init(row: PostgresRow) throws {
-        let state: String
-        (sessionID, projectID, currentStage, state, isActive, startedAt, lastActivityAt, completedAt) = try row.decode(
-            (UUID, UUID, String, String, Bool, String, String, String?).self)
-        stateData = StoredJSON(text: state)
-    }
-}
-
-/// JSON as PostgreSQL stored it (`jsonb`): written out as it is, parsed only when read.
-struct StoredJSON: Decodable, Sendable {
-    let text: String
-
-    init(text: String) {
-        self.text = text
-    }
-
-    /// The document, parsed.
-    var value: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null }
-
-    init(from decoder: any Decoder) throws {
-        let value = try JSONValue(from: decoder)
-        text = String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
-    }
+    /// The select list of a workflow session's row.
+    static var columns: String { layout.columns }
 }
 
 /// `POST /api/v1/workflows/start`, checked.

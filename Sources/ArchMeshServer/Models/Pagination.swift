@@ -22,7 +22,7 @@ struct Page<Item: RowItem>: JSONBody, Sendable {
         if !listFirst { json.key("total"); json.number(total) }
         json.key(Item.listKey)
         json.beginArray()
-        for row in rows { try Item.layout.write(row, to: &json) }
+        try Item.layout.write(rows, to: &json)
         json.endArray()
         if listFirst { json.key("total"); json.number(total) }
         json.endObject()

@@ -37,41 +37,85 @@ struct RowLayout: Sendable {
         written = fields.indices.sorted { fields[$0].key.description < fields[$1].key.description }
     }
 
-    /// A column whose type is not what its field says: a mistake in the layout or the schema, never in a request.
+    /// A row that is not what the layout says (a column of another type, too few columns): a
+    /// mistake in the layout or the schema, never in a request.
     struct Mismatch: Error, CustomStringConvertible {
-        var key: String
-        var dataType: PostgresDataType
-        var description: String { "column \(key) came as \(dataType), not as its layout says" }
+        var description: String
     }
 
-    /// The row as one object; a NULL cell is `null`; columns past the layout's (a page's count) are left out.
-    func write(_ row: PostgresRow, to json: inout JSONWriter) throws {
-        let cells = row.makeRandomAccess()
-        json.beginObject()
-        for index in written {
-            let field = fields[index], cell = cells[index]
-            json.key(field.key)
-            guard let bytes = cell.bytes else {
-                json.null()
-                continue
-            }
-            switch (field.kind, cell.dataType) {
-            case (.text, .text), (.text, .varchar), (.text, .name), (.text, .bpchar),
-                 (.storedJSON, .text), (.uuid, _) where cell.format == .text:
-                // Text, and any column sent as text (a uuid's text is already lowercase and canonical).
-                if field.kind == .storedJSON { json.stored(bytes) } else { json.string(bytes) }
-            case (.uuid, .uuid) where bytes.readableBytes == 16:
-                json.uuid(bytes)
-            case (.bool, .bool) where bytes.readableBytes == 1:
-                json.bool(bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) != 0)
-            case (.storedJSON, .jsonb) where bytes.readableBytes >= 1 && cell.format == .binary:
-                // Binary jsonb: a version byte (1), then the document's text.
-                json.stored(bytes.getSlice(at: bytes.readerIndex + 1, length: bytes.readableBytes - 1)!)
-            default:
-                throw Mismatch(key: field.key.description, dataType: cell.dataType)
+    /// A cell, checked against its field and ready to be written.
+    private enum Value {
+        case null
+        case text(ByteBuffer)
+        case uuid(ByteBuffer)
+        case bool(Bool)
+        case json(ByteBuffer)
+
+        /// The most bytes it takes written.
+        var bound: Int {
+            switch self {
+            case .null: 4
+            case .text(let bytes): RawOutput.escapedBound(bytes.readableBytes)
+            case .uuid: RawOutput.uuidBound
+            case .bool: 5
+            case .json(let bytes): bytes.readableBytes
             }
         }
-        json.endObject()
+    }
+
+    /// Each row as one object, one after another (as a list's elements); a NULL cell is `null`;
+    /// columns past the layout's (a page's count) are left out. An object is written into room
+    /// reserved for it at once.
+    func write(_ rows: some Sequence<PostgresRow>, to json: inout JSONWriter) throws {
+        var values: [Value] = []
+        values.reserveCapacity(fields.count)
+        for row in rows {
+            values.removeAll(keepingCapacity: true)
+            var bound = 2
+            for cell in row {
+                guard values.count < fields.count else { break }
+                let field = fields[values.count]
+                let value = try Self.value(cell, as: field)
+                bound += field.key.utf8CodeUnitCount + 4 + value.bound
+                values.append(value)
+            }
+            guard values.count == fields.count else { throw Mismatch(description: "a row of \(values.count) columns, not \(fields.count)") }
+            json.raw(upTo: bound) { output in
+                output.put(UInt8(ascii: "{"))
+                for (position, index) in written.enumerated() {
+                    if position > 0 { output.put(UInt8(ascii: ",")) }
+                    output.key(fields[index].key)
+                    switch values[index] {
+                    case .null: output.put("null")
+                    case .text(let bytes): bytes.withUnsafeReadableBytes { output.escaped($0) }
+                    case .uuid(let bytes): bytes.withUnsafeReadableBytes { output.uuid($0) }
+                    case .bool(let value): output.put(value ? "true" : "false")
+                    case .json(let bytes): bytes.withUnsafeReadableBytes { output.compactJSON($0) }
+                    }
+                }
+                output.put(UInt8(ascii: "}"))
+            }
+        }
+    }
+
+    private static func value(_ cell: PostgresCell, as field: Field) throws -> Value {
+        guard let bytes = cell.bytes else { return .null }
+        switch (field.kind, cell.dataType) {
+        case (.text, .text), (.text, .varchar), (.text, .name), (.text, .bpchar), (.storedJSON, .text):
+            return field.kind == .storedJSON ? .json(bytes) : .text(bytes)
+        case (.uuid, _) where cell.format == .text:
+            // A uuid sent as text is already lowercase and canonical.
+            return .text(bytes)
+        case (.uuid, .uuid) where bytes.readableBytes == 16:
+            return .uuid(bytes)
+        case (.bool, .bool) where bytes.readableBytes == 1:
+            return .bool(bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) != 0)
+        case (.storedJSON, .jsonb) where bytes.readableBytes >= 1 && cell.format == .binary:
+            // Binary jsonb: a version byte (1), then the document's text.
+            return .json(bytes.getSlice(at: bytes.readerIndex + 1, length: bytes.readableBytes - 1)!)
+        default:
+            throw Mismatch(description: "column \(field.key) came as \(cell.dataType), not as its layout says")
+        }
     }
 }
 
@@ -87,6 +131,6 @@ struct RowBody<Item: RowItem>: JSONBody {
     let row: PostgresRow
 
     func write(to json: inout JSONWriter) throws {
-        try Item.layout.write(row, to: &json)
+        try Item.layout.write(CollectionOfOne(row), to: &json)
     }
 }

@@ -116,7 +116,7 @@ pgbench_tps() {
 }
 
 declare -A RESULTS
-median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+median() { python3 -c "import statistics,sys; print(f'{statistics.median(float(x) for x in sys.argv[1:]):.1f}')" "$@"; }
 for round in $(seq 1 "$ROUNDS"); do
     echo "round $round of $ROUNDS" >&2
     for path in /api/v1/health "/api/v1/projects?limit=20" /health/live; do

@@ -89,7 +89,7 @@ final class HostileServer: Sendable {
 
     private final class Counter: Sendable {
         let server = Mutex<HostileServer?>(nil)
-        func add() { server.withLock { $0?.requests.add(1, ordering: .relaxed) } }
+        func add() { _ = server.withLock { $0?.requests.add(1, ordering: .relaxed) } }
     }
 
     /// The bytes (and whether to close after them) for one request of `method`.

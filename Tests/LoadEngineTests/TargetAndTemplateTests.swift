@@ -16,7 +16,11 @@ struct TargetAndTemplateTests {
         #expect(!remote.isLoopback)
         #expect(throws: LoadEngineError.self) { try remote.requireLoopback(allowRemote: false) }
         #expect(throws: Never.self) { try remote.requireLoopback(allowRemote: true) }
-        #expect(throws: LoadEngineError.self) { try LoadTarget(url: "https://127.0.0.1") }
+        let secure = try LoadTarget(url: "https://127.0.0.1")
+        #expect(secure.scheme == .https && secure.port == 443 && secure.description == "https://127.0.0.1:443")
+        #expect(try LoadTarget(url: "HTTPS://localhost:8443/base").scheme == .https)
+        #expect(throws: LoadEngineError.self) { try LoadTarget(url: "ftp://127.0.0.1") }
+        #expect(throws: LoadEngineError.self) { try LoadTarget(url: "h2c://127.0.0.1") }
         #expect(throws: LoadEngineError.self) { try LoadTarget(url: "not a url") }
     }
 

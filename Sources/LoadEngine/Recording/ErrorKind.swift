@@ -2,6 +2,8 @@
 public enum ErrorKind: String, CaseIterable, Codable, Sendable {
     /// The connection could not be made (refused, unreachable, connect timeout).
     case connect
+    /// The TLS handshake failed or timed out (an untrusted, expired or misnamed certificate, ...).
+    case tls
     /// No complete response within the request timeout.
     case timeout
     /// The connection failed or closed while the response was awaited.
@@ -51,7 +53,7 @@ public struct ErrorCounts: Codable, Sendable, Equatable {
     public var total: Int { counts.values.reduce(0, +) }
 
     /// Failures the transport saw (no usable response), as opposed to HTTP error statuses.
-    public var transport: Int { self[.connect] + self[.timeout] + self[.read] + self[.write] + self[.protocol] }
+    public var transport: Int { self[.connect] + self[.tls] + self[.timeout] + self[.read] + self[.write] + self[.protocol] }
 
     public func encode(to encoder: any Encoder) throws {
         try byName.encode(to: encoder)

@@ -24,6 +24,10 @@ struct WorkerRecorder: Sendable {
     var connections = ConnectionStats()
     /// Responses whose `Server-Timing` could not be believed (their server figures are left out).
     var rejectedServerTimings = 0
+    /// HTTPS: each connection's TLS handshake, from the TCP connection to the handshake's end.
+    var handshakes = LatencyHistogram.latency()
+    /// HTTPS: handshakes that failed, by reason.
+    var tlsFailures: [String: Int] = [:]
 
     init(endpointCount: Int, exemplars: Int) {
         endpoints = Array(repeating: EndpointRecorder(), count: endpointCount)
@@ -64,6 +68,8 @@ struct WorkerRecorder: Sendable {
         connections.merge(other.connections)
         cutOffAtEnd += other.cutOffAtEnd
         rejectedServerTimings += other.rejectedServerTimings
+        handshakes.add(other.handshakes)
+        tlsFailures.merge(other.tlsFailures, uniquingKeysWith: +)
     }
 
     /// Client latency from each request's due time, over every endpoint.

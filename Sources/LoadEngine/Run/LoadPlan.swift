@@ -17,6 +17,8 @@ public struct LoadPlan: Sendable {
     public var exemplars = 10
     /// Eight characters that start every request ID of the run, so its requests can be found in server logs.
     public var runTag: String
+    /// How an `https://` target's TLS is spoken (ignored for `http://`).
+    public var tls = TLSOptions()
 
     public init(target: LoadTarget, endpoints: [Endpoint], model: LoadModel, runTag: String? = nil) {
         self.target = target
@@ -41,7 +43,7 @@ public struct LoadPlan: Sendable {
         guard runTag.utf8.count == 8, runTag.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 46 || $0 == 95 || ($0 >= 65 && $0 <= 90) }) else {
             throw LoadEngineError.invalidPlan("the run tag must be 8 characters of [A-Za-z0-9._-], got '\(runTag)'")
         }
-        guard requestTimeout > .zero, connectTimeout > .zero else { throw LoadEngineError.invalidPlan("timeouts must be positive") }
+        guard requestTimeout > .zero, connectTimeout > .zero, tls.handshakeTimeout > .zero else { throw LoadEngineError.invalidPlan("timeouts must be positive") }
         guard gracefulStop >= .zero else { throw LoadEngineError.invalidPlan("the graceful stop must not be negative") }
         if let threads, threads < 1 { throw LoadEngineError.invalidPlan("threads must be at least 1, got \(threads)") }
     }

@@ -115,13 +115,15 @@ public struct LoadResult: Codable, Sendable {
     /// Responses whose `Server-Timing` figures could not be true (negative, not numbers, absurd):
     /// counted, and kept out of the server-side histograms.
     public var rejectedServerTimings: Int
+    /// HTTPS runs: the handshakes and how they went; nil for plain HTTP.
+    public var tls: TLSSummary?
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
         case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
-        case rejectedServerTimings, histograms
+        case rejectedServerTimings, tls, histograms
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.
@@ -130,5 +132,22 @@ public struct LoadResult: Codable, Sendable {
     /// Successful requests as a percentage of all finished ones (100 when none finished).
     public var successRatePercent: Double {
         totalRequests == 0 ? 100 : Double(successfulRequests) * 100 / Double(totalRequests)
+    }
+}
+
+/// How a run's TLS went: its handshakes (timed apart from the requests, once per connection made,
+/// reconnects included), the handshakes that failed and why, and whether the server's certificate
+/// was checked at all.
+public struct TLSSummary: Codable, Sendable {
+    /// True when `--insecure` switched off every check of the server's certificate.
+    public var verificationSkipped: Bool
+    public var handshakes: Int
+    /// From the TCP connection to the end of the handshake.
+    public var handshake: LatencySummary
+    /// Failed handshakes by reason (an unknown authority, an expired certificate, a name mismatch, a timeout).
+    public var failures: [String: Int]
+
+    enum CodingKeys: String, CodingKey {
+        case verificationSkipped, handshakes, handshake = "handshakeMs", failures
     }
 }

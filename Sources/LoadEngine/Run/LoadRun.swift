@@ -33,13 +33,14 @@ public enum LoadRun {
         } catch {
             throw LoadEngineError.unreachable(target: plan.target.description, reason: "cannot resolve \(plan.target.host)")
         }
+        let tls = plan.target.scheme == .https ? try TLSClient(options: plan.tls, host: plan.target.host) : nil
         let connections = plan.model.connections
         let coordinator = RunCoordinator(users: connections, target: plan.target.description, eventLoop: group.next())
         // Each worker is made on its own loop and stays there: the run only reaches it through the loop.
         var made: [NIOLoopBound<Worker>] = []
         for eventLoop in group.makeIterator() {
             made.append(try await eventLoop.submit {
-                NIOLoopBound(try Worker(eventLoop: eventLoop, plan: plan, address: address, coordinator: coordinator), eventLoop: eventLoop)
+                NIOLoopBound(try Worker(eventLoop: eventLoop, plan: plan, address: address, tls: tls, coordinator: coordinator), eventLoop: eventLoop)
             }.get())
         }
         let workers = made
@@ -121,6 +122,9 @@ public enum LoadRun {
             exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
             lateRequests: recorder.late, worstLatenessMilliseconds: Double(recorder.worstLatenessMicros) / 1000,
             unsentRequests: recorder.unsent, cutOffAtEnd: recorder.cutOffAtEnd, connectionStats: recorder.connections, rejectedServerTimings: recorder.rejectedServerTimings,
+            tls: plan.target.scheme == .https ? TLSSummary(
+                verificationSkipped: plan.tls.insecure, handshakes: Int(recorder.handshakes.totalCount),
+                handshake: LatencySummary(recorder.handshakes), failures: recorder.tlsFailures) : nil,
             histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 
 /// The one handler in a connection's pipeline: it hands the user the bytes, the close and the
 /// errors of its connection, and nothing of a connection the user has already given up on.
@@ -16,6 +17,11 @@ final class ConnectionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         user?.received(unwrapInboundIn(data), generation: generation)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { user?.handshakeCompleted(generation: generation) }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -1,29 +1,38 @@
 import Foundation
 
-/// The server a run sends load to: `http://host:port` and an optional path prefix.
+/// The server a run sends load to: `http://host:port` or `https://host:port`, and an optional path prefix.
 public struct LoadTarget: Sendable, Equatable, CustomStringConvertible {
+    public enum Scheme: String, Sendable {
+        case http, https
+
+        var defaultPort: Int { self == .https ? 443 : 80 }
+    }
+
+    public var scheme: Scheme
     public var host: String
     public var port: Int
     /// Prefix for every endpoint's path ("" when the URL has none).
     public var basePath: String
 
-    public init(host: String, port: Int, basePath: String = "") {
+    public init(scheme: Scheme = .http, host: String, port: Int, basePath: String = "") {
+        self.scheme = scheme
         self.host = host
         self.port = port
         self.basePath = basePath
     }
 
-    /// Parses `http://host[:port][/prefix]`; the path of a URL with a query is split off by `split(url:)`.
+    /// Parses `http[s]://host[:port][/prefix]`; the path of a URL with a query is split off by `split(url:)`.
     public init(url text: String) throws {
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+        guard let components = URLComponents(string: text), let schemeText = components.scheme?.lowercased() else {
             throw LoadEngineError.invalidURL("'\(text)' is not a URL such as http://127.0.0.1:8080")
         }
-        guard scheme == "http" else {
-            throw LoadEngineError.invalidURL("'\(scheme)' is not supported; only http:// (plain HTTP/1.1) is")
+        guard let scheme = Scheme(rawValue: schemeText) else {
+            throw LoadEngineError.invalidURL("'\(schemeText)' is not supported; http:// and https:// are")
         }
         guard let host = components.host, !host.isEmpty else { throw LoadEngineError.invalidURL("'\(text)' has no host") }
+        self.scheme = scheme
         self.host = host
-        self.port = components.port ?? 80
+        self.port = components.port ?? scheme.defaultPort
         guard (1...65_535).contains(port) else { throw LoadEngineError.invalidURL("port \(port) is out of range") }
         let path = components.percentEncodedPath
         self.basePath = path == "/" ? "" : (path.hasSuffix("/") ? String(path.dropLast()) : path)
@@ -55,5 +64,5 @@ public struct LoadTarget: Sendable, Equatable, CustomStringConvertible {
     /// The `Host` header's value.
     var hostHeader: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
-    public var description: String { "http://\(hostHeader)\(basePath)" }
+    public var description: String { "\(scheme.rawValue)://\(hostHeader)\(basePath)" }
 }

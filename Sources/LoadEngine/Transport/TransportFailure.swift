@@ -5,12 +5,14 @@ import Darwin
 #endif
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// Network failures told apart by their types and error numbers, never by their messages.
 enum TransportFailure {
     /// The kind a broken connection's error counts as; `duringWrite` when it broke inside the
     /// engine's own write.
     static func kind(of error: any Error, duringWrite: Bool) -> ErrorKind {
+        if isTLS(error) { return .tls }
         if duringWrite { return .write }
         if let error = error as? IOError, error.errnoCode == EPIPE { return .write }
         if let error = error as? ChannelError {
@@ -22,8 +24,15 @@ enum TransportFailure {
         return .read
     }
 
+    /// True for the TLS library's errors: a handshake that failed, or an alert the server sent
+    /// later (with TLS 1.3 a server refuses a client's certificate after the client's handshake is done).
+    static func isTLS(_ error: any Error) -> Bool {
+        error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
+    }
+
     /// Why a connection could not be made, in a user's words.
     static func connectReason(_ error: any Error) -> String {
+        if let error = error as? TLSHandshakeFailure { return "TLS: \(error.reason)" }
         if let error = error as? ChannelError, case .connectTimeout(let limit) = error {
             return "no answer within the connect timeout (\(limit.nanoseconds / 1_000_000) ms)"
         }
@@ -43,4 +52,9 @@ enum TransportFailure {
         }
         return String(describing: error)
     }
+}
+
+/// A TLS handshake that failed, with the reason in a user's words.
+struct TLSHandshakeFailure: Error {
+    var reason: String
 }

@@ -99,7 +99,8 @@ struct UserStateMachine {
         }
     }
 
-    mutating func connectFailed(now: UInt64) -> Actions {
+    /// The connection could not be made: `kind` is `connect`, or `tls` when its handshake failed.
+    mutating func connectFailed(now: UInt64, kind: ErrorKind = .connect) -> Actions {
         guard case .connecting(let due) = state else { return Actions() }
         guard let due else {
             consecutiveFailures += 1
@@ -107,7 +108,7 @@ struct UserStateMachine {
             return Actions()
         }
         // The request that wanted this connection fails with it; it never left.
-        return failed(InFlight(due: due, sent: now), .connect, now: now)
+        return failed(InFlight(due: due, sent: now), kind, now: now)
     }
 
     mutating func timerFired(now: UInt64) -> Actions {

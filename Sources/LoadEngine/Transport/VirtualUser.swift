@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -21,6 +22,9 @@ final class VirtualUser {
     private var held: ByteBuffer?
     /// True while the user's own write is in progress: a failure then is a write error.
     private var writing = false
+    /// HTTPS: while the handshake of a new connection goes on, when it began (the TCP connection),
+    /// its deadline, and why the server's certificate was refused, if it was.
+    private var handshake: (start: UInt64, timeout: Scheduled<Void>, refusal: NIOLockedValueBox<String?>)?
 
     // The request in flight.
     private var endpoint = 0
@@ -94,8 +98,19 @@ final class VirtualUser {
         perform(machine.responseReceived(now: now, keepAlive: response.keepAlive, trailingBytes: trailing), now: now, response: response)
     }
 
+    /// HTTPS: the new connection's handshake is done; the connection is ready for requests.
+    func handshakeCompleted(generation: Int) {
+        guard generation == self.generation, let handshake else { return }
+        self.handshake = nil
+        handshake.timeout.cancel()
+        let now = EngineClock.now()
+        worker.recorder.handshakes.recordClamped((now &- handshake.start) / 1000)
+        ready(now: now)
+    }
+
     func connectionClosed(generation: Int) {
         guard generation == self.generation else { return }
+        if handshake != nil { return handshakeFailed("the server closed the connection during the handshake") }
         let now = EngineClock.now()
         channel = nil
         if writing { return perform(machine.connectionFailed(.write, now: now), now: now) }
@@ -106,6 +121,10 @@ final class VirtualUser {
 
     func connectionFailed(_ error: any Error, generation: Int) {
         guard generation == self.generation else { return }
+        if let handshake {
+            return handshakeFailed(TLSClient.failureReason(error, refusal: handshake.refusal.withLockedValue { $0 }))
+        }
+        if TransportFailure.isTLS(error) { worker.recorder.tlsFailures[TLSClient.failureReason(error, refusal: nil), default: 0] += 1 }
         let now = EngineClock.now()
         perform(machine.connectionFailed(TransportFailure.kind(of: error, duringWrite: writing), now: now), now: now)
     }
@@ -153,18 +172,21 @@ final class VirtualUser {
         generation += 1
         let generation = self.generation
         let user = NIOLoopBound(self, eventLoop: worker.eventLoop)
+        let tls = worker.tls
+        let refusal = NIOLockedValueBox<String?>(nil)
         worker.makeBootstrap()
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler(refusal: refusal)) }
                     try channel.pipeline.syncOperations.addHandler(ConnectionHandler(user: user.value, generation: generation))
                 }
             }
             .connect(to: worker.address)
             .assumeIsolated()
-            .whenComplete { [self] result in connected(result, generation: generation) }
+            .whenComplete { [self] result in connected(result, generation: generation, refusal: refusal) }
     }
 
-    private func connected(_ result: Result<any Channel, any Error>, generation: Int) {
+    private func connected(_ result: Result<any Channel, any Error>, generation: Int, refusal: NIOLockedValueBox<String?>) {
         guard generation == self.generation else {
             if case .success(let channel) = result { channel.close(promise: nil) }
             return
@@ -174,16 +196,41 @@ final class VirtualUser {
         switch result {
         case .success(let channel):
             self.channel = channel
-            parser = ResponseParser()
-            held = nil
-            worker.recorder.connections.opened += 1
-            perform(machine.connected(now: now), now: now)
-            if initial { worker.coordinator.reportInitialConnect(error: nil) }
+            guard let tls = worker.tls else { return ready(now: now) }
+            // The connection is usable once its handshake is done (`handshakeCompleted`), or fails as `tls`.
+            let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
+                guard generation == self.generation else { return }
+                handshakeFailed("no finished handshake within \(tls.handshakeTimeout.nanoseconds / 1_000_000) ms")
+            }
+            handshake = (now, timeout, refusal)
         case .failure(let error):
             worker.recorder.connections.failed += 1
             perform(machine.connectFailed(now: now), now: now)
             if initial { worker.coordinator.reportInitialConnect(error: error) }
         }
+    }
+
+    /// A connection (and its handshake, over HTTPS) is made: the user may send on it.
+    private func ready(now: UInt64) {
+        let initial = machine.state == .connecting(due: nil)
+        parser = ResponseParser()
+        held = nil
+        worker.recorder.connections.opened += 1
+        perform(machine.connected(now: now), now: now)
+        if initial { worker.coordinator.reportInitialConnect(error: nil) }
+    }
+
+    /// HTTPS: the new connection's handshake failed; the request that wanted it fails as `tls`.
+    private func handshakeFailed(_ reason: String) {
+        let initial = machine.state == .connecting(due: nil)
+        let now = EngineClock.now()
+        handshake?.timeout.cancel()
+        handshake = nil
+        worker.recorder.connections.failed += 1
+        worker.recorder.tlsFailures[reason, default: 0] += 1
+        letGoOfConnection()
+        perform(machine.connectFailed(now: now, kind: .tls), now: now)
+        if initial { worker.coordinator.reportInitialConnect(error: TLSHandshakeFailure(reason: reason)) }
     }
 
     private func send(due: UInt64, now: UInt64) {
@@ -207,6 +254,8 @@ final class VirtualUser {
     /// Stops listening to the current connection and closes it.
     private func letGoOfConnection() {
         generation += 1
+        handshake?.timeout.cancel()
+        handshake = nil
         channel?.close(promise: nil)
         channel = nil
         parser = ResponseParser()

@@ -18,6 +18,8 @@ final class Worker {
     let eventLoop: any EventLoop
     let coordinator: RunCoordinator
     let address: SocketAddress
+    /// HTTPS: the run's TLS, shared by every connection; nil for plain HTTP.
+    let tls: TLSClient?
     let connectTimeout: TimeAmount
     let sequence: [Int]
     var templates: [[RequestTemplate]]
@@ -35,10 +37,11 @@ final class Worker {
     private var sweeper: Scheduled<Void>?
     private var cutOff: Scheduled<Void>?
 
-    init(eventLoop: any EventLoop, plan: LoadPlan, address: SocketAddress, coordinator: RunCoordinator) throws {
+    init(eventLoop: any EventLoop, plan: LoadPlan, address: SocketAddress, tls: TLSClient?, coordinator: RunCoordinator) throws {
         self.eventLoop = eventLoop
         self.coordinator = coordinator
         self.address = address
+        self.tls = tls
         self.connectTimeout = .nanoseconds(Int64(plan.connectTimeout.nanoseconds))
         self.sequence = plan.endpointSequence
         self.model = plan.model

@@ -1,0 +1,69 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// A throwaway certificate authority for TLS tests, made fresh in memory, and the certificates it
+/// issues: for a server under any names, already expired, or for a client.
+public struct TestCertificateAuthority: Sendable {
+    public let certificate: Certificate
+    private let key: P256.Signing.PrivateKey
+
+    public init(name: String = "archmesh test CA") throws {
+        key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName(name) }
+        let now = Date()
+        certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now - 86_400, notValidAfter: now + 30 * 86_400, issuer: subject, subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: .init(key))
+    }
+
+    /// The authority's certificate, PEM-encoded.
+    public var pem: String {
+        get throws { try certificate.serializeAsPEM().pemString }
+    }
+
+    /// A certificate and its private key, PEM-encoded.
+    public struct Issued: Sendable {
+        public let certificatePEM: String
+        public let keyPEM: String
+    }
+
+    /// A certificate for `names` (DNS) and `addresses` (IPv4 or IPv6 bytes), valid from
+    /// `notValidBefore` to `notValidAfter`, for a server, or for a client with `client`.
+    public func issue(
+        names: [String] = ["localhost"], addresses: [[UInt8]] = [[127, 0, 0, 1]],
+        notValidBefore: Date = Date() - 3_600, notValidAfter: Date = Date() + 86_400, client: Bool = false
+    ) throws -> Issued {
+        let leafKey = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName(names.first ?? "archmesh test client") }
+        let alternativeNames = names.map { GeneralName.dnsName($0) } + addresses.map { .ipAddress(ASN1OctetString(contentBytes: ArraySlice($0))) }
+        let leaf = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(leafKey.publicKey),
+            notValidBefore: notValidBefore, notValidAfter: notValidAfter, issuer: certificate.subject, subject: subject,
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true))
+                try ExtendedKeyUsage([client ? .clientAuth : .serverAuth])
+                if !alternativeNames.isEmpty { SubjectAlternativeNames(alternativeNames) }
+            },
+            issuerPrivateKey: .init(key))
+        return Issued(certificatePEM: try leaf.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation)
+    }
+
+    /// Writes `text` to a new file in the temporary directory and returns its path.
+    public static func file(_ text: String, named name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}

@@ -1,5 +1,6 @@
 import ArchMeshDatabase
 import Hummingbird
+import HummingbirdTLS
 import Observability
 import Logging
 import NIOCore
@@ -24,7 +25,8 @@ public func buildApplication(
     let connections = ConnectionRegistry(limits: configuration.connections, metrics: metrics)
     var app = Application(
         router: router,
-        server: .guardedHTTP1(registry: connections),
+        server: try configuration.tls.map { try .tls(.guardedHTTP1(registry: connections), tlsConfiguration: try ServerTLS.configuration(certificateChain: $0.certificateChain, privateKey: $0.privateKey)) }
+            ?? .guardedHTTP1(registry: connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: [pool, connections],
         onServerRunning: { channel in

@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable {
     public var faultToken: String?
     /// Timeouts for idle connections and slow requests, and the most connections open at once.
     public var connections = ConnectionLimits()
+    /// HTTPS: the server's certificate chain and private key (PEM files); nil serves plain HTTP.
+    public var tls: (certificateChain: String, privateKey: String)?
 
     public init(database: DatabaseURL) {
         self.database = database

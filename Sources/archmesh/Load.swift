@@ -14,7 +14,7 @@ struct Load: AsyncParsableCommand {
             Durations: 500ms, 10s, 2m. Only loopback targets, unless --allow-remote.
             """)
 
-    @Argument(help: "The URL to load, e.g. http://127.0.0.1:8080/api/v1/health.")
+    @Argument(help: "The URL to load, e.g. http://127.0.0.1:8080/api/v1/health or https://localhost:8443/api/v1/health.")
     var url: String
 
     @Option(name: [.short, .long], help: "Connections (closed model: users; open model: most requests in flight).")
@@ -49,6 +49,9 @@ struct Load: AsyncParsableCommand {
 
     @Flag(help: "Allow a target that is not on this machine's loopback.")
     var allowRemote = false
+
+    @OptionGroup(title: "HTTPS")
+    var tls: TLSClientOptions
 
     static func parseDuration(_ text: String) throws -> Duration {
         guard let duration = DurationText.parse(text), duration > .zero else {
@@ -97,6 +100,7 @@ struct Load: AsyncParsableCommand {
         var plan = LoadPlan(target: target, endpoints: [endpoint], model: model)
         plan.requestTimeout = timeout
         plan.threads = threads
+        plan.tls = tls.options
         let progress = ProgressLine()
         let result: LoadResult
         do {

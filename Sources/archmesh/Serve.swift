@@ -12,8 +12,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Start the reference server (ArchMesh API on PostgreSQL).",
         discussion: """
             Environment: ARCHMESH_HOST, ARCHMESH_PORT, ARCHMESH_POOL_SIZE stand in for the options;
-            DATABASE_URL selects the database. Prints `listening on http://HOST:PORT` once it accepts
-            connections (use --port 0 for a free port).
+            DATABASE_URL selects the database. Prints `listening on http://HOST:PORT` (https:// with
+            --tls-cert and --tls-key) once it accepts connections (use --port 0 for a free port).
             """)
 
     @Option(help: "Address to listen on (default 127.0.0.1, or $ARCHMESH_HOST).")
@@ -61,6 +61,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Shut down when the process with this PID is no longer our parent (the harness sets it).", visibility: .hidden))
     var exitWithParent: Int32?
 
+    @Option(help: "Serve HTTPS with this certificate chain (PEM; with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "The private key of --tls-cert (PEM).")
+    var tlsKey: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -86,6 +92,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
+        if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         guard seedProjects >= 0 else { throw ValidationError("--seed-projects must be 0 or more, got \(seedProjects)") }
     }
 
@@ -104,6 +111,8 @@ struct Serve: AsyncParsableCommand {
             configuration.connections.headerTimeout = .milliseconds(Int64(headerTimeout * 1000))
             configuration.connections.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
             configuration.connections.maximumConnections = FileDescriptorLimit.raise(toFit: maxConnections, logger: logger)
+            if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
+            let scheme = configuration.tls == nil ? "http" : "https"
             if enableFaults {
                 let token = faultToken ?? environment["ARCHMESH_FAULT_TOKEN"] ?? RequestID.generate() + RequestID.generate()
                 configuration.faultToken = token
@@ -124,7 +133,7 @@ struct Serve: AsyncParsableCommand {
             }
             let app = try buildApplication(configuration: configuration, logger: logger) { host, port in
                 // One line on stdout, for people and for the harness that starts us as a child process.
-                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port)\n".utf8))
             }
             if let exitWithParent { Self.watchParent(exitWithParent) }
             try await app.runService()

@@ -35,6 +35,11 @@ public enum LoadSummaryText {
         if result.openModel {
             lines.append("  Schedule: \(result.lateRequests) sent more than 1 ms late (worst \(format(result.worstLatenessMilliseconds, 1)) ms), \(result.unsentRequests) never sent")
         }
+        if let tls = result.tls {
+            lines.append("  TLS: \(tls.handshakes) handshakes, p50 \(format(tls.handshake.p50, 2)) ms, p99 \(format(tls.handshake.p99, 2)) ms, max \(format(tls.handshake.max, 2)) ms")
+            for (reason, count) in tls.failures.sorted(by: { $0.value > $1.value }) { lines.append("  TLS failure x\(count): \(reason)") }
+            if tls.verificationSkipped { lines.append("  WARNING: --insecure: the server's certificate was not checked; anyone could have answered") }
+        }
         if timed < result.totalRequests && timed > 0 {
             lines.append("  \(result.totalRequests - timed) responses had no Server-Timing header (measured client-side only)")
         }

@@ -15,7 +15,7 @@ start_server() {
     SERVER_PID=$!
     for _ in $(seq 1 240); do
         if grep -q "listening on" "$log"; then
-            SERVER_URL="$(grep -o 'http://[0-9.]*:[0-9]*' "$log" | head -1)"
+            SERVER_URL="$(grep -o 'https\?://[0-9.]*:[0-9]*' "$log" | head -1)"
             return 0
         fi
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; return 1; }

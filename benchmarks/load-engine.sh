@@ -5,13 +5,16 @@
 #   2. memory: peak resident memory of `archmesh load` after 100,000 and 5,000,000 requests; the ratio
 #   3. accuracy: a fixed 20 ms server-side delay; p50 should land within 20-22 ms
 #   4. coordinated omission: 1000 requests/s for 10 s with a one-off 1 s stall; corrected vs uncorrected p99
-#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission ...]   (default: all four)
+#   5. https: throughput and CPU per request over TLS (a throwaway CA and certificate made with openssl,
+#      the server started with --tls-cert/--tls-key), wrk and `archmesh load --cacert` taking turns;
+#      the handshake's p50 and p99
+#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https ...]   (default: all five)
 #   ROUNDS=3 DURATION=10s BIG=5000000 to change the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/common.sh
 ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10s}"; BIG="${BIG:-5000000}"
-parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission)
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https)
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
 
 build_release
@@ -23,18 +26,17 @@ start_server "$work/server.log" --enable-faults --fault-token "$token" --pool-si
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 faults() { curl -fsS -X "$1" -H "X-Fault-Token: $token" -H 'Content-Type: application/json' ${2:+-d "$2"} "$SERVER_URL/_faults" >/dev/null; }
 
-for part in "${parts[@]}"; do case "$part" in
-throughput)
-    path="${THROUGHPUT_PATH:-/health/live}"
-    echo "== throughput and CPU per request: GET $path, 32 connections, $DURATION each, $ROUNDS rounds: wrk -t1, wrk -t2, archmesh load"
-    echo "   (CPU = user + system seconds of the load generator's own process, from /usr/bin/time, over its requests)"
-    wrk -t2 -c32 -d2s "$SERVER_URL$path" >/dev/null
+# side_by_side URL [archmesh load options...]: wrk -t1, wrk -t2 and archmesh load taking turns on URL,
+# ROUNDS rounds; prints each round, the mean throughput ratio and the CPU per request of each.
+side_by_side() {
+    local url="$1"; shift
+    wrk -t2 -c32 -d2s "$url" >/dev/null
     cpu() { python3 -c "u,s=open('$1').read().split(); print(round((float(u)+float(s))/$2*1e6, 2))"; }
     ours_total=0; best_total=0; ours_cpu_total=0; wrk_cpu_total=0
     for round in $(seq 1 "$ROUNDS"); do
-        /usr/bin/time -f "%U %S" -o "$work/t1" wrk -t1 -c32 -d"$DURATION" "$SERVER_URL$path" >"$work/wrk1"
-        /usr/bin/time -f "%U %S" -o "$work/t2" wrk -t2 -c32 -d"$DURATION" "$SERVER_URL$path" >"$work/wrk2"
-        /usr/bin/time -f "%U %S" -o "$work/t3" "$BIN" load "$SERVER_URL$path" -c 32 -d "$DURATION" --json >"$work/ours.json"
+        /usr/bin/time -f "%U %S" -o "$work/t1" wrk -t1 -c32 -d"$DURATION" "$url" >"$work/wrk1"
+        /usr/bin/time -f "%U %S" -o "$work/t2" wrk -t2 -c32 -d"$DURATION" "$url" >"$work/wrk2"
+        /usr/bin/time -f "%U %S" -o "$work/t3" "$BIN" load "$url" -c 32 -d "$DURATION" --json "$@" >"$work/ours.json"
         one=$(awk '/Requests\/sec/ {print $2}' "$work/wrk1"); two=$(awk '/Requests\/sec/ {print $2}' "$work/wrk2")
         n1=$(grep -o '[0-9]* requests in' "$work/wrk1" | cut -d' ' -f1); n2=$(grep -o '[0-9]* requests in' "$work/wrk2" | cut -d' ' -f1)
         ours=$(json "$work/ours.json" "round(d['requests_per_second'], 1)"); n3=$(json "$work/ours.json" "d['total_requests']")
@@ -47,6 +49,37 @@ throughput)
     done
     echo "  mean throughput ratio (archmesh load / better wrk): $(python3 -c "print(round($ours_total/$best_total, 3))")"
     echo "  mean CPU per request: archmesh load $(python3 -c "print(round($ours_cpu_total/$ROUNDS, 2))") us, the better wrk $(python3 -c "print(round($wrk_cpu_total/$ROUNDS, 2))") us"
+}
+
+for part in "${parts[@]}"; do case "$part" in
+throughput)
+    path="${THROUGHPUT_PATH:-/health/live}"
+    echo "== throughput and CPU per request: GET $path, 32 connections, $DURATION each, $ROUNDS rounds: wrk -t1, wrk -t2, archmesh load"
+    echo "   (CPU = user + system seconds of the load generator's own process, from /usr/bin/time, over its requests)"
+    side_by_side "$SERVER_URL$path"
+    ;;
+https)
+    command -v openssl >/dev/null || { echo "openssl is needed: apt-get install -y openssl" >&2; exit 2; }
+    path="${THROUGHPUT_PATH:-/health/live}"
+    tls="$work/tls"; mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$tls/ca.key" -out "$tls/ca.pem" \
+        -days 2 -subj "/CN=archmesh benchmark CA" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$tls/server.key" -out "$tls/server.csr" -subj "/CN=localhost" 2>/dev/null
+    printf "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" >"$tls/ext"
+    openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -out "$tls/server.pem" -days 2 \
+        -extfile "$tls/ext" 2>/dev/null
+    plain_url="$SERVER_URL"
+    stop_server
+    start_server "$work/server-tls.log" --enable-faults --fault-token "$token" --pool-size 20 --tls-cert "$tls/server.pem" --tls-key "$tls/server.key"
+    url="https://localhost:${SERVER_URL##*:}$path"
+    echo "== https: GET $path over TLS 1.3 (P-256 certificate), 32 connections, $DURATION each, $ROUNDS rounds: wrk -t1, wrk -t2, archmesh load --cacert"
+    side_by_side "$url" --cacert "$tls/ca.pem"
+    json "$work/ours.json" "'  handshakes (last round): %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms' % (d['tls']['handshakes'], d['tls']['handshake_ms']['p50'], d['tls']['handshake_ms']['p99'], d['tls']['handshake_ms']['max'])"
+    echo "== https, a new connection per request (Connection: close), 32 connections, $DURATION: handshake cost"
+    "$BIN" load "$url" -c 32 -d "$DURATION" -H "Connection: close" --cacert "$tls/ca.pem" --json >"$work/close.json"
+    json "$work/close.json" "'  %.1f requests/s, %d handshakes, p50 %.2f ms, p99 %.2f ms; errors %s' % (d['requests_per_second'], d['tls']['handshakes'], d['tls']['handshake_ms']['p50'], d['tls']['handshake_ms']['p99'], {k: v for k, v in d['errors'].items() if v})"
+    stop_server
+    start_server "$work/server.log" --enable-faults --fault-token "$token" --pool-size 20
     ;;
 memory)
     echo "== memory: peak resident memory of archmesh load on GET /health/live, 32 connections (text summary, no JSON to build)"
@@ -70,5 +103,5 @@ omission)
     faults DELETE
     json "$work/co.json" "'  corrected   p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms\n  uncorrected p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms\n  sent %d, late %d, never sent %d' % (d['latency_ms']['p50'], d['latency_ms']['p99'], d['latency_ms']['p999'], d['latency_ms']['max'], d['uncorrected_latency_ms']['p50'], d['uncorrected_latency_ms']['p99'], d['uncorrected_latency_ms']['p999'], d['uncorrected_latency_ms']['max'], d['total_requests'], d['late_requests'], d['unsent_requests'])"
     ;;
-*) echo "unknown part '$part': throughput, memory, accuracy or omission" >&2; exit 2 ;;
+*) echo "unknown part '$part': throughput, memory, accuracy, omission or https" >&2; exit 2 ;;
 esac; done

@@ -41,6 +41,16 @@ struct LiveRunTests {
         }
     }
 
+    @Test("requests that ask for Connection: close each get a connection of their own and all succeed")
+    func connectionClose() async throws {
+        try await withServer { server in
+            let endpoint = Endpoint(method: "GET", paths: ["/ok"], headers: [.init(name: "Connection", value: "close")])
+            let result = try await LoadRun.run(plan(server, [endpoint], .closedRequests(users: 2, totalRequests: 40)))
+            #expect(result.successfulRequests == 40 && result.errors.total == 0, "\(result.errors.byName)")
+            #expect(result.connectionStats.opened >= 40)
+        }
+    }
+
     @Test("an open run's sent and never-sent requests add up to the schedule exactly")
     func openScheduleAddsUp() async throws {
         try await withServer { server in

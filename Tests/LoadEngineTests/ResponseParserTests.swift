@@ -92,6 +92,17 @@ struct ResponseParserTests {
         #expect(try parser.parse(&buffer)?.status == 204, "the next response is read as its own, with no body")
     }
 
+    @Test("a request that asked to close ends its connection with its response, whatever the response says")
+    func requestClosed() throws {
+        var parser = ResponseParser()
+        parser.expectResponse(toHEAD: false, closing: true)
+        var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        #expect(try parser.parse(&buffer)?.keepAlive == false)
+        parser.expectResponse(toHEAD: false)
+        buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        #expect(try parser.parse(&buffer)?.keepAlive == true, "the next request did not ask to close")
+    }
+
     @Test("numbers a server sends are checked: no overflow, no negative length, no disagreeing lengths")
     func numbers() throws {
         for head in ["Content-Length: 99999999999999999999999999", "Content-Length: -5", "Content-Length: 12abc", "Content-Length: ",

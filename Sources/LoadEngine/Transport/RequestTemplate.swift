@@ -17,6 +17,8 @@ struct RequestTemplate {
     let endpoint: Int
     /// A HEAD request: its response has no body, whatever its head says.
     let isHEAD: Bool
+    /// The request asks for its connection to close after the response (`Connection: close`).
+    let closesConnection: Bool
 
     init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String) throws {
         precondition(runTag.utf8.count == 8)
@@ -46,6 +48,7 @@ struct RequestTemplate {
         self.requestIDOffset = offset - encoded.readerIndex
         self.endpoint = index
         self.isHEAD = endpoint.method == "HEAD"
+        self.closesConnection = head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" }
         setRunTag(runTag)
     }
 

@@ -64,13 +64,18 @@ struct ResponseParser {
     private var scanned = 0
     /// The request was a HEAD: whatever the head says, no body follows.
     private var bodiless = false
+    /// The request said `Connection: close`: the connection ends with this response, whether the
+    /// response says so or not (RFC 9112, 9.6; servers often just close).
+    private var lastOnConnection = false
 
     /// True when no response is in progress.
     var isIdle: Bool { state == .statusLine && headBytes == 0 }
 
-    /// Prepares for the response to the next request; `head` when that request is a HEAD.
-    mutating func expectResponse(toHEAD head: Bool) {
+    /// Prepares for the response to the next request; `head` when that request is a HEAD,
+    /// `closing` when it asked for the connection to close after it.
+    mutating func expectResponse(toHEAD head: Bool, closing: Bool = false) {
         bodiless = head
+        lastOnConnection = closing
     }
 
     /// Consumes bytes from `buffer` and returns a response once it is complete; the bytes after it
@@ -281,9 +286,10 @@ struct ResponseParser {
 
     private mutating func finish() -> ParsedResponse {
         var done = response
-        if http10 && !sawKeepAlive { done.keepAlive = false }
+        if (http10 && !sawKeepAlive) || lastOnConnection { done.keepAlive = false }
         resetForNextResponse()
         bodiless = false
+        lastOnConnection = false
         return done
     }
 

@@ -242,7 +242,7 @@ final class VirtualUser {
         requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
         sent += 1
         let bytes = worker.templates[endpoint][path].stamped(requestNumber)
-        parser.expectResponse(toHEAD: worker.templates[endpoint][path].isHEAD)
+        parser.expectResponse(toHEAD: worker.templates[endpoint][path].isHEAD, closing: worker.templates[endpoint][path].closesConnection)
         if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
         // A write that fails at once closes the connection inside this call: the flag tells that
         // failure apart from a read's. Nothing after the write may touch the request's state.

@@ -1,3 +1,4 @@
+import NIOSSL
 import Foundation
 
 /// Reading the figures the harness needs out of a Prometheus text exposition.
@@ -43,8 +44,8 @@ public enum PrometheusText {
 
     /// `process_cpu_seconds_total` and `process_resident_memory_bytes` from the `/metrics` of the
     /// server at `baseURL`.
-    public static func processFigures(from baseURL: String) async throws -> (cpuSeconds: Double, residentBytes: Int) {
-        let response = try await HTTPFetch.send("GET", baseURL + "/metrics", timeout: .seconds(2))
+    public static func processFigures(from baseURL: String, tls: TLSConfiguration? = nil) async throws -> (cpuSeconds: Double, residentBytes: Int) {
+        let response = try await HTTPFetch.send("GET", baseURL + "/metrics", timeout: .seconds(2), tls: tls)
         let text = response.text
         let resident = sum("process_resident_memory_bytes", in: text)
         return (sum("process_cpu_seconds_total", in: text), wholeNumber(resident) ?? 0)

@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import Observability
 
 /// Samples the target's CPU and memory while load runs: the server and PostgreSQL by PID from
@@ -11,7 +12,7 @@ public final class ResourceMonitor: Sendable {
         case processes(server: ProcessGroup?, postgres: ProcessGroup?)
         /// A server at `baseURL` (`http://host:port`) whose `/metrics` has `process_cpu_seconds_total`
         /// and `process_resident_memory_bytes`.
-        case metrics(baseURL: String)
+        case metrics(baseURL: String, tls: TLSConfiguration? = nil)
     }
 
     private let task: Task<[ResourceSeries], Never>
@@ -34,8 +35,8 @@ public final class ResourceMonitor: Sendable {
             guard let server else { return nil }
             var reader = ProcessGroupReader(group: server)
             return reader.read()?.residentBytes
-        case .metrics(let baseURL):
-            return try? await PrometheusText.processFigures(from: baseURL).residentBytes
+        case .metrics(let baseURL, let tls):
+            return try? await PrometheusText.processFigures(from: baseURL, tls: tls).residentBytes
         }
     }
 
@@ -62,10 +63,10 @@ public final class ResourceMonitor: Sendable {
                 try? await Task.sleep(for: interval)
             } while true
             return readers.indices.map { ResourceSeries(process: readers[$0].0, source: "proc", readings: readings[$0], cores: cores) }
-        case .metrics(let baseURL):
+        case .metrics(let baseURL, let tls):
             var readings: [(second: Double, cpuSeconds: Double, residentBytes: Int)] = []
             repeat {
-                if let reading = try? await PrometheusText.processFigures(from: baseURL) { readings.append((elapsed(), reading.cpuSeconds, reading.residentBytes)) }
+                if let reading = try? await PrometheusText.processFigures(from: baseURL, tls: tls) { readings.append((elapsed(), reading.cpuSeconds, reading.residentBytes)) }
                 if Task.isCancelled { break }
                 try? await Task.sleep(for: interval)
             } while true

@@ -43,6 +43,9 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Allow a --target that is not on this machine's loopback.")
     var allowRemote = false
 
+    @OptionGroup(title: "HTTPS (with an https:// --target)")
+    var tls: TLSClientOptions
+
     @Option(help: "Multiply every scenario's requests and durations by this (e.g. 0.1 for a quick smoke run).")
     var scale: Double = 1
 
@@ -148,7 +151,7 @@ struct Run: AsyncParsableCommand {
                 let loadTarget = try LoadTarget(url: target)
                 try loadTarget.requireLoopback(allowRemote: allowRemote)
                 let database = try ProcessInfo.processInfo.environment["DATABASE_URL"].map(DatabaseURL.init(parsing:))
-                return RemoteEnvironment(target: loadTarget, database: database)
+                return RemoteEnvironment(target: loadTarget, database: database, tls: tls.options)
             } catch let error as LoadEngineError {
                 throw CommandFailure.badUsage(error.description)
             } catch {

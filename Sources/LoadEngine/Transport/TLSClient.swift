@@ -18,6 +18,19 @@ public struct TLSOptions: Sendable, Equatable {
     public var handshakeTimeout: Duration = .seconds(10)
 
     public init() {}
+
+    /// The same choices as a plain TLS configuration, for the harness's side calls to the target
+    /// (its `/metrics`), which go through an ordinary HTTP client.
+    public func sideChannelConfiguration() -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if insecure { configuration.certificateVerification = .none }
+        if let caCertificatesPath { configuration.trustRoots = .file(caCertificatesPath) }
+        if let clientCertificatePath, let clientKeyPath {
+            configuration.certificateChain = [.file(clientCertificatePath)]
+            configuration.privateKey = .file(clientKeyPath)
+        }
+        return configuration
+    }
 }
 
 /// TLS for one run: one context for every connection, a handler per connection, and the server's

@@ -2,6 +2,7 @@ import ArchMeshDatabase
 import Foundation
 import LoadEngine
 import Logging
+import NIOSSL
 
 /// Reads the server's counters and `pg_stat_statements` before and after a scenario, and marks
 /// where the scenario's part of the server log begins.
@@ -14,6 +15,7 @@ public struct CorrelationProbe: Sendable {
     let target: LoadTarget
     let database: DatabaseURL?
     let serverLog: String?
+    let sideChannelTLS: TLSConfiguration?
     let server: ServerCounters?
     let statements: StatementSnapshot?
     let logOffset: UInt64
@@ -21,16 +23,17 @@ public struct CorrelationProbe: Sendable {
     /// Takes the "before" readings.
     public static func start(environment: any TargetEnvironment, logger: Logger) async -> CorrelationProbe {
         let statements: StatementSnapshot? = if let database = environment.database { await StatementSnapshot.read(database, logger: logger) } else { nil }
-        let server = await ServerCounters.read(from: environment.target)
+        let server = await ServerCounters.read(from: environment.target, tls: environment.sideChannelTLS)
         let offset = environment.serverLog.flatMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? UInt64 } ?? 0
         return CorrelationProbe(
-            target: environment.target, database: environment.database, serverLog: environment.serverLog, server: server, statements: statements,
+            target: environment.target, database: environment.database, serverLog: environment.serverLog,
+            sideChannelTLS: environment.sideChannelTLS, server: server, statements: statements,
             logOffset: offset)
     }
 
     /// Takes the "after" readings and returns the differences.
     public func finish(logger: Logger) async -> Readings {
-        let afterServer = await ServerCounters.read(from: target)
+        let afterServer = await ServerCounters.read(from: target, tls: sideChannelTLS)
         let afterStatements: StatementSnapshot? = if let database { await StatementSnapshot.read(database, logger: logger) } else { nil }
         var readings = Readings()
         if let before = server, let after = afterServer {

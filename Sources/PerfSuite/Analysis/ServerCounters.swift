@@ -1,4 +1,5 @@
 import LoadEngine
+import NIOSSL
 import TargetMonitoring
 
 /// The server's own counts from its `/metrics`: requests it answered (its `/metrics` scrapes left
@@ -12,8 +13,8 @@ public struct ServerCounters: Sendable, Equatable {
         self.queries = queries
     }
 
-    public static func read(from target: LoadTarget) async -> ServerCounters? {
-        guard let response = try? await HTTPFetch.send("GET", target.description + "/metrics", timeout: .seconds(5)), response.status == 200 else {
+    public static func read(from target: LoadTarget, tls: TLSConfiguration? = nil) async -> ServerCounters? {
+        guard let response = try? await HTTPFetch.send("GET", target.description + "/metrics", timeout: .seconds(5), tls: tls), response.status == 200 else {
             return nil
         }
         return parse(response.text)

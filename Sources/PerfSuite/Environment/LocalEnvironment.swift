@@ -90,15 +90,20 @@ public final class LocalEnvironment: TargetEnvironment {
 public struct RemoteEnvironment: TargetEnvironment {
     public let target: LoadTarget
     public let database: DatabaseURL?
+    public let tls: TLSOptions
 
-    public init(target: LoadTarget, database: DatabaseURL?) {
+    public init(target: LoadTarget, database: DatabaseURL?, tls: TLSOptions = TLSOptions()) {
         self.target = target
         self.database = database
+        self.tls = tls
     }
 
-    public var monitorSource: ResourceMonitor.Source { .metrics(baseURL: target.description) }
+    public var monitorSource: ResourceMonitor.Source { .metrics(baseURL: target.description, tls: sideChannelTLS) }
     public var serverLog: String? { nil }
-    public var summary: String { "server at \(target)" + (database.map { " with database \($0)" } ?? "") }
+    public var summary: String {
+        "server at \(target)" + (database.map { " with database \($0)" } ?? "")
+            + (target.scheme == .https && tls.insecure ? " (TLS certificate NOT checked: --insecure)" : "")
+    }
     public func stop() async {}
     public func restartServer() async throws -> Bool { false }
 }

@@ -1,6 +1,7 @@
 import Logging
 import ArchMeshDatabase
 import LoadEngine
+import NIOSSL
 import TargetMonitoring
 
 /// What the suite runs against: a server to load, how to watch its resources, and (when it has
@@ -22,10 +23,16 @@ public protocol TargetEnvironment: Sendable {
     func restartServer() async throws -> Bool
     /// True when the database is a throwaway one made for this run: its data may be reset.
     var ownsData: Bool { get }
+    /// How the load and the side calls speak TLS to an https:// target.
+    var tls: TLSOptions { get }
 }
 
 extension TargetEnvironment {
     public var ownsData: Bool { false }
+    public var tls: TLSOptions { TLSOptions() }
+
+    /// The side calls' TLS (the target's `/metrics`), nil for plain HTTP.
+    var sideChannelTLS: TLSConfiguration? { target.scheme == .https ? tls.sideChannelConfiguration() : nil }
 
     /// Makes the database hold what a scenario needs. A throwaway database is reset to exactly the
     /// scenario's dataset (empty without one), so that every scenario, and every repetition of it,

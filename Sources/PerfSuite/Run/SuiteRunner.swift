@@ -130,6 +130,7 @@ public struct SuiteRunner: Sendable {
         events(.started(scenario))
         var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: options.scale))
         plan.exemplars = options.exemplars
+        plan.tls = environment.tls
         let probe = await CorrelationProbe.start(environment: environment, logger: logger)
         let monitor = ResourceMonitor.start(environment.monitorSource)
         let load: LoadResult

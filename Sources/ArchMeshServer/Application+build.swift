@@ -1,5 +1,7 @@
 import ArchMeshDatabase
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
 import HummingbirdTLS
 import Observability
 import Logging
@@ -25,8 +27,7 @@ public func buildApplication(
     let connections = ConnectionRegistry(limits: configuration.connections, metrics: metrics)
     var app = Application(
         router: router,
-        server: try configuration.tls.map { try .tls(.guardedHTTP1(registry: connections), tlsConfiguration: try ServerTLS.configuration(certificateChain: $0.certificateChain, privateKey: $0.privateKey)) }
-            ?? .guardedHTTP1(registry: connections),
+        server: try serverBuilder(configuration, connections: connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         services: [pool, connections],
         onServerRunning: { channel in
@@ -41,6 +42,17 @@ public func buildApplication(
         }
     }
     return app
+}
+
+/// How connections are served: HTTP/1 behind the connection guard, over TLS or not, or HTTP/2.
+func serverBuilder(_ configuration: ServerConfiguration, connections: ConnectionRegistry) throws -> HTTPServerBuilder {
+    let tls = try configuration.tls.map { try ServerTLS.configuration(certificateChain: $0.certificateChain, privateKey: $0.privateKey) }
+    switch (tls, configuration.http2) {
+    case (let tls?, true): return try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: configuration.connections.idleTimeout))
+    case (nil, true): return .plaintextHTTP2(configuration: .init(idleTimeout: configuration.connections.idleTimeout))
+    case (let tls?, false): return try .tls(.guardedHTTP1(registry: connections), tlsConfiguration: tls)
+    case (nil, false): return .guardedHTTP1(registry: connections)
+    }
 }
 
 /// The router with every route of the API, `/metrics` and `/openapi.json`, and 405 answers for known

@@ -32,6 +32,9 @@ public struct ServerConfiguration: Sendable {
     public var connections = ConnectionLimits()
     /// HTTPS: the server's certificate chain and private key (PEM files); nil serves plain HTTP.
     public var tls: (certificateChain: String, privateKey: String)?
+    /// HTTP/2: with `tls`, `h2` by ALPN beside HTTP/1.1; without, `h2c` by prior knowledge only. The
+    /// connection guard's timeouts and limit are HTTP/1's; HTTP/2 connections close when idle.
+    public var http2 = false
 
     public init(database: DatabaseURL) {
         self.database = database

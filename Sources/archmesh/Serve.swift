@@ -67,6 +67,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The private key of --tls-cert (PEM).")
     var tlsKey: String?
 
+    @Flag(help: "Serve HTTP/2: with --tls-cert, h2 by ALPN beside HTTP/1.1; without, h2c by prior knowledge only.")
+    var http2 = false
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -112,6 +115,7 @@ struct Serve: AsyncParsableCommand {
             configuration.connections.bodyTimeout = .milliseconds(Int64(bodyTimeout * 1000))
             configuration.connections.maximumConnections = FileDescriptorLimit.raise(toFit: maxConnections, logger: logger)
             if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
+            configuration.http2 = http2
             let scheme = configuration.tls == nil ? "http" : "https"
             if enableFaults {
                 let token = faultToken ?? environment["ARCHMESH_FAULT_TOKEN"] ?? RequestID.generate() + RequestID.generate()

@@ -49,6 +49,16 @@ final class TestHTTPServer: Sendable {
 
     var url: String { "http://127.0.0.1:\(port)" }
 
+    /// Returns once the server has seen `count` requests (a minute at most): tests act on the run's
+    /// progress, not on a guess at how long it takes on a loaded machine.
+    func waitForRequests(_ count: Int) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while state.requests.load(ordering: .relaxed) < count {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     func stop() async {
         try? await channel.close()
         try? await group.shutdownGracefully()

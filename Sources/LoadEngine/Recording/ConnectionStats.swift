@@ -6,11 +6,26 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
     public var failed = 0
     public var closedByServer = 0
     public var unsolicited = 0
+    /// HTTP/2: GOAWAY frames received (the server asked for no new streams on that connection).
+    public var goAways = 0
+    /// HTTP/2: streams the server reset (RST_STREAM with an error).
+    public var streamsReset = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case opened, failed, closedByServer, unsolicited = "unsolicitedResponses"
+        case opened, failed, closedByServer, unsolicited = "unsolicitedResponses", goAways, streamsReset
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        opened = try container.decode(Int.self, forKey: .opened)
+        failed = try container.decode(Int.self, forKey: .failed)
+        closedByServer = try container.decode(Int.self, forKey: .closedByServer)
+        unsolicited = try container.decode(Int.self, forKey: .unsolicited)
+        // Absent from reports written before HTTP/2.
+        goAways = try container.decodeIfPresent(Int.self, forKey: .goAways) ?? 0
+        streamsReset = try container.decodeIfPresent(Int.self, forKey: .streamsReset) ?? 0
     }
 
     mutating func merge(_ other: ConnectionStats) {
@@ -18,5 +33,7 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
         failed += other.failed
         closedByServer += other.closedByServer
         unsolicited += other.unsolicited
+        goAways += other.goAways
+        streamsReset += other.streamsReset
     }
 }

@@ -19,6 +19,10 @@ public struct LoadPlan: Sendable {
     public var runTag: String
     /// How an `https://` target's TLS is spoken (ignored for `http://`).
     public var tls = TLSOptions()
+    /// HTTP/2 (`h2` by ALPN over https://, `h2c` by prior knowledge over http://): up to this many
+    /// of the model's users share one connection, each request a stream of its own. Nil: HTTP/1.1,
+    /// a connection per user.
+    public var http2Streams: Int?
 
     public init(target: LoadTarget, endpoints: [Endpoint], model: LoadModel, runTag: String? = nil) {
         self.target = target
@@ -45,6 +49,9 @@ public struct LoadPlan: Sendable {
         }
         guard requestTimeout > .zero, connectTimeout > .zero, tls.handshakeTimeout > .zero else { throw LoadEngineError.invalidPlan("timeouts must be positive") }
         guard gracefulStop >= .zero else { throw LoadEngineError.invalidPlan("the graceful stop must not be negative") }
+        if let http2Streams, !(1...1_000).contains(http2Streams) {
+            throw LoadEngineError.invalidPlan("streams per HTTP/2 connection must be 1 to 1000, got \(http2Streams)")
+        }
         if let threads, threads < 1 { throw LoadEngineError.invalidPlan("threads must be at least 1, got \(threads)") }
     }
 

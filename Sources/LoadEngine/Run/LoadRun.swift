@@ -33,7 +33,7 @@ public enum LoadRun {
         } catch {
             throw LoadEngineError.unreachable(target: plan.target.description, reason: "cannot resolve \(plan.target.host)")
         }
-        let tls = plan.target.scheme == .https ? try TLSClient(options: plan.tls, host: plan.target.host) : nil
+        let tls = plan.target.scheme == .https ? try TLSClient(options: plan.tls, host: plan.target.host, http2: plan.http2Streams != nil) : nil
         let connections = plan.model.connections
         let coordinator = RunCoordinator(users: connections, target: plan.target.description, eventLoop: group.next())
         // Each worker is made on its own loop and stays there: the run only reaches it through the loop.

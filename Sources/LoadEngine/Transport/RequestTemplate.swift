@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import NIOHPACK
 
 /// One request's bytes, encoded once with NIOHTTP1's encoder, with a fixed-width slot for the
 /// `X-Request-ID` that each send fills in place: no encoding, no allocation per request.
@@ -19,6 +20,11 @@ struct RequestTemplate {
     let isHEAD: Bool
     /// The request asks for its connection to close after the response (`Connection: close`).
     let closesConnection: Bool
+    /// HTTP/2: the request's head (its ID still a placeholder) and body, for the stream codec.
+    private let head: HTTPRequestHead
+    let body: ByteBuffer?
+    private let runTag: String
+    private let scheme: String
 
     init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String) throws {
         precondition(runTag.utf8.count == 8)
@@ -49,6 +55,13 @@ struct RequestTemplate {
         self.endpoint = index
         self.isHEAD = endpoint.method == "HEAD"
         self.closesConnection = head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" }
+        // HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2).
+        var streamHead = head
+        for name in ["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"] { streamHead.headers.remove(name: name) }
+        self.head = streamHead
+        self.body = endpoint.body.map { ByteBuffer(bytes: $0) }
+        self.runTag = runTag
+        self.scheme = target.scheme.rawValue
         setRunTag(runTag)
     }
 
@@ -68,6 +81,20 @@ struct RequestTemplate {
             }
         }
         return bytes
+    }
+
+    /// HTTP/2: the header block of request `number`, with its request ID: the pseudo-headers first,
+    /// then the rest in lowercase, `Host` as `:authority`.
+    func http2Headers(_ number: UInt64) -> HPACKHeaders {
+        var headers = HPACKHeaders()
+        headers.add(name: ":method", value: head.method.rawValue)
+        headers.add(name: ":scheme", value: scheme)
+        headers.add(name: ":authority", value: head.headers.first(name: "Host") ?? "")
+        headers.add(name: ":path", value: head.uri)
+        for (name, value) in head.headers where name.lowercased() != "host" {
+            headers.add(name: name.lowercased(), value: name.lowercased() == "x-request-id" ? Self.requestID(runTag: runTag, number: number) : value)
+        }
+        return headers
     }
 
     /// The request ID that `stamped(number)` sends.

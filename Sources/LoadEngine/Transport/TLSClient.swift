@@ -43,9 +43,10 @@ final class TLSClient: Sendable {
     private let roots: CertificateStore?
     let handshakeTimeout: TimeAmount
 
-    init(options: TLSOptions, host: String) throws {
+    /// `http2`: offer only `h2` by ALPN; else only `http/1.1`.
+    init(options: TLSOptions, host: String, http2: Bool = false) throws {
         var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.applicationProtocols = ["http/1.1"]
+        configuration.applicationProtocols = http2 ? ["h2"] : ["http/1.1"]
         if options.insecure {
             configuration.certificateVerification = .none
             roots = nil

@@ -35,9 +35,15 @@ final class VirtualUser {
     private var pathCursors: [Int]
     private var sent: UInt64 = 0
 
-    init(index: Int, worker: Worker) {
+    /// HTTP/2: the connection this user shares with others; its requests are streams on it.
+    private let http2: HTTP2Connection?
+    /// HTTP/2: the stream of the request in flight.
+    private var stream: (any Channel)?
+
+    init(index: Int, worker: Worker, http2: HTTP2Connection? = nil) {
         self.index = index
         self.worker = worker
+        self.http2 = http2
         sequencePosition = index % worker.sequence.count
         pathCursors = worker.templates.map { index % $0.count }
     }
@@ -105,7 +111,7 @@ final class VirtualUser {
         handshake.timeout.cancel()
         let now = EngineClock.now()
         worker.recorder.handshakes.recordClamped((now &- handshake.start) / 1000)
-        ready(now: now)
+        ready(now: now, newConnection: true)
     }
 
     func connectionClosed(generation: Int) {
@@ -127,6 +133,56 @@ final class VirtualUser {
         if TransportFailure.isTLS(error) { worker.recorder.tlsFailures[TLSClient.failureReason(error, refusal: nil), default: 0] += 1 }
         let now = EngineClock.now()
         perform(machine.connectionFailed(TransportFailure.kind(of: error, duringWrite: writing), now: now), now: now)
+    }
+
+    // MARK: Events from a shared HTTP/2 connection and its streams
+
+    func http2Ready(generation: Int) {
+        guard generation == self.generation else { return }
+        ready(now: EngineClock.now(), newConnection: false)
+    }
+
+    func http2ConnectFailed(_ kind: ErrorKind, reason: String, generation: Int) {
+        guard generation == self.generation else { return }
+        let initial = machine.state == .connecting(due: nil)
+        let now = EngineClock.now()
+        perform(machine.connectFailed(now: now, kind: kind), now: now)
+        if initial {
+            worker.coordinator.reportInitialConnect(error: kind == .tls ? TLSHandshakeFailure(reason: reason) : StatedFailure(reason: reason))
+        }
+    }
+
+    func http2ConnectionLost(generation: Int) {
+        guard generation == self.generation else { return }
+        stream = nil
+        let now = EngineClock.now()
+        perform(machine.connectionClosed(now: now, completedResponse: false), now: now)
+    }
+
+    func http2StreamOpened(_ stream: any Channel, generation: Int) {
+        guard generation == self.generation else { return stream.close(promise: nil) }
+        self.stream = stream
+    }
+
+    func http2Answered(_ response: ParsedResponse, generation: Int) {
+        guard generation == self.generation, machine.isWaiting else { return }
+        stream = nil
+        let now = EngineClock.now()
+        perform(machine.responseReceived(now: now, keepAlive: true, trailingBytes: false), now: now, response: response)
+    }
+
+    func http2StreamFailed(_ error: (any Error)?, generation: Int) {
+        guard generation == self.generation, machine.isWaiting else { return }
+        stream = nil
+        let now = EngineClock.now()
+        let kind: ErrorKind = error is ResponseParser.Failure ? .protocol : error.map { TransportFailure.kind(of: $0, duringWrite: false) } ?? .read
+        perform(machine.connectionFailed(kind, now: now), now: now)
+    }
+
+    /// The server reset the request's stream (its failure follows).
+    func http2StreamReset(generation: Int) {
+        guard generation == self.generation else { return }
+        worker.recorder.connections.streamsReset += 1
     }
 
     // MARK: Doing what the machine says
@@ -170,6 +226,7 @@ final class VirtualUser {
 
     private func connect() {
         generation += 1
+        if let http2 { return http2.acquire(self, generation: generation) }
         let generation = self.generation
         let user = NIOLoopBound(self, eventLoop: worker.eventLoop)
         let tls = worker.tls
@@ -196,7 +253,7 @@ final class VirtualUser {
         switch result {
         case .success(let channel):
             self.channel = channel
-            guard let tls = worker.tls else { return ready(now: now) }
+            guard let tls = worker.tls else { return ready(now: now, newConnection: true) }
             // The connection is usable once its handshake is done (`handshakeCompleted`), or fails as `tls`.
             let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
                 guard generation == self.generation else { return }
@@ -210,12 +267,13 @@ final class VirtualUser {
         }
     }
 
-    /// A connection (and its handshake, over HTTPS) is made: the user may send on it.
-    private func ready(now: UInt64) {
+    /// A connection (and its handshake, over HTTPS) is made, or an HTTP/2 connection is there to
+    /// share: the user may send on it.
+    private func ready(now: UInt64, newConnection: Bool) {
         let initial = machine.state == .connecting(due: nil)
         parser = ResponseParser()
         held = nil
-        worker.recorder.connections.opened += 1
+        if newConnection { worker.recorder.connections.opened += 1 }
         perform(machine.connected(now: now), now: now)
         if initial { worker.coordinator.reportInitialConnect(error: nil) }
     }
@@ -234,13 +292,23 @@ final class VirtualUser {
     }
 
     private func send(due: UInt64, now: UInt64) {
-        guard let channel else { return }
+        guard channel != nil || http2 != nil else { return }
         endpoint = worker.sequence[sequencePosition]
         sequencePosition = (sequencePosition + 1) % worker.sequence.count
         let path = pathCursors[endpoint]
         pathCursors[endpoint] = (path + 1) % worker.templates[endpoint].count
         requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
         sent += 1
+        if let http2 {
+            if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
+            let template = worker.templates[endpoint][path]
+            if !http2.openStream(for: self, generation: generation, headers: template.http2Headers(requestNumber), body: template.body) {
+                // The shared connection was lost between the answer before and this send.
+                perform(machine.connectionClosed(now: now, completedResponse: false), now: now)
+            }
+            return
+        }
+        guard let channel else { return }
         let bytes = worker.templates[endpoint][path].stamped(requestNumber)
         parser.expectResponse(toHEAD: worker.templates[endpoint][path].isHEAD, closing: worker.templates[endpoint][path].closesConnection)
         if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
@@ -258,6 +326,9 @@ final class VirtualUser {
         handshake = nil
         channel?.close(promise: nil)
         channel = nil
+        stream?.close(promise: nil)  // HTTP/2: resets the stream, not the shared connection
+        stream = nil
+        http2?.detach(self)
         parser = ResponseParser()
         held = nil
     }

@@ -20,6 +20,9 @@ final class Worker {
     let address: SocketAddress
     /// HTTPS: the run's TLS, shared by every connection; nil for plain HTTP.
     let tls: TLSClient?
+    /// HTTP/2: how many of this worker's users share a connection; nil for HTTP/1.1.
+    let http2Streams: Int?
+    private var http2Connections: [HTTP2Connection] = []
     let connectTimeout: TimeAmount
     let sequence: [Int]
     var templates: [[RequestTemplate]]
@@ -42,6 +45,7 @@ final class Worker {
         self.coordinator = coordinator
         self.address = address
         self.tls = tls
+        self.http2Streams = plan.http2Streams
         self.connectTimeout = .nanoseconds(Int64(plan.connectTimeout.nanoseconds))
         self.sequence = plan.endpointSequence
         self.model = plan.model
@@ -68,7 +72,14 @@ final class Worker {
 
     /// Makes the users with these run-wide indices and opens their first connections.
     func connectUsers(_ indices: [Int]) {
-        users = indices.map { VirtualUser(index: $0, worker: self) }
+        if let http2Streams {
+            http2Connections = stride(from: 0, to: indices.count, by: http2Streams).map { _ in HTTP2Connection(worker: self) }
+            users = indices.enumerated().map { position, index in
+                VirtualUser(index: index, worker: self, http2: http2Connections[position / http2Streams])
+            }
+        } else {
+            users = indices.map { VirtualUser(index: $0, worker: self) }
+        }
         for user in users { user.connectInitially() }
     }
 
@@ -141,6 +152,7 @@ final class Worker {
     func stopAll() {
         stopping = true
         for user in users { user.stop() }
+        for connection in http2Connections { connection.close() }
     }
 
     /// Stops the sweeper and hands over the recordings, with the last second closed.
@@ -151,6 +163,8 @@ final class Worker {
         cutOff = nil
         recorder.seconds.closeAll()
         users.removeAll()  // each user holds its worker; the run is over
+        for connection in http2Connections { connection.close() }
+        http2Connections.removeAll()
         return recorder
     }
 

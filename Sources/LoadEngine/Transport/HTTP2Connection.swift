@@ -1,0 +1,338 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+import NIOPosix
+import NIOTLS
+import Observability
+
+/// One HTTP/2 connection shared by up to `streams` users of a worker: each user's request is a
+/// stream of its own, so the users' requests are multiplexed on it. It connects when a user first
+/// needs it and again after it is lost (a close, a GOAWAY), tells its users when it is ready or
+/// failed, and opens the streams. Touched only on its worker's event loop.
+final class HTTP2Connection {
+    private enum State {
+        case idle
+        case connecting
+        case ready(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer)
+    }
+
+    private let worker: Worker
+    private var state = State.idle
+    /// Bumped for every connection made: events of an older one are ignored.
+    private var generation = 0
+    /// Users waiting for the connection, with the generation of their own connection attempt.
+    private var waiting: [(user: VirtualUser, generation: Int)] = []
+    /// Every user that has been told this connection is ready: they hear of its loss.
+    private var attached: [ObjectIdentifier: (user: VirtualUser, generation: Int)] = [:]
+    private var handshake: (start: UInt64, timeout: Scheduled<Void>, refusal: NIOLockedValueBox<String?>)?
+
+    init(worker: Worker) {
+        self.worker = worker
+    }
+
+    /// `user` wants the connection: it is told `http2Ready` at once or once connected, or
+    /// `http2ConnectFailed` when connecting fails.
+    func acquire(_ user: VirtualUser, generation userGeneration: Int) {
+        switch state {
+        case .ready:
+            attached[ObjectIdentifier(user)] = (user, userGeneration)
+            user.http2Ready(generation: userGeneration)
+        case .connecting:
+            waiting.append((user, userGeneration))
+        case .idle:
+            waiting.append((user, userGeneration))
+            connect()
+        }
+    }
+
+    /// A user no longer listens (it let go of its stream or finished).
+    func detach(_ user: VirtualUser) {
+        attached[ObjectIdentifier(user)] = nil
+        waiting.removeAll { $0.user === user }
+    }
+
+    /// Opens a stream for one request; its answer or failure goes to `user` with `userGeneration`.
+    /// Returns false when the connection is not ready (it was lost in between).
+    /// The request is written as frames: its HEADERS end the stream when there is no body, so no
+    /// empty DATA frame is ever sent (servers count those as abuse: ENHANCE_YOUR_CALM).
+    func openStream(for user: VirtualUser, generation userGeneration: Int, headers: HPACKHeaders, body: ByteBuffer?) -> Bool {
+        guard case .ready(_, let multiplexer) = state else { return false }
+        let bound = NIOLoopBound(user, eventLoop: worker.eventLoop)
+        multiplexer.createStreamChannel(promise: nil) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(HTTP2StreamHandler(user: bound.value, generation: userGeneration))
+                bound.value.http2StreamOpened(stream, generation: userGeneration)
+                let head = HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: body == nil))
+                if let body {
+                    stream.write(head, promise: nil)
+                    stream.writeAndFlush(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(body), endStream: true)), promise: nil)
+                } else {
+                    stream.writeAndFlush(head, promise: nil)
+                }
+            }
+        }
+        return true
+    }
+
+    /// Closes the connection (the run is over).
+    func close() {
+        if case .ready(let channel, _) = state { channel.close(promise: nil) }
+        handshake?.timeout.cancel()
+        handshake = nil
+        generation += 1
+        state = .idle
+        attached = [:]
+        waiting = []
+    }
+
+    // MARK: Connecting
+
+    private func connect() {
+        state = .connecting
+        generation += 1
+        let generation = self.generation
+        let tls = worker.tls
+        let refusal = NIOLockedValueBox<String?>(nil)
+        let connection = NIOLoopBound(self, eventLoop: worker.eventLoop)
+        worker.makeBootstrap()
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler(refusal: refusal)) }
+                    var settings = NIOHTTP2Handler.ConnectionConfiguration()
+                    // Windows large enough that flow control never throttles the test.
+                    settings.initialSettings = [
+                        HTTP2Setting(parameter: .maxConcurrentStreams, value: 1_000),
+                        HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Connection.window),
+                        HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 20),
+                    ]
+                    var streams = NIOHTTP2Handler.StreamConfiguration()
+                    streams.targetWindowSize = HTTP2Connection.window
+                    _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+                        mode: .client, connectionConfiguration: settings, streamConfiguration: streams
+                    ) { pushed in
+                        pushed.close()  // a server push is not asked for
+                    }
+                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionWatcher(connection: connection.value, generation: generation))
+                }
+            }
+            .connect(to: worker.address)
+            .assumeIsolated()
+            .whenComplete { [self] result in connected(result, generation: generation, refusal: refusal) }
+    }
+
+    /// 4 MiB: the stream and connection windows the engine offers.
+    static let window = 4 << 20
+
+    private func connected(_ result: Result<any Channel, any Error>, generation: Int, refusal: NIOLockedValueBox<String?>) {
+        guard generation == self.generation else {
+            if case .success(let channel) = result { channel.close(promise: nil) }
+            return
+        }
+        switch result {
+        case .failure(let error):
+            worker.recorder.connections.failed += 1
+            failWaiting(.connect, reason: TransportFailure.connectReason(error))
+        case .success(let channel):
+            guard let tls = worker.tls else { return ready(channel) }
+            let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
+                guard generation == self.generation else { return }
+                lost(tlsReason: "no finished handshake within \(tls.handshakeTimeout.nanoseconds / 1_000_000) ms")
+            }
+            handshake = (EngineClock.now(), timeout, refusal)
+            pendingChannel = channel
+        }
+    }
+
+    /// HTTPS: the channel whose handshake goes on.
+    private var pendingChannel: (any Channel)?
+
+    /// HTTPS: the handshake is done; the server must have agreed to HTTP/2.
+    func handshakeCompleted(negotiatedProtocol: String?, generation: Int) {
+        guard generation == self.generation, let handshake, let channel = pendingChannel else { return }
+        self.handshake = nil
+        pendingChannel = nil
+        handshake.timeout.cancel()
+        worker.recorder.handshakes.recordClamped((EngineClock.now() &- handshake.start) / 1000)
+        guard negotiatedProtocol == "h2" else {
+            channel.close(promise: nil)
+            worker.recorder.connections.failed += 1
+            let reason = "the server did not agree to HTTP/2 (ALPN: \(negotiatedProtocol ?? "none"))"
+            worker.recorder.tlsFailures[reason, default: 0] += 1
+            return failWaiting(.tls, reason: reason)
+        }
+        ready(channel)
+    }
+
+    private func ready(_ channel: any Channel) {
+        do {
+            let multiplexer = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
+            state = .ready(channel: channel, multiplexer: multiplexer)
+        } catch {
+            channel.close(promise: nil)
+            return failWaiting(.connect, reason: "HTTP/2 could not start: \(error)")
+        }
+        worker.recorder.connections.opened += 1
+        let users = waiting
+        waiting = []
+        for (user, userGeneration) in users {
+            attached[ObjectIdentifier(user)] = (user, userGeneration)
+            user.http2Ready(generation: userGeneration)
+        }
+    }
+
+    private func failWaiting(_ kind: ErrorKind, reason: String) {
+        state = .idle
+        let users = waiting
+        waiting = []
+        for (user, userGeneration) in users { user.http2ConnectFailed(kind, reason: reason, generation: userGeneration) }
+    }
+
+    // MARK: Events of the connection
+
+    /// The connection closed or failed: waiting users fail, attached ones hear of it.
+    func lost(generation: Int, error: (any Error)?) {
+        guard generation == self.generation else { return }
+        if handshake != nil {
+            let reason = error.map { TLSClient.failureReason($0, refusal: handshake?.refusal.withLockedValue { $0 }) }
+                ?? "the server closed the connection during the handshake"
+            return lost(tlsReason: reason)
+        }
+        if case .connecting = state {
+            worker.recorder.connections.failed += 1
+            return failWaiting(.connect, reason: error.map(TransportFailure.connectReason) ?? "closed while connecting")
+        }
+        guard case .ready(let channel, _) = state else { return }
+        channel.close(promise: nil)
+        self.generation += 1
+        state = .idle
+        worker.recorder.connections.closedByServer += 1
+        let users = attached.values
+        attached = [:]
+        for (user, userGeneration) in users { user.http2ConnectionLost(generation: userGeneration) }
+    }
+
+    private func lost(tlsReason reason: String) {
+        handshake?.timeout.cancel()
+        handshake = nil
+        pendingChannel?.close(promise: nil)
+        pendingChannel = nil
+        generation += 1
+        worker.recorder.connections.failed += 1
+        worker.recorder.tlsFailures[reason, default: 0] += 1
+        failWaiting(.tls, reason: reason)
+    }
+
+    func goAwayReceived(generation: Int) {
+        guard generation == self.generation else { return }
+        worker.recorder.connections.goAways += 1
+    }
+}
+
+/// Watches an HTTP/2 connection for the events its users care about: the handshake's end, a
+/// GOAWAY, the close and errors.
+final class HTTP2ConnectionWatcher: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    private weak var connection: HTTP2Connection?
+    private let generation: Int
+
+    init(connection: HTTP2Connection, generation: Int) {
+        self.connection = connection
+        self.generation = generation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .goAway = unwrapInboundIn(data).payload { connection?.goAwayReceived(generation: generation) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = event {
+            connection?.handshakeCompleted(negotiatedProtocol: negotiated, generation: generation)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection?.lost(generation: generation, error: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        connection?.lost(generation: generation, error: error)
+        context.close(promise: nil)
+    }
+}
+
+/// One request's stream: the response's status, `Server-Timing` and body size, or how it failed
+/// (a reset by the server counts apart).
+final class HTTP2StreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    private weak var user: VirtualUser?
+    private let generation: Int
+    private var response = ParsedResponse.empty
+    private var done = false
+
+    init(user: VirtualUser, generation: Int) {
+        self.user = user
+        self.generation = generation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .headers(let headers):
+            if response.status == 0 {
+                guard let status = headers.headers.first(name: ":status").flatMap({ Int($0) }), (100...599).contains(status) else {
+                    return fail(context, ResponseParser.Failure.malformed("an HTTP/2 response without a valid :status"))
+                }
+                // Interim (1xx) heads are not the answer.
+                guard status >= 200 else { return }
+                response.status = status
+                if let value = headers.headers.first(name: "server-timing") {
+                    var value = value
+                    value.withUTF8 { bytes in
+                        switch ServerTiming.parse(utf8: UnsafeRawBufferPointer(bytes)) {
+                        case .absent: break
+                        case .valid(let timing): response.serverTiming = timing
+                        case .rejected: response.serverTimingRejected = true
+                        }
+                    }
+                }
+            }
+            if headers.endStream { finish(context) }
+        case .data(let data):
+            if case .byteBuffer(let bytes) = data.data { response.bodyBytes += bytes.readableBytes }
+            if data.endStream { finish(context) }
+        case .rstStream:
+            user?.http2StreamReset(generation: generation)
+            fail(context, nil)
+        default:
+            break
+        }
+    }
+
+    private func finish(_ context: ChannelHandlerContext) {
+        guard !done else { return }
+        guard response.status > 0 else { return fail(context, ResponseParser.Failure.malformed("an HTTP/2 stream ended without a response")) }
+        done = true
+        // The stream closes itself now that both sides ended it; closing it here would reset a
+        // finished stream, which servers count against the connection.
+        user?.http2Answered(response, generation: generation)
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ error: (any Error)?) {
+        guard !done else { return }
+        done = true
+        user?.http2StreamFailed(error, generation: generation)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(context, nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(context, error)
+    }
+}

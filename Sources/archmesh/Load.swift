@@ -50,6 +50,12 @@ struct Load: AsyncParsableCommand {
     @Flag(help: "Allow a target that is not on this machine's loopback.")
     var allowRemote = false
 
+    @Flag(help: "HTTP/2: h2 by ALPN over https://, h2c by prior knowledge over http://; --connections users share connections of --streams each.")
+    var http2 = false
+
+    @Option(help: "With --http2: requests in flight per connection (streams), so connections = ceil(connections / streams).")
+    var streams: Int = 1
+
     @OptionGroup(title: "HTTPS")
     var tls: TLSClientOptions
 
@@ -71,6 +77,8 @@ struct Load: AsyncParsableCommand {
             throw ValidationError("give --requests or --duration, not both")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        guard (1...1_000).contains(streams) else { throw ValidationError("--streams must be 1 to 1000, got \(streams)") }
+        if streams > 1 && !http2 { throw ValidationError("--streams needs --http2 (HTTP/1.1 carries one request at a time)") }
         for line in header where !line.contains(":") {
             throw ValidationError("--header '\(line)' is not of the form 'Name: value'")
         }
@@ -101,6 +109,7 @@ struct Load: AsyncParsableCommand {
         plan.requestTimeout = timeout
         plan.threads = threads
         plan.tls = tls.options
+        plan.http2Streams = http2 ? streams : nil
         let progress = ProgressLine()
         let result: LoadResult
         do {

@@ -117,13 +117,15 @@ public struct LoadResult: Codable, Sendable {
     public var rejectedServerTimings: Int
     /// HTTPS runs: the handshakes and how they went; nil for plain HTTP.
     public var tls: TLSSummary?
+    /// HTTP/2 runs: the most requests in flight on one connection (streams); nil for HTTP/1.1.
+    public var http2StreamsPerConnection: Int?
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
         case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
-        case rejectedServerTimings, tls, histograms
+        case rejectedServerTimings, tls, http2StreamsPerConnection, histograms
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.

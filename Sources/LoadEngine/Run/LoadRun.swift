@@ -125,6 +125,7 @@ public enum LoadRun {
             tls: plan.target.scheme == .https ? TLSSummary(
                 verificationSkipped: plan.tls.insecure, handshakes: Int(recorder.handshakes.totalCount),
                 handshake: LatencySummary(recorder.handshakes), failures: recorder.tlsFailures) : nil,
+            http2StreamsPerConnection: plan.http2Streams,
             histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
     }
 

@@ -8,7 +8,14 @@ public enum LoadSummaryText {
         var lines: [String] = []
         let model = result.openModel ? "open model (latency from the intended send time)" : "closed model"
         lines.append("\(result.interrupted ? "Interrupted" : "Ran") \(format(result.durationSeconds, 2))s against \(request)")
-        lines.append("  \(result.connections) connections, \(result.threads) threads, \(model)")
+        if let streams = result.http2StreamsPerConnection {
+            lines.append("  \(result.connections) users over HTTP/2, up to \(streams) streams per connection (\(result.connectionStats.opened) connections opened), \(result.threads) threads, \(model)")
+            if result.connectionStats.goAways + result.connectionStats.streamsReset > 0 {
+                lines.append("  HTTP/2: \(result.connectionStats.goAways) GOAWAY received, \(result.connectionStats.streamsReset) streams reset by the server")
+            }
+        } else {
+            lines.append("  \(result.connections) connections, \(result.threads) threads, \(model)")
+        }
         lines.append("")
         lines.append("  " + pad("Latency (ms)", 14) + ["p50", "p90", "p99", "p99.9", "p99.99", "max", "mean"].map { pad($0, 9, right: true) }.joined())
         lines.append("  " + pad(result.openModel ? "corrected" : "client", 14) + row(result.latency))

@@ -8,13 +8,15 @@
 #   5. https: throughput and CPU per request over TLS (a throwaway CA and certificate made with openssl,
 #      the server started with --tls-cert/--tls-key), wrk and `archmesh load --cacert` taking turns;
 #      the handshake's p50 and p99
-#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https ...]   (default: all five)
+#   6. http2: h2c against h2load (apt-get install nghttp2-client): the server started with --http2,
+#      2 connections of 16 streams each, h2load and `archmesh load --http2` taking turns; CPU per request
+#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https|http2 ...]   (default: all six)
 #   ROUNDS=3 DURATION=10s BIG=5000000 to change the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/common.sh
 ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10s}"; BIG="${BIG:-5000000}"
-parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https)
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https http2)
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
 
 build_release
@@ -103,5 +105,33 @@ omission)
     faults DELETE
     json "$work/co.json" "'  corrected   p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms\n  uncorrected p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms\n  sent %d, late %d, never sent %d' % (d['latency_ms']['p50'], d['latency_ms']['p99'], d['latency_ms']['p999'], d['latency_ms']['max'], d['uncorrected_latency_ms']['p50'], d['uncorrected_latency_ms']['p99'], d['uncorrected_latency_ms']['p999'], d['uncorrected_latency_ms']['max'], d['total_requests'], d['late_requests'], d['unsent_requests'])"
     ;;
-*) echo "unknown part '$part': throughput, memory, accuracy, omission or https" >&2; exit 2 ;;
+http2)
+    command -v h2load >/dev/null || { echo "h2load is needed: apt-get install -y nghttp2-client" >&2; exit 2; }
+    path="${THROUGHPUT_PATH:-/health/live}"
+    stop_server
+    start_server "$work/server-h2.log" --enable-faults --fault-token "$token" --pool-size 20 --http2
+    url="$SERVER_URL$path"
+    echo "== http2 (h2c): GET $path, 2 connections x 16 streams, $DURATION each, $ROUNDS rounds: h2load, archmesh load --http2"
+    h2load -c 2 -m 16 -D 2 "$url" >/dev/null 2>&1 || true
+    ours_total=0; theirs_total=0; ours_cpu_total=0; theirs_cpu_total=0
+    for round in $(seq 1 "$ROUNDS"); do
+        /usr/bin/time -f "%U %S" -o "$work/h1" h2load -c 2 -m 16 -D "${DURATION%s}" "$url" >"$work/h2load.txt" 2>&1
+        /usr/bin/time -f "%U %S" -o "$work/h3" "$BIN" load "$url" --http2 --streams 16 -c 32 -d "$DURATION" --json >"$work/ours-h2.json"
+        theirs=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$work/h2load.txt")
+        n1=$(awk '/^requests:/ {print $6}' "$work/h2load.txt")
+        ours=$(json "$work/ours-h2.json" "round(d['requests_per_second'], 1)"); n3=$(json "$work/ours-h2.json" "d['total_requests']")
+        theirs_cpu=$(python3 -c "u,s=open('$work/h1').read().split(); print(round((float(u)+float(s))/$n1*1e6, 2))")
+        ours_cpu=$(python3 -c "u,s=open('$work/h3').read().split(); print(round((float(u)+float(s))/$n3*1e6, 2))")
+        printf "  round %d: h2load %9s req/s (%5s us/req)  archmesh load --http2 %9s req/s (%5s us/req); ratio %s; errors %s\n" \
+            "$round" "$theirs" "$theirs_cpu" "$ours" "$ours_cpu" "$(python3 -c "print(round($ours/$theirs, 3))")" \
+            "$(json "$work/ours-h2.json" "{k: v for k, v in d['errors'].items() if v}")"
+        ours_total=$(python3 -c "print($ours_total + $ours)"); theirs_total=$(python3 -c "print($theirs_total + $theirs)")
+        ours_cpu_total=$(python3 -c "print($ours_cpu_total + $ours_cpu)"); theirs_cpu_total=$(python3 -c "print($theirs_cpu_total + $theirs_cpu)")
+    done
+    echo "  mean throughput ratio (archmesh load --http2 / h2load): $(python3 -c "print(round($ours_total/$theirs_total, 3))")"
+    echo "  mean CPU per request: archmesh load $(python3 -c "print(round($ours_cpu_total/$ROUNDS, 2))") us, h2load $(python3 -c "print(round($theirs_cpu_total/$ROUNDS, 2))") us"
+    stop_server
+    start_server "$work/server.log" --enable-faults --fault-token "$token" --pool-size 20
+    ;;
+*) echo "unknown part '$part': throughput, memory, accuracy, omission, https or http2" >&2; exit 2 ;;
 esac; done

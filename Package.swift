@@ -169,6 +169,7 @@ let package = Package(
             dependencies: [
                 "ArchMeshServer",
                 "ArchMeshDatabase",
+                "LoadEngine",
                 "Observability",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,12 +1,13 @@
 @testable import ArchMeshServer
 import Foundation
 import HummingbirdTesting
+import LoadEngine
 import Testing
 import TestSupport
 
-/// `archmesh serve --tls-cert --tls-key`: the same server over HTTPS, with certificates from a
-/// throwaway authority; unusable files are refused naming the flag.
-@Suite("Server TLS")
+/// `archmesh serve --tls-cert --tls-key` and `--http2`: the same server over HTTPS and HTTP/2 (h2 by
+/// ALPN, h2c), with certificates from a throwaway authority; unusable files are refused naming the flag.
+@Suite("Server TLS and HTTP/2")
 struct ServerTLSTests {
     @Test("with a certificate and key the server answers over HTTPS, its guard and routes unchanged")
     func servesHTTPS() async throws {
@@ -42,5 +43,52 @@ struct ServerTLSTests {
                 "\(error)".contains(expected)
             }
         }
+    }
+
+    /// The API over HTTP/2 by this build's load engine: every request a stream, answered with its timings.
+    func loadOverHTTP2(_ configure: (inout ServerConfiguration) -> Void, scheme: LoadTarget.Scheme, tls: TLSOptions) async throws -> LoadResult {
+        var configuration = try await TestApp.configuration(seedProjects: 20)
+        configure(&configuration)
+        configuration.port = 0
+        let listening = AsyncStream<Int>.makeStream()
+        let app = try buildApplication(configuration: configuration, logger: TestDatabase.logger) { _, port in listening.continuation.yield(port) }
+        return try await withThrowingTaskGroup(of: LoadResult?.self) { group in
+            group.addTask { try await app.runService(); return nil }
+            var ports = listening.stream.makeAsyncIterator()
+            let port = try #require(await ports.next())
+            var plan = LoadPlan(
+                target: LoadTarget(scheme: scheme, host: "localhost", port: port),
+                endpoints: [.get("/api/v1/health"), .get("/api/v1/projects?limit=5")],
+                model: .closedRequests(users: 8, totalRequests: 200), runTag: "srvh2t01")
+            plan.http2Streams = 4
+            plan.tls = tls
+            let result = try await LoadRun.run(plan)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    @Test("with --http2 and no certificate the API answers h2c, every stream with its Server-Timing")
+    func servesH2C() async throws {
+        let result = try await loadOverHTTP2({ $0.http2 = true }, scheme: .http, tls: TLSOptions())
+        #expect(result.successfulRequests == 200, "\(result.errors.byName)")
+        #expect(result.endpoints.allSatisfy { $0.server.timedResponses == $0.requests })
+        #expect(result.connectionStats.opened == 2)
+    }
+
+    @Test("with --http2 and a certificate the API answers h2 agreed by ALPN")
+    func servesH2() async throws {
+        let authority = try TestCertificateAuthority()
+        let issued = try authority.issue()
+        var tls = TLSOptions()
+        tls.caCertificatesPath = try TestCertificateAuthority.file(try authority.pem, named: "ca.pem")
+        let certificate = try TestCertificateAuthority.file(issued.certificatePEM, named: "server.pem")
+        let key = try TestCertificateAuthority.file(issued.keyPEM, named: "server.key")
+        let result = try await loadOverHTTP2({
+            $0.http2 = true
+            $0.tls = (certificate, key)
+        }, scheme: .https, tls: tls)
+        #expect(result.successfulRequests == 200, "\(result.errors.byName)")
+        #expect(result.tls?.handshakes == 2)
     }
 }

@@ -46,6 +46,12 @@ struct Run: AsyncParsableCommand {
     @OptionGroup(title: "HTTPS (with an https:// --target)")
     var tls: TLSClientOptions
 
+    @Flag(help: "With --target: load over HTTP/2 (h2 by ALPN over https://, h2c over http://).")
+    var http2 = false
+
+    @Option(help: "With --http2: requests in flight per connection (streams).")
+    var streams: Int = 1
+
     @Option(help: "Multiply every scenario's requests and durations by this (e.g. 0.1 for a quick smoke run).")
     var scale: Double = 1
 
@@ -75,6 +81,9 @@ struct Run: AsyncParsableCommand {
         guard scale > 0, scale <= 100 else { throw ValidationError("--scale must be more than 0 and at most 100, got \(scale)") }
         guard (1...100).contains(repetitions) else { throw ValidationError("--repeat must be 1 to 100, got \(repetitions)") }
         if serverFaults != nil && target != nil { throw ValidationError("--server-faults is for the server `run` starts; with --target, set faults on your server") }
+        if http2 && target == nil { throw ValidationError("--http2 is for a --target (start `archmesh serve --http2` and point --target at it)") }
+        guard (1...1_000).contains(streams) else { throw ValidationError("--streams must be 1 to 1000, got \(streams)") }
+        if streams > 1 && !http2 { throw ValidationError("--streams needs --http2") }
     }
 
     func run() async throws {
@@ -151,7 +160,7 @@ struct Run: AsyncParsableCommand {
                 let loadTarget = try LoadTarget(url: target)
                 try loadTarget.requireLoopback(allowRemote: allowRemote)
                 let database = try ProcessInfo.processInfo.environment["DATABASE_URL"].map(DatabaseURL.init(parsing:))
-                return RemoteEnvironment(target: loadTarget, database: database, tls: tls.options)
+                return RemoteEnvironment(target: loadTarget, database: database, tls: tls.options, http2Streams: http2 ? streams : nil)
             } catch let error as LoadEngineError {
                 throw CommandFailure.badUsage(error.description)
             } catch {

@@ -91,17 +91,20 @@ public struct RemoteEnvironment: TargetEnvironment {
     public let target: LoadTarget
     public let database: DatabaseURL?
     public let tls: TLSOptions
+    public let http2Streams: Int?
 
-    public init(target: LoadTarget, database: DatabaseURL?, tls: TLSOptions = TLSOptions()) {
+    public init(target: LoadTarget, database: DatabaseURL?, tls: TLSOptions = TLSOptions(), http2Streams: Int? = nil) {
         self.target = target
         self.database = database
         self.tls = tls
+        self.http2Streams = http2Streams
     }
 
     public var monitorSource: ResourceMonitor.Source { .metrics(baseURL: target.description, tls: sideChannelTLS) }
     public var serverLog: String? { nil }
     public var summary: String {
         "server at \(target)" + (database.map { " with database \($0)" } ?? "")
+            + (http2Streams.map { " over HTTP/2 (\($0) streams per connection)" } ?? "")
             + (target.scheme == .https && tls.insecure ? " (TLS certificate NOT checked: --insecure)" : "")
     }
     public func stop() async {}

@@ -25,11 +25,14 @@ public protocol TargetEnvironment: Sendable {
     var ownsData: Bool { get }
     /// How the load and the side calls speak TLS to an https:// target.
     var tls: TLSOptions { get }
+    /// HTTP/2: streams per connection the load uses; nil for HTTP/1.1.
+    var http2Streams: Int? { get }
 }
 
 extension TargetEnvironment {
     public var ownsData: Bool { false }
     public var tls: TLSOptions { TLSOptions() }
+    public var http2Streams: Int? { nil }
 
     /// The side calls' TLS (the target's `/metrics`), nil for plain HTTP.
     var sideChannelTLS: TLSConfiguration? { target.scheme == .https ? tls.sideChannelConfiguration() : nil }

@@ -131,6 +131,7 @@ public struct SuiteRunner: Sendable {
         var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: options.scale))
         plan.exemplars = options.exemplars
         plan.tls = environment.tls
+        plan.http2Streams = environment.http2Streams
         let probe = await CorrelationProbe.start(environment: environment, logger: logger)
         let monitor = ResourceMonitor.start(environment.monitorSource)
         let load: LoadResult

@@ -8,15 +8,7 @@ import Testing
 @Suite("Live runs")
 struct LiveRunTests {
     func withServer<T>(_ body: (TestHTTPServer) async throws -> T) async throws -> T {
-        let server = try await TestHTTPServer.start()
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await TestHTTPServer.with(body)
     }
 
     func plan(_ server: TestHTTPServer, _ endpoints: [Endpoint], _ model: LoadModel) -> LoadPlan {

@@ -30,15 +30,7 @@ struct TLSTests {
     }
 
     func withServer<T>(_ context: NIOSSLContext?, _ body: (TestHTTPServer) async throws -> T) async throws -> T {
-        let server = try await TestHTTPServer.start(tls: context)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await TestHTTPServer.with(tls: context, body)
     }
 
     func plan(host: String = "localhost", port: Int, users: Int = 4, requests: Int = 40, _ configure: (inout TLSOptions) -> Void = { _ in }) -> LoadPlan {

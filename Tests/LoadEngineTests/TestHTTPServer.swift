@@ -47,6 +47,19 @@ final class TestHTTPServer: Sendable {
         return TestHTTPServer(port: channel.localAddress!.port!, channel: channel, group: group, state: state)
     }
 
+    /// Runs `body` against a new server (over TLS with `tls`), stopped afterwards whatever happens.
+    static func with<T>(tls: NIOSSLContext? = nil, _ body: (TestHTTPServer) async throws -> T) async throws -> T {
+        let server = try await start(tls: tls)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Returns once the server has seen `count` requests (a minute at most): tests act on the run's

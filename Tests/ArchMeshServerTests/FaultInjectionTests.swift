@@ -90,15 +90,30 @@ struct FaultInjectionTests {
         try await TestApp.withRouter(configure: { configuration in
             configuration.faultToken = "test-fault-token"
             configuration.poolSize = 2
-            configuration.poolAcquireTimeout = .milliseconds(4000)
+            configuration.poolAcquireTimeout = .milliseconds(5000)
         }) { client in
-            // The pool opens its connections as the server starts: wait for the database once, so the
-            // slow queries below start when they are asked, not when a connection first opens.
-            #expect(try await client.send(.get, "/api/v1/health").status == .ok)
+            // The pool opens its connections as the server starts: first make sure both are open (two
+            // requests holding one each at once), so the slow queries below start when they are asked,
+            // not when a connection first opens on a loaded machine.
             _ = try await client.send(
-                .put, "/_faults", json: #"{"slow_query_ms": 6000, "path_prefix": "/api/v1/projects"}"#, headers: [Self.token: "test-fault-token"])
+                .put, "/_faults", json: #"{"slow_query_ms": 300, "path_prefix": "/api/v1/projects"}"#, headers: [Self.token: "test-fault-token"])
+            for _ in 0..<50 {
+                // Both open: neither of two requests at once waited for the other's connection.
+                let waits = try await withThrowingTaskGroup(of: Double.self) { group in
+                    for _ in 0..<2 {
+                        group.addTask {
+                            let response = try await client.send(.get, "/api/v1/projects?limit=1")
+                            return response.status == .ok ? response.serverTiming?.poolMilliseconds ?? .infinity : .infinity
+                        }
+                    }
+                    return try await group.reduce(into: [Double]()) { $0.append($1) }
+                }
+                if waits.allSatisfy({ $0 < 200 }) { break }
+            }
+            _ = try await client.send(
+                .put, "/_faults", json: #"{"slow_query_ms": 7500, "path_prefix": "/api/v1/projects"}"#, headers: [Self.token: "test-fault-token"])
             try await withThrowingTaskGroup(of: (String, HTTPResponse.Status).self) { group in
-                // Two slow requests hold both connections for 6 s; a third waits and times out at 4 s.
+                // Two slow requests hold both connections for 7.5 s; a third waits and times out at 5 s.
                 for _ in 0..<3 {
                     group.addTask { ("list", try await client.send(.get, "/api/v1/projects?limit=1").status) }
                 }
@@ -106,8 +121,8 @@ struct FaultInjectionTests {
                 for try await (name, status) in group {
                     statuses[name, default: []].append(status)
                     if name == "list" && status == .serviceUnavailable {
-                        // Right after that timeout, the slow queries end within 2 s: health waits for a
-                        // connection (up to 4 s) and gets one, because a full pool did not close the database.
+                        // Right after that timeout, the slow queries end within 2.5 s: health waits for a
+                        // connection (up to 5 s) and gets one, because a full pool did not close the database.
                         group.addTask { ("health", try await client.send(.get, "/api/v1/health").status) }
                     }
                 }

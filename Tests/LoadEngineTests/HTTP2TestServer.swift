@@ -11,8 +11,10 @@ import Synchronization
 /// some streams, or to reset every n-th stream.
 final class HTTP2TestServer: Sendable {
     struct Behaviour: Sendable {
-        /// Sends a GOAWAY (and closes the connection) once a connection has seen this many streams.
+        /// Sends a GOAWAY once a connection has seen this many streams, and closes the connection
+        /// then unless `drainAfterGoAway` (the streams under way are answered, the close left to the client).
         var goAwayAfter: Int?
+        var drainAfterGoAway = false
         /// Resets every n-th stream (RST_STREAM) instead of answering it.
         var resetEvery: Int?
     }
@@ -95,8 +97,11 @@ final class HTTP2TestServer: Sendable {
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "ok")))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             if let after = behaviour.goAwayAfter, number == after, let parent = context.channel.parent {
-                let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
-                parent.writeAndFlush(goAway).whenComplete { _ in parent.close(promise: nil) }
+                // The last stream it will process is this one: later ones are the client's to send again.
+                let last = (try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)) ?? .maxID
+                let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: last, errorCode: .noError, opaqueData: nil))
+                let drain = behaviour.drainAfterGoAway
+                parent.writeAndFlush(goAway).whenComplete { _ in if !drain { parent.close(promise: nil) } }
             }
         }
     }

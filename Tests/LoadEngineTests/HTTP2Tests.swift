@@ -50,6 +50,19 @@ struct HTTP2Tests {
         #expect(result.successfulRequests >= 300, "\(result.errors.byName)")
     }
 
+    @Test("after a graceful GOAWAY the streams under way are answered and later ones go to a new connection, not failed")
+    func gracefulGoAway() async throws {
+        let server = try await HTTP2TestServer.start(.init(goAwayAfter: 50, drainAfterGoAway: true))
+        let result = try await LoadRun.run(plan(server.port, users: 4, streams: 4))
+        await server.stop()
+        // Streams past the GOAWAY's last stream are sent again, never failed. Known, not yet
+        // explained: against NIO's own server, 0 to 2 requests of the 400 still time out here.
+        #expect(result.totalRequests == 400)
+        #expect(result.errors.total - result.errors[.timeout] == 0 && result.errors[.timeout] <= 4, "\(result.errors.byName) \(result.connectionStats)")
+        #expect(result.connectionStats.goAways >= 1 && result.connectionStats.opened >= 2)
+        #expect(result.connectionStats.streamsRefused > 0 && result.connectionStats.streamsReset == 0, "refused streams are sent again, not failed")
+    }
+
     @Test("streams the server resets are read errors of their requests, counted, and the run goes on")
     func resets() async throws {
         let server = try await HTTP2TestServer.start(.init(resetEvery: 10))

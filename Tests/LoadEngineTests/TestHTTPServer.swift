@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import Synchronization
+import TestSupport
 
 /// A small HTTP server for the load engine's own tests; no database, one behaviour per path:
 /// `/ok` (with Server-Timing), `/plain`, `/sleep/<ms>`, `/status/<code>`, `/close`, `/chunked`,
@@ -49,15 +50,7 @@ final class TestHTTPServer: Sendable {
 
     /// Runs `body` against a new server (over TLS with `tls`), stopped afterwards whatever happens.
     static func with<T>(tls: NIOSSLContext? = nil, _ body: (TestHTTPServer) async throws -> T) async throws -> T {
-        let server = try await start(tls: tls)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withStarted({ try await start(tls: tls) }, stop: { await $0.stop() }, body)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

@@ -32,15 +32,7 @@ final class ReferenceServer: TargetEnvironment {
     static func with<Result>(
         faults: Bool = false, database: DatabaseURL? = nil, _ body: (ReferenceServer) async throws -> Result
     ) async throws -> Result {
-        let server = try await start(faults: faults, database: database)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withStarted({ try await start(faults: faults, database: database) }, stop: { await $0.stop() }, body)
     }
 
     /// Starts a server on `database` (migrated here), or on a new database of the shared cluster.

@@ -10,11 +10,14 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
     public var goAways = 0
     /// HTTP/2: streams the server reset (RST_STREAM with an error).
     public var streamsReset = 0
+    /// HTTP/2: streams a server going away refused unprocessed (REFUSED_STREAM after a GOAWAY),
+    /// each request sent again on a new connection.
+    public var streamsRefused = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case opened, failed, closedByServer, unsolicited = "unsolicitedResponses", goAways, streamsReset
+        case opened, failed, closedByServer, unsolicited = "unsolicitedResponses", goAways, streamsReset, streamsRefused
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,6 +29,7 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
         // Absent from reports written before HTTP/2.
         goAways = try container.decodeIfPresent(Int.self, forKey: .goAways) ?? 0
         streamsReset = try container.decodeIfPresent(Int.self, forKey: .streamsReset) ?? 0
+        streamsRefused = try container.decodeIfPresent(Int.self, forKey: .streamsRefused) ?? 0
     }
 
     mutating func merge(_ other: ConnectionStats) {
@@ -35,5 +39,6 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
         unsolicited += other.unsolicited
         goAways += other.goAways
         streamsReset += other.streamsReset
+        streamsRefused += other.streamsRefused
     }
 }

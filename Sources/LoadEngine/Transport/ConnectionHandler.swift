@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 import NIOTLS
 
 /// The one handler in a connection's pipeline: it hands the user the bytes, the close and the
@@ -29,6 +30,9 @@ final class ConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A TLS peer that closes without close_notify (many do, on an idle keep-alive connection)
+        // has closed the connection, no more: the close that follows says so.
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return }
         user?.connectionFailed(error, generation: generation)
         context.close(promise: nil)
     }

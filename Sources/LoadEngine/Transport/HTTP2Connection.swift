@@ -47,6 +47,10 @@ final class HTTP2Connection {
         }
     }
 
+    /// True when the connection a stream was opened on (`generation`) has since been drained by a
+    /// GOAWAY or lost: a stream it refused can go to the next connection.
+    func isGone(since generation: Int) -> Bool { generation != self.generation }
+
     /// A user no longer listens (it let go of its stream or finished).
     func detach(_ user: VirtualUser) {
         attached[ObjectIdentifier(user)] = nil
@@ -60,9 +64,12 @@ final class HTTP2Connection {
     func openStream(for user: VirtualUser, generation userGeneration: Int, headers: HPACKHeaders, body: ByteBuffer?) -> Bool {
         guard case .ready(_, let multiplexer) = state else { return false }
         let bound = NIOLoopBound(user, eventLoop: worker.eventLoop)
+        let connection = NIOLoopBound(self, eventLoop: worker.eventLoop)
+        let connectionGeneration = generation
         multiplexer.createStreamChannel(promise: nil) { stream in
             stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(HTTP2StreamHandler(user: bound.value, generation: userGeneration))
+                try stream.pipeline.syncOperations.addHandler(
+                    HTTP2StreamHandler(user: bound.value, generation: userGeneration, connection: connection.value, connectionGeneration: connectionGeneration))
                 bound.value.http2StreamOpened(stream, generation: userGeneration)
                 let head = HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: body == nil))
                 if let body {
@@ -78,13 +85,22 @@ final class HTTP2Connection {
 
     /// Closes the connection (the run is over).
     func close() {
-        if case .ready(let channel, _) = state { channel.close(promise: nil) }
+        // State first: closing fires channelInactive at once, and the watcher must find it stale.
+        let channels = [readyChannel, pendingChannel].compactMap { $0 } + draining
+        draining = []
         handshake?.timeout.cancel()
         handshake = nil
+        pendingChannel = nil
         generation += 1
         state = .idle
         attached = [:]
         waiting = []
+        for channel in channels { channel.close(promise: nil) }
+    }
+
+    private var readyChannel: (any Channel)? {
+        if case .ready(let channel, _) = state { return channel }
+        return nil
     }
 
     // MARK: Connecting
@@ -107,6 +123,7 @@ final class HTTP2Connection {
                         HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Connection.window),
                         HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 20),
                     ]
+                    settings.targetWindowSize = HTTP2Connection.window
                     var streams = NIOHTTP2Handler.StreamConfiguration()
                     streams.targetWindowSize = HTTP2Connection.window
                     _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
@@ -151,16 +168,19 @@ final class HTTP2Connection {
     /// HTTPS: the handshake is done; the server must have agreed to HTTP/2.
     func handshakeCompleted(negotiatedProtocol: String?, generation: Int) {
         guard generation == self.generation, let handshake, let channel = pendingChannel else { return }
+        // (A stale handshake's channel was closed when it was given up.)
         self.handshake = nil
         pendingChannel = nil
         handshake.timeout.cancel()
         worker.recorder.handshakes.recordClamped((EngineClock.now() &- handshake.start) / 1000)
         guard negotiatedProtocol == "h2" else {
-            channel.close(promise: nil)
+            self.generation += 1
             worker.recorder.connections.failed += 1
             let reason = "the server did not agree to HTTP/2 (ALPN: \(negotiatedProtocol ?? "none"))"
             worker.recorder.tlsFailures[reason, default: 0] += 1
-            return failWaiting(.tls, reason: reason)
+            failWaiting(.tls, reason: reason)
+            channel.close(promise: nil)
+            return
         }
         ready(channel)
     }
@@ -204,29 +224,56 @@ final class HTTP2Connection {
             return failWaiting(.connect, reason: error.map(TransportFailure.connectReason) ?? "closed while connecting")
         }
         guard case .ready(let channel, _) = state else { return }
-        channel.close(promise: nil)
         self.generation += 1
         state = .idle
         worker.recorder.connections.closedByServer += 1
         let users = attached.values
         attached = [:]
+        channel.close(promise: nil)
         for (user, userGeneration) in users { user.http2ConnectionLost(generation: userGeneration) }
     }
 
     private func lost(tlsReason reason: String) {
         handshake?.timeout.cancel()
         handshake = nil
-        pendingChannel?.close(promise: nil)
+        let channel = pendingChannel
         pendingChannel = nil
         generation += 1
         worker.recorder.connections.failed += 1
         worker.recorder.tlsFailures[reason, default: 0] += 1
         failWaiting(.tls, reason: reason)
+        channel?.close(promise: nil)
     }
 
-    func goAwayReceived(generation: Int) {
+    /// The server will take no new streams on this connection: new requests go to a new one,
+    /// while the streams under way finish here (they report to their own users).
+    func goAwayReceived(generation: Int, lastStreamID: HTTP2StreamID? = nil, counted: Bool = true) {
+        if let lastStreamID { drainedAfter[generation] = lastStreamID }
         guard generation == self.generation else { return }
-        worker.recorder.connections.goAways += 1
+        if counted { worker.recorder.connections.goAways += 1 }
+        guard case .ready(let channel, _) = state else { return }
+        self.generation += 1
+        state = .idle
+        let users = attached.values
+        attached = [:]
+        // The server closes it once its streams are done; the run's end closes it otherwise.
+        draining.append(channel)
+        // Streams past the last one the server will process are sent again on a new connection.
+        if let lastStreamID {
+            for (user, userGeneration) in users { user.http2GoAway(lastStreamID: lastStreamID, generation: userGeneration) }
+        }
+    }
+
+    /// Connections a GOAWAY drained: their streams finish there, no new one starts.
+    private var draining: [any Channel] = []
+    /// The last stream each drained connection's server said it would process, by generation.
+    private var drainedAfter: [Int: HTTP2StreamID] = [:]
+
+    /// True when the stream `id` of the connection of `generation` was past the last one its
+    /// server's GOAWAY promised to process: it was not processed, and may be sent again.
+    func wasRefused(_ id: HTTP2StreamID?, generation: Int) -> Bool {
+        guard let last = drainedAfter[generation] else { return false }
+        return id.map { $0 > last } ?? true
     }
 }
 
@@ -244,7 +291,7 @@ final class HTTP2ConnectionWatcher: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .goAway = unwrapInboundIn(data).payload { connection?.goAwayReceived(generation: generation) }
+        if case .goAway(let last, _, _) = unwrapInboundIn(data).payload { connection?.goAwayReceived(generation: generation, lastStreamID: last) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -259,6 +306,8 @@ final class HTTP2ConnectionWatcher: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A stream's error is that stream's alone: its request fails, the connection goes on.
+        guard !(error is NIOHTTP2Errors.StreamError) else { return }
         connection?.lost(generation: generation, error: error)
         context.close(promise: nil)
     }
@@ -271,12 +320,16 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
 
     private weak var user: VirtualUser?
     private let generation: Int
+    private weak var connection: HTTP2Connection?
+    private let connectionGeneration: Int
     private var response = ParsedResponse.empty
     private var done = false
 
-    init(user: VirtualUser, generation: Int) {
+    init(user: VirtualUser, generation: Int, connection: HTTP2Connection, connectionGeneration: Int) {
         self.user = user
         self.generation = generation
+        self.connection = connection
+        self.connectionGeneration = connectionGeneration
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -304,8 +357,16 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
         case .data(let data):
             if case .byteBuffer(let bytes) = data.data { response.bodyBytes += bytes.readableBytes }
             if data.endStream { finish(context) }
-        case .rstStream:
-            user?.http2StreamReset(generation: generation)
+        case .rstStream(let code):
+            guard !done else { return }
+            if code == .refusedStream, connection?.isGone(since: connectionGeneration) ?? true {
+                // Refused unprocessed by a server that is going away (RFC 9113, 8.7): safe to send
+                // again, on the next connection.
+                done = true
+                user?.http2StreamRefused(generation: generation)
+                return
+            }
+            if code != .noError { user?.http2StreamReset(generation: generation) }
             fail(context, nil)
         default:
             break
@@ -324,7 +385,14 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     private func fail(_ context: ChannelHandlerContext, _ error: (any Error)?) {
         guard !done else { return }
         done = true
-        user?.http2StreamFailed(error, generation: generation)
+        let id = try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
+        if connection?.wasRefused(id, generation: connectionGeneration) == true {
+            // Past the last stream the server's GOAWAY promised to process (RFC 9113, 6.8): not
+            // processed, so sent again on the next connection.
+            user?.http2StreamRefused(generation: generation)
+        } else {
+            user?.http2StreamFailed(error, generation: generation)
+        }
         context.close(promise: nil)
     }
 
@@ -333,6 +401,26 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let refused = error is NIOHTTP2Errors.CreatedStreamAfterGoaway
+            || (error as? NIOHTTP2Errors.StreamClosed)?.errorCode == .refusedStream
+        if refused, !done {
+            // The GOAWAY came before this stream left, or named an earlier last stream: the server
+            // did not process it (RFC 9113, 6.8); it goes to the next connection.
+            done = true
+            connection?.goAwayReceived(generation: connectionGeneration, counted: false)
+            user?.http2StreamRefused(generation: generation)
+            context.close(promise: nil)
+            return
+        }
         fail(context, error)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? StreamClosedEvent, event.reason == .refusedStream, !done {
+            done = true
+            connection?.goAwayReceived(generation: connectionGeneration, counted: false)
+            user?.http2StreamRefused(generation: generation)
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 }

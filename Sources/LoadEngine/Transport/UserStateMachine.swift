@@ -111,6 +111,15 @@ struct UserStateMachine {
         return failed(InFlight(due: due, sent: now), kind, now: now)
     }
 
+    /// The request could not be sent at all: the connection it was to go on went away between the
+    /// decision and the send (an HTTP/2 connection shared with others). It waits for a new
+    /// connection with its due time kept; nothing failed yet.
+    mutating func notSent() -> Actions {
+        guard case .waiting(let request) = state else { return Actions() }
+        state = .connecting(due: request.due)
+        return Actions(next: .connect)
+    }
+
     mutating func timerFired(now: UInt64) -> Actions {
         switch state {
         case .pausing(let connected): return decide(now: now, connected: connected)

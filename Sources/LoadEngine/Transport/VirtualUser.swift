@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP2
 import NIOPosix
 
 /// One connection and the user behind it: the thin I/O shell around `UserStateMachine`. It opens
@@ -179,6 +180,27 @@ final class VirtualUser {
         perform(machine.connectionFailed(kind, now: now), now: now)
     }
 
+    /// The shared connection's server will process no stream past `lastStreamID`: a request on a
+    /// later stream (or one not yet given an ID) is sent again on a new connection.
+    func http2GoAway(lastStreamID: HTTP2StreamID, generation: Int) {
+        guard generation == self.generation, machine.isWaiting, let stream else { return }
+        let id = try? stream.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
+        guard id.map({ $0 > lastStreamID }) ?? true else { return }
+        http2StreamRefused(generation: generation)
+    }
+
+    /// A draining server refused the request's stream unprocessed, or its GOAWAY came before the
+    /// stream left: the request is sent again on a new connection.
+    func http2StreamRefused(generation: Int) {
+        guard generation == self.generation, machine.isWaiting else { return }
+        let refused = stream
+        stream = nil
+        self.generation += 1  // whatever the refused stream still says is not this request's
+        refused?.close(promise: nil)
+        worker.recorder.connections.streamsRefused += 1
+        perform(machine.notSent(), now: EngineClock.now())
+    }
+
     /// The server reset the request's stream (its failure follows).
     func http2StreamReset(generation: Int) {
         guard generation == self.generation else { return }
@@ -303,8 +325,9 @@ final class VirtualUser {
             if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
             let template = worker.templates[endpoint][path]
             if !http2.openStream(for: self, generation: generation, headers: template.http2Headers(requestNumber), body: template.body) {
-                // The shared connection was lost between the answer before and this send.
-                perform(machine.connectionClosed(now: now, completedResponse: false), now: now)
+                // The shared connection went away (closed, or drained by a GOAWAY) since the answer
+                // before: the request waits for a new one.
+                perform(machine.notSent(), now: now)
             }
             return
         }

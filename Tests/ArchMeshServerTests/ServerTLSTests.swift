@@ -48,6 +48,7 @@ struct ServerTLSTests {
     /// The API over HTTP/2 by this build's load engine: every request a stream, answered with its timings.
     func loadOverHTTP2(_ configure: (inout ServerConfiguration) -> Void, scheme: LoadTarget.Scheme, tls: TLSOptions) async throws -> LoadResult {
         var configuration = try await TestApp.configuration(seedProjects: 20)
+        configuration.poolAcquireTimeout = .seconds(60)  // 8 users on a pool of 4, on a loaded machine: slow, not unavailable
         configure(&configuration)
         configuration.port = 0
         let listening = AsyncStream<Int>.makeStream()

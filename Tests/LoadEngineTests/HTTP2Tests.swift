@@ -14,6 +14,7 @@ struct HTTP2Tests {
             model: model ?? .closedRequests(users: users, totalRequests: 400), runTag: "h2test01")
         plan.http2Streams = streams
         plan.threads = 1
+        plan.requestTimeout = .seconds(60)  // a loaded machine is slow, not broken
         return plan
     }
 
@@ -48,6 +49,7 @@ struct HTTP2Tests {
         #expect(result.connectionStats.goAways >= 1)
         #expect(server.connectionCount >= 2 && result.connectionStats.opened >= 2)
         #expect(result.successfulRequests >= 300, "\(result.errors.byName)")
+        #expect(result.errors[.timeout] == 0, "no request is left without an answer or a failure")
     }
 
     @Test("after a graceful GOAWAY the streams under way are answered and later ones go to a new connection, not failed")
@@ -55,10 +57,7 @@ struct HTTP2Tests {
         let server = try await HTTP2TestServer.start(.init(goAwayAfter: 50, drainAfterGoAway: true))
         let result = try await LoadRun.run(plan(server.port, users: 4, streams: 4))
         await server.stop()
-        // Streams past the GOAWAY's last stream are sent again, never failed. Known, not yet
-        // explained: against NIO's own server, 0 to 2 requests of the 400 still time out here.
-        #expect(result.totalRequests == 400)
-        #expect(result.errors.total - result.errors[.timeout] == 0 && result.errors[.timeout] <= 4, "\(result.errors.byName) \(result.connectionStats)")
+        #expect(result.totalRequests == 400 && result.errors.total == 0, "\(result.errors.byName) \(result.connectionStats)")
         #expect(result.connectionStats.goAways >= 1 && result.connectionStats.opened >= 2)
         #expect(result.connectionStats.streamsRefused > 0 && result.connectionStats.streamsReset == 0, "refused streams are sent again, not failed")
     }

@@ -12,7 +12,11 @@ struct LiveRunTests {
     }
 
     func plan(_ server: TestHTTPServer, _ endpoints: [Endpoint], _ model: LoadModel) -> LoadPlan {
-        LoadPlan(target: LoadTarget(host: "127.0.0.1", port: server.port), endpoints: endpoints, model: model, runTag: "testrun1")
+        var plan = LoadPlan(target: LoadTarget(host: "127.0.0.1", port: server.port), endpoints: endpoints, model: model, runTag: "testrun1")
+        // A full test run loads the machine enough to stall a request for seconds: only the tests
+        // of timeouts themselves time anything out.
+        plan.requestTimeout = .seconds(60)
+        return plan
     }
 
     @Test("a closed run sends exactly the requests asked for, each with its own request ID")

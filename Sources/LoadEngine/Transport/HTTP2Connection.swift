@@ -66,7 +66,14 @@ final class HTTP2Connection {
         let bound = NIOLoopBound(user, eventLoop: worker.eventLoop)
         let connection = NIOLoopBound(self, eventLoop: worker.eventLoop)
         let connectionGeneration = generation
-        multiplexer.createStreamChannel(promise: nil) { stream in
+        // A stream that cannot be made (the connection is closing) never runs its initializer: its
+        // request was not sent, and the connection is done for.
+        let opened = worker.eventLoop.makePromise(of: (any Channel).self)
+        opened.futureResult.assumeIsolated().whenFailure { [self] error in
+            lost(generation: connectionGeneration, error: error)
+            user.http2StreamRefused(generation: userGeneration)
+        }
+        multiplexer.createStreamChannel(promise: opened) { stream in
             stream.eventLoop.makeCompletedFuture {
                 try stream.pipeline.syncOperations.addHandler(
                     HTTP2StreamHandler(user: bound.value, generation: userGeneration, connection: connection.value, connectionGeneration: connectionGeneration))

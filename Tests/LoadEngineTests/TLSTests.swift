@@ -108,6 +108,14 @@ struct TLSTests {
         }
     }
 
+    @Test("a certificate issued only for clients is refused as not for servers")
+    func clientOnlyCertificate() async throws {
+        try await withServer(try serverContext(try authority.issue(client: true))) { server in
+            let reason = await refusal(plan(port: server.port) { $0.caCertificatesPath = authorityFile })
+            #expect(reason.contains("TLS: the certificate of CN=localhost is not for servers"), "\(reason)")
+        }
+    }
+
     @Test("a server that asks for a client certificate gets one from --cert and --key, and refuses a client without")
     func mutualTLS() async throws {
         try await withServer(try serverContext(try authority.issue(), clientsMust: true)) { server in

@@ -106,6 +106,11 @@ final class TLSClient: Sendable {
             let detail = failures.first.map { ": \($0.policyFailureReason)" } ?? ""
             return "unknown certificate authority: no trusted root issued the chain of \(leaf.subject) (issuer \(leaf.issuer))\(detail)"
         }
+        // A certificate that names its uses must name serving (RFC 5280, 4.2.1.12), as the TLS
+        // library's own check requires.
+        if let usages = try? leaf.extensions.extendedKeyUsage, !usages.contains(.serverAuth), !usages.contains(.any) {
+            return "the certificate of \(leaf.subject) is not for servers (its extended key usage: \(Array(usages)))"
+        }
         // The chain is trusted; with the server's name as a further policy (alone, it would leave the
         // extensions only the RFC 5280 policy handles unhandled), a failure can only be the name.
         var identity = Verifier(rootCertificates: roots) {

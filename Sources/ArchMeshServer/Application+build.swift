@@ -47,9 +47,10 @@ public func buildApplication(
 /// How connections are served: HTTP/1 behind the connection guard, over TLS or not, or HTTP/2.
 func serverBuilder(_ configuration: ServerConfiguration, connections: ConnectionRegistry) throws -> HTTPServerBuilder {
     let tls = try configuration.tls.map { try ServerTLS.configuration(certificateChain: $0.certificateChain, privateKey: $0.privateKey) }
+    let http2 = HTTP2ChannelConfiguration(idleTimeout: configuration.connections.idleTimeout)
     switch (tls, configuration.http2) {
-    case (let tls?, true): return try .http2Upgrade(tlsConfiguration: tls, configuration: .init(idleTimeout: configuration.connections.idleTimeout))
-    case (nil, true): return .plaintextHTTP2(configuration: .init(idleTimeout: configuration.connections.idleTimeout))
+    case (let tls?, true): return try .http2Upgrade(tlsConfiguration: tls, configuration: http2)
+    case (nil, true): return .plaintextHTTP2(configuration: http2)
     case (let tls?, false): return try .tls(.guardedHTTP1(registry: connections), tlsConfiguration: tls)
     case (nil, false): return .guardedHTTP1(registry: connections)
     }

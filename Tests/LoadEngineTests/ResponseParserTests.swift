@@ -86,7 +86,7 @@ struct ResponseParserTests {
     @Test("a HEAD's response has no body whatever its Content-Length says")
     func head() throws {
         var parser = ResponseParser()
-        parser.expectResponse(toHEAD: true)
+        parser.expectResponse(.init(bodiless: true))
         var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n")
         #expect(try parser.parse(&buffer)?.bodyBytes == 0)
         #expect(try parser.parse(&buffer)?.status == 204, "the next response is read as its own, with no body")
@@ -95,10 +95,10 @@ struct ResponseParserTests {
     @Test("a request that asked to close ends its connection with its response, whatever the response says")
     func requestClosed() throws {
         var parser = ResponseParser()
-        parser.expectResponse(toHEAD: false, closing: true)
+        parser.expectResponse(.init(closing: true))
         var buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         #expect(try parser.parse(&buffer)?.keepAlive == false)
-        parser.expectResponse(toHEAD: false)
+        parser.expectResponse(.init())
         buffer = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         #expect(try parser.parse(&buffer)?.keepAlive == true, "the next request did not ask to close")
     }

@@ -14,6 +14,10 @@ protocol PreparedQuery: PostgresPreparedStatement where Row == PostgresRow {
 
 extension PreparedQuery {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// The statement's name on the connection: its label, a small string made without allocating
+    /// (the default, the type's reflected name, was built again on every execution).
+    static var name: String { label.description }
 }
 
 /// A list's page, with the count of every row that matches in its last column.

@@ -41,28 +41,17 @@ struct TimedConnection: Sendable {
     /// Runs `query` and collects its rows; `name` labels the query in the metrics.
     func query(_ query: PostgresQuery, name: StaticString) async throws -> [PostgresRow] {
         let start = MonotonicClock.nanoseconds()
-        do {
-            let rows = try await connection.query(query, logger: logger).collect()
-            record(name, since: start)
-            return rows
-        } catch {
-            record(name, since: start)
-            throw error
-        }
+        defer { record(name, since: start) }
+        return try await connection.query(query, logger: logger).collect()
     }
 
     /// Runs a prepared statement (parsed once per connection) and collects its rows.
     func execute<Query: PreparedQuery>(_ query: Query) async throws -> [PostgresRow] {
         let start = MonotonicClock.nanoseconds()
-        do {
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.execute(query, logger: logger) { rows.append(row) }
-            record(Query.label, since: start)
-            return rows
-        } catch {
-            record(Query.label, since: start)
-            throw error
-        }
+        defer { record(Query.label, since: start) }
+        var rows: [PostgresRow] = []
+        for try await row in try await connection.execute(query, logger: logger) { rows.append(row) }
+        return rows
     }
 
     private func record(_ name: StaticString, since start: UInt64) {

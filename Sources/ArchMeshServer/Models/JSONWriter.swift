@@ -57,10 +57,6 @@ struct JSONWriter {
         text.withUTF8 { bytes in raw(upTo: RawOutput.escapedBound(bytes.count)) { $0.escaped(UnsafeRawBufferPointer(bytes)) } }
     }
 
-    mutating func string(_ text: String?) {
-        if let text { string(text) } else { null() }
-    }
-
     mutating func number(_ value: Int) {
         separate()
         buffer.writeString(String(value))
@@ -70,12 +66,6 @@ struct JSONWriter {
     mutating func bool(_ value: Bool) {
         separate()
         buffer.writeStaticString(value ? "true" : "false")
-        needsComma = true
-    }
-
-    mutating func null() {
-        separate()
-        buffer.writeStaticString("null")
         needsComma = true
     }
 

@@ -162,7 +162,7 @@ final class HTTP2Connection {
             guard let tls = worker.tls else { return ready(channel) }
             let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
                 guard generation == self.generation else { return }
-                lost(tlsReason: "no finished handshake within \(tls.handshakeTimeout.nanoseconds / 1_000_000) ms")
+                lost(tlsReason: tls.timeoutReason)
             }
             handshake = (EngineClock.now(), timeout, refusal)
             pendingChannel = channel
@@ -265,6 +265,7 @@ final class HTTP2Connection {
         attached = [:]
         // The server closes it once its streams are done; the run's end closes it otherwise.
         draining.append(channel)
+        channel.closeFuture.assumeIsolated().whenComplete { [weak self] _ in self?.draining.removeAll { $0 === channel } }
         // Streams past the last one the server will process are sent again on a new connection.
         if let lastStreamID {
             for (user, userGeneration) in users { user.http2GoAway(lastStreamID: lastStreamID, generation: userGeneration) }
@@ -351,13 +352,7 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
                 response.status = status
                 if let value = headers.headers.first(name: "server-timing") {
                     var value = value
-                    value.withUTF8 { bytes in
-                        switch ServerTiming.parse(utf8: UnsafeRawBufferPointer(bytes)) {
-                        case .absent: break
-                        case .valid(let timing): response.serverTiming = timing
-                        case .rejected: response.serverTimingRejected = true
-                        }
-                    }
+                    value.withUTF8 { response.readServerTiming(UnsafeRawBufferPointer($0)) }
                 }
             }
             if headers.endStream { finish(context) }

@@ -16,15 +16,13 @@ struct RequestTemplate {
     let requestIDOffset: Int
     /// Index of the endpoint this template belongs to.
     let endpoint: Int
-    /// A HEAD request: its response has no body, whatever its head says.
-    let isHEAD: Bool
-    /// The request asks for its connection to close after the response (`Connection: close`).
-    let closesConnection: Bool
-    /// HTTP/2: the request's head (its ID still a placeholder) and body, for the stream codec.
-    private let head: HTTPRequestHead
+    /// What the response to this request will be like, for the parser.
+    let expectation: ResponseParser.Expectation
+    /// HTTP/2: the request's header block without its ID (built once: pseudo-headers first, the
+    /// rest in lowercase, `Host` as `:authority`, no connection-specific headers), and its body.
+    private let http2Block: HPACKHeaders
     let body: ByteBuffer?
     private let runTag: String
-    private let scheme: String
 
     init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String) throws {
         precondition(runTag.utf8.count == 8)
@@ -53,15 +51,11 @@ struct RequestTemplate {
         self.bytes = encoded
         self.requestIDOffset = offset - encoded.readerIndex
         self.endpoint = index
-        self.isHEAD = endpoint.method == "HEAD"
-        self.closesConnection = head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" }
-        // HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2).
-        var streamHead = head
-        for name in ["Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade"] { streamHead.headers.remove(name: name) }
-        self.head = streamHead
+        self.expectation = .init(
+            bodiless: endpoint.method == "HEAD", closing: head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" })
+        self.http2Block = Self.http2Block(head, scheme: target.scheme.rawValue)
         self.body = endpoint.body.map { ByteBuffer(bytes: $0) }
         self.runTag = runTag
-        self.scheme = target.scheme.rawValue
         setRunTag(runTag)
     }
 
@@ -83,16 +77,24 @@ struct RequestTemplate {
         return bytes
     }
 
-    /// HTTP/2: the header block of request `number`, with its request ID: the pseudo-headers first,
-    /// then the rest in lowercase, `Host` as `:authority`.
+    /// HTTP/2: the header block of request `number`, with its request ID.
     func http2Headers(_ number: UInt64) -> HPACKHeaders {
+        var headers = http2Block
+        headers.add(name: "x-request-id", value: Self.requestID(runTag: runTag, number: number))
+        return headers
+    }
+
+    /// HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2), and the ID is added per request.
+    private static let leftOutOfHTTP2: Set<String> = ["host", "x-request-id", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
+
+    private static func http2Block(_ head: HTTPRequestHead, scheme: String) -> HPACKHeaders {
         var headers = HPACKHeaders()
         headers.add(name: ":method", value: head.method.rawValue)
         headers.add(name: ":scheme", value: scheme)
         headers.add(name: ":authority", value: head.headers.first(name: "Host") ?? "")
         headers.add(name: ":path", value: head.uri)
-        for (name, value) in head.headers where name.lowercased() != "host" {
-            headers.add(name: name.lowercased(), value: name.lowercased() == "x-request-id" ? Self.requestID(runTag: runTag, number: number) : value)
+        for (name, value) in head.headers where !leftOutOfHTTP2.contains(name.lowercased()) {
+            headers.add(name: name.lowercased(), value: value)
         }
         return headers
     }

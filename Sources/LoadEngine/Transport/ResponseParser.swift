@@ -18,6 +18,18 @@ struct ParsedResponse: Equatable {
     var bodyBytes: Int
 
     static let empty = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
+
+    /// Takes a `Server-Timing` header's value (HTTP/1.1 or HTTP/2): figures that cannot be true
+    /// reject the whole header.
+    mutating func readServerTiming(_ value: UnsafeRawBufferPointer) {
+        switch ServerTiming.parse(utf8: value) {
+        case .absent: break
+        case .valid(let timing): serverTiming = timing
+        case .rejected:
+            serverTiming = nil
+            serverTimingRejected = true
+        }
+    }
 }
 
 /// An incremental HTTP/1.1 (and 1.0) response parser that reads only what the engine needs
@@ -71,11 +83,17 @@ struct ResponseParser {
     /// True when no response is in progress.
     var isIdle: Bool { state == .statusLine && headBytes == 0 }
 
-    /// Prepares for the response to the next request; `head` when that request is a HEAD,
-    /// `closing` when it asked for the connection to close after it.
-    mutating func expectResponse(toHEAD head: Bool, closing: Bool = false) {
-        bodiless = head
-        lastOnConnection = closing
+    /// What a request says of its response: none of it is a body (a HEAD's), or its connection
+    /// ends with it (the request said `Connection: close`).
+    struct Expectation: Equatable {
+        var bodiless = false
+        var closing = false
+    }
+
+    /// Prepares for the response to the next request.
+    mutating func expectResponse(_ expectation: Expectation) {
+        bodiless = expectation.bodiless
+        lastOnConnection = expectation.closing
     }
 
     /// Consumes bytes from `buffer` and returns a response once it is complete; the bytes after it
@@ -253,13 +271,7 @@ struct ResponseParser {
             if Self.containsIgnoringCase(value, "close") { response.keepAlive = false }
             if Self.containsIgnoringCase(value, "keep-alive") { sawKeepAlive = true }
         case 13 where Self.equalsIgnoringCase(bytes, 0, "server-timing"):
-            switch ServerTiming.parse(utf8: value) {
-            case .absent: break
-            case .valid(let timing): response.serverTiming = timing
-            case .rejected:
-                response.serverTiming = nil
-                response.serverTimingRejected = true
-            }
+            response.readServerTiming(value)
         default:
             break
         }

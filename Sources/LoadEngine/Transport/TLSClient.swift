@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
+import Observability
 import SwiftASN1
 import X509
 
@@ -42,6 +43,8 @@ final class TLSClient: Sendable {
     private let hostIsAddress: Bool
     private let roots: CertificateStore?
     let handshakeTimeout: TimeAmount
+    /// Why a handshake that took too long failed.
+    let timeoutReason: String
 
     /// `http2`: offer only `h2` by ALPN; else only `http/1.1`.
     init(options: TLSOptions, host: String, http2: Bool = false) throws {
@@ -71,6 +74,7 @@ final class TLSClient: Sendable {
         self.host = name
         hostIsAddress = (try? SocketAddress(ipAddress: name, port: 0)) != nil
         handshakeTimeout = .nanoseconds(Int64(options.handshakeTimeout.nanoseconds))
+        timeoutReason = "no finished handshake within \(options.handshakeTimeout.nanoseconds / 1_000_000) ms"
     }
 
     /// The handler for a new connection; why its server's certificate was refused, if it was, goes
@@ -140,15 +144,12 @@ final class TLSClient: Sendable {
         }
     }
 
-    /// Reads a file the user named, turning any failure into a message naming the flag and the file.
+    /// Reads a file the user named; a failure is a plan error naming the flag and the file.
     private static func read<Value>(_ path: String, what flag: String, _ body: (String) throws -> Value) throws -> Value {
-        guard FileManager.default.isReadableFile(atPath: path) else {
-            throw LoadEngineError.invalidPlan("\(flag) \(path): no such readable file")
-        }
         do {
-            return try body(path)
+            return try PEMFile.read(path, flag: flag, body)
         } catch {
-            throw LoadEngineError.invalidPlan("\(flag) \(path): not a PEM file of the expected kind (\(error))")
+            throw LoadEngineError.invalidPlan(error.description)
         }
     }
 }

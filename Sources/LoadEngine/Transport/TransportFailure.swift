@@ -32,7 +32,6 @@ enum TransportFailure {
 
     /// Why a connection could not be made, in a user's words.
     static func connectReason(_ error: any Error) -> String {
-        if let error = error as? TLSHandshakeFailure { return "TLS: \(error.reason)" }
         if let error = error as? StatedFailure { return error.reason }
         if let error = error as? ChannelError, case .connectTimeout(let limit) = error {
             return "no answer within the connect timeout (\(limit.nanoseconds / 1_000_000) ms)"
@@ -55,12 +54,9 @@ enum TransportFailure {
     }
 }
 
-/// A TLS handshake that failed, with the reason in a user's words.
-struct TLSHandshakeFailure: Error {
-    var reason: String
-}
 
-/// A connection failure already put in a user's words (an HTTP/2 connection's, told to its users).
+/// A connection failure already put in a user's words (a failed TLS handshake, an HTTP/2
+/// connection's failure told to its users).
 struct StatedFailure: Error {
     var reason: String
 }

@@ -149,7 +149,7 @@ final class VirtualUser {
         let now = EngineClock.now()
         perform(machine.connectFailed(now: now, kind: kind), now: now)
         if initial {
-            worker.coordinator.reportInitialConnect(error: kind == .tls ? TLSHandshakeFailure(reason: reason) : StatedFailure(reason: reason))
+            worker.coordinator.reportInitialConnect(error: StatedFailure(reason: kind == .tls ? "TLS: \(reason)" : reason))
         }
     }
 
@@ -279,7 +279,7 @@ final class VirtualUser {
             // The connection is usable once its handshake is done (`handshakeCompleted`), or fails as `tls`.
             let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
                 guard generation == self.generation else { return }
-                handshakeFailed("no finished handshake within \(tls.handshakeTimeout.nanoseconds / 1_000_000) ms")
+                handshakeFailed(tls.timeoutReason)
             }
             handshake = (now, timeout, refusal)
         case .failure(let error):
@@ -310,19 +310,19 @@ final class VirtualUser {
         worker.recorder.tlsFailures[reason, default: 0] += 1
         letGoOfConnection()
         perform(machine.connectFailed(now: now, kind: .tls), now: now)
-        if initial { worker.coordinator.reportInitialConnect(error: TLSHandshakeFailure(reason: reason)) }
+        if initial { worker.coordinator.reportInitialConnect(error: StatedFailure(reason: "TLS: \(reason)")) }
     }
 
     private func send(due: UInt64, now: UInt64) {
-        guard channel != nil || http2 != nil else { return }
+        if channel == nil && http2 == nil { return }
         endpoint = worker.sequence[sequencePosition]
         sequencePosition = (sequencePosition + 1) % worker.sequence.count
         let path = pathCursors[endpoint]
         pathCursors[endpoint] = (path + 1) % worker.templates[endpoint].count
         requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
         sent += 1
+        if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
         if let http2 {
-            if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
             let template = worker.templates[endpoint][path]
             if !http2.openStream(for: self, generation: generation, headers: template.http2Headers(requestNumber), body: template.body) {
                 // The shared connection went away (closed, or drained by a GOAWAY) since the answer
@@ -333,8 +333,7 @@ final class VirtualUser {
         }
         guard let channel else { return }
         let bytes = worker.templates[endpoint][path].stamped(requestNumber)
-        parser.expectResponse(toHEAD: worker.templates[endpoint][path].isHEAD, closing: worker.templates[endpoint][path].closesConnection)
-        if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
+        parser.expectResponse(worker.templates[endpoint][path].expectation)
         // A write that fails at once closes the connection inside this call: the flag tells that
         // failure apart from a read's. Nothing after the write may touch the request's state.
         writing = true

@@ -28,6 +28,11 @@ public struct ChildProcess: Sendable {
 
     /// Starts `executable` with stdin from /dev/null and stdout and stderr to `output` (a file
     /// descriptor the caller keeps), in a new session; `environment` adds to or replaces ours.
+    ///
+    /// The child gets those three descriptors and no other. SwiftNIO opens its sockets without
+    /// close-on-exec, so a child would otherwise inherit every connection this process holds, and
+    /// a long-lived one (a PostgreSQL server) would keep them open after we close them: the peer
+    /// never sees the close, and a dropped connection looks like a hang.
     public static func launch(
         _ executable: String, _ arguments: [String], output: Int32, environment: [String: String] = [:]
     ) throws -> ChildProcess {
@@ -37,6 +42,7 @@ public struct ChildProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output, 1)
         posix_spawn_file_actions_adddup2(&actions, output, 2)
+        closeInheritedDescriptors(&actions)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -68,6 +74,23 @@ public struct ChildProcess: Sendable {
             Thread.detachNewThread {
                 continuation.resume(with: Result { try runBlocking(executable, arguments) })
             }
+        }
+    }
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34 and later), which Swift's Glibc module
+    /// does not export: looked up once.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+    /// Closes every descriptor above stderr in the child: at once with `closefrom` where glibc has
+    /// it, else each descriptor open now (one another thread opens meanwhile could slip through).
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        if let addCloseFrom, addCloseFrom(&actions, 3) == 0 { return }
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
         }
     }
 
@@ -135,7 +158,7 @@ public struct TemporaryOutput: Sendable {
         guard descriptor >= 0 else {
             throw ChildProcess.SpawnError(executable: "mkstemp", reason: String(cString: strerror(errno)))
         }
-        unlink(String(cString: template))
+        unlink(String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         self.descriptor = descriptor
     }
 

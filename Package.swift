@@ -205,6 +205,9 @@ let package = Package(
             dependencies: [
                 "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "archmesh",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings

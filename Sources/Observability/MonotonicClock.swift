@@ -14,6 +14,13 @@ public enum MonotonicClock {
         return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
     }
 
+    /// CPU nanoseconds the calling thread has used (user and system).
+    public static func threadCPUNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+    }
+
     /// Milliseconds between two readings of `nanoseconds()`.
     @inline(__always)
     public static func milliseconds(from start: UInt64, to end: UInt64) -> Double {

@@ -29,14 +29,7 @@ struct Load: AsyncParsableCommand {
     @Option(name: [.customShort("R"), .long], help: "Requests per second (open model); needs --duration.")
     var rate: Double?
 
-    @Option(name: [.customShort("X"), .long], help: "HTTP method.")
-    var method: String = "GET"
-
-    @Option(name: [.customShort("H"), .long], help: "A request header, 'Name: value' (repeatable).")
-    var header: [String] = []
-
-    @Option(name: [.customShort("B"), .long], help: "Request body.")
-    var body: String?
+    @OptionGroup var request: RequestOptions
 
     @Option(help: "Request timeout.", transform: parseDuration)
     var timeout: Duration = .seconds(10)
@@ -50,11 +43,8 @@ struct Load: AsyncParsableCommand {
     @Flag(help: "Allow a target that is not on this machine's loopback.")
     var allowRemote = false
 
-    @Flag(help: "HTTP/2: h2 by ALPN over https://, h2c by prior knowledge over http://; --connections users share connections of --streams each.")
-    var http2 = false
-
-    @Option(help: "With --http2: requests in flight per connection (streams), so connections = ceil(connections / streams).")
-    var streams: Int = 1
+    @OptionGroup(title: "HTTP/2")
+    var http2: HTTP2Options
 
     @OptionGroup(title: "HTTPS")
     var tls: TLSClientOptions
@@ -77,11 +67,6 @@ struct Load: AsyncParsableCommand {
             throw ValidationError("give --requests or --duration, not both")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        guard (1...1_000).contains(streams) else { throw ValidationError("--streams must be 1 to 1000, got \(streams)") }
-        if streams > 1 && !http2 { throw ValidationError("--streams needs --http2 (HTTP/1.1 carries one request at a time)") }
-        for line in header where !line.contains(":") {
-            throw ValidationError("--header '\(line)' is not of the form 'Name: value'")
-        }
     }
 
     func run() async throws {
@@ -92,11 +77,7 @@ struct Load: AsyncParsableCommand {
         } catch let error as LoadEngineError {
             throw CommandFailure.badUsage(error.description)
         }
-        let headers = header.map { line -> Endpoint.Header in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return Endpoint.Header(name: parts[0].trimmingCharacters(in: .whitespaces), value: parts[1].trimmingCharacters(in: .whitespaces))
-        }
-        let endpoint = Endpoint(method: method, paths: [path], headers: headers, body: body.map { Array($0.utf8) })
+        let endpoint = request.endpoint(path: path)
         let model: LoadModel
         if let rate, let duration {
             model = .constantRate(rate: rate, duration: duration, maxInFlight: connections)
@@ -109,7 +90,7 @@ struct Load: AsyncParsableCommand {
         plan.requestTimeout = timeout
         plan.threads = threads
         plan.tls = tls.options
-        plan.http2Streams = http2 ? streams : nil
+        plan.http2Streams = http2.streamsPerConnection
         let progress = ProgressLine()
         let result: LoadResult
         do {
@@ -125,7 +106,7 @@ struct Load: AsyncParsableCommand {
         if json {
             print(String(decoding: try ReportCoding.encoder.encode(result), as: UTF8.self))
         } else {
-            print(LoadSummaryText.render(result, request: "\(method) \(target)\(path)"))
+            print(LoadSummaryText.render(result, request: "\(request.method) \(target)\(path)"))
         }
     }
 }

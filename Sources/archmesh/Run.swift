@@ -37,20 +37,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Fail (exit 1) only for failed scenarios of this severity or higher.")
     var failOn: Severity = .low
 
-    @Option(help: "Use this running server instead of starting one (e.g. http://127.0.0.1:8080).")
-    var target: String?
-
-    @Flag(help: "Allow a --target that is not on this machine's loopback.")
-    var allowRemote = false
-
-    @OptionGroup(title: "HTTPS (with an https:// --target)")
-    var tls: TLSClientOptions
-
-    @Flag(help: "With --target: load over HTTP/2 (h2 by ALPN over https://, h2c over http://).")
-    var http2 = false
-
-    @Option(help: "With --http2: requests in flight per connection (streams).")
-    var streams: Int = 1
+    @OptionGroup var environment: EnvironmentOptions
 
     @Option(help: "Multiply every scenario's requests and durations by this (e.g. 0.1 for a quick smoke run).")
     var scale: Double = 1
@@ -59,11 +46,6 @@ struct Run: AsyncParsableCommand {
         "Run every scenario this many times, in rounds, restarting the server between rounds.",
         discussion: "A baseline or comparison with 3 or more repetitions measures the run-to-run noise; single runs can only assume it."))
     var repetitions = 1
-
-    @Option(help: ArgumentHelp(
-        "Start the reference server with these faults set (the JSON PUT /_faults takes), e.g. '{\"latency_ms\": 5}'.",
-        discussion: "For proofs and demonstrations: a slowed server to see a regression flagged, an erroring one to see thresholds fail."))
-    var serverFaults: String?
 
     @OptionGroup var outputs: ReportOutputs
 
@@ -80,10 +62,9 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         guard scale > 0, scale <= 100 else { throw ValidationError("--scale must be more than 0 and at most 100, got \(scale)") }
         guard (1...100).contains(repetitions) else { throw ValidationError("--repeat must be 1 to 100, got \(repetitions)") }
-        if serverFaults != nil && target != nil { throw ValidationError("--server-faults is for the server `run` starts; with --target, set faults on your server") }
-        if http2 && target == nil { throw ValidationError("--http2 is for a --target (start `archmesh serve --http2` and point --target at it)") }
-        guard (1...1_000).contains(streams) else { throw ValidationError("--streams must be 1 to 1000, got \(streams)") }
-        if streams > 1 && !http2 { throw ValidationError("--streams needs --http2") }
+        if environment.http2.http2 && environment.target == nil {
+            throw ValidationError("--http2 is for a --target (start `archmesh serve --http2` and point --target at it)")
+        }
     }
 
     func run() async throws {
@@ -109,7 +90,9 @@ struct Run: AsyncParsableCommand {
         } catch let error as ReportError {
             throw CommandFailure.badUsage(error.description)
         }
-        let environment = try await makeEnvironment(logger: logger)
+        let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
+        let environment = try await self.environment.makeEnvironment(
+            serverLog: URL(fileURLWithPath: output).deletingLastPathComponent().appendingPathComponent("\(stem).server.log"), logger: logger)
         var options = SuiteRunner.Options()
         options.scale = scale
         options.outputPath = output
@@ -152,30 +135,6 @@ struct Run: AsyncParsableCommand {
         }
         let failing = report.scenarios.filter { !$0.passed && $0.severity >= failOn }
         if !failing.isEmpty { throw ExitCode(ExitStatus.failed) }
-    }
-
-    private func makeEnvironment(logger: Logger) async throws -> any TargetEnvironment {
-        if let target {
-            do {
-                let loadTarget = try LoadTarget(url: target)
-                try loadTarget.requireLoopback(allowRemote: allowRemote)
-                let database = try ProcessInfo.processInfo.environment["DATABASE_URL"].map(DatabaseURL.init(parsing:))
-                return RemoteEnvironment(target: loadTarget, database: database, tls: tls.options, http2Streams: http2 ? streams : nil)
-            } catch let error as LoadEngineError {
-                throw CommandFailure.badUsage(error.description)
-            } catch {
-                throw CommandFailure.from(error)
-            }
-        }
-        let runDirectory = URL(fileURLWithPath: output).deletingLastPathComponent()
-        let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        do {
-            return try await LocalEnvironment.start(
-                executable: ServerProcess.currentExecutable, serverLog: runDirectory.appendingPathComponent("\(stem).server.log"),
-                faults: serverFaults, logger: logger)
-        } catch {
-            throw CommandFailure.from(error)
-        }
     }
 }
 

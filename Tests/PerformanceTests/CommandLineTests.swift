@@ -98,3 +98,44 @@ final class CommandLineTests: XCTestCase {
         Set(ProcessTable.pids(commandContaining: "/bin/postgres -D "))
     }
 }
+
+/// `archmesh capacity` as a user types it.
+final class CapacityCommandLineTests: XCTestCase {
+    /// Against a one-worker server of 100 requests/s: exit 0, JSON that matches its schema with an
+    /// answer at or below the capacity, and an HTML page with its charts.
+    func testCapacityPrintsJSONMatchingItsSchemaAndWritesHTML() async throws {
+        try await SerialServer.with(service: .milliseconds(10)) { server in
+            let html = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString).html")
+            defer { try? FileManager.default.removeItem(at: html) }
+            let output = try await ChildProcess.run(try ReferenceServer.executable(), [
+                "capacity", server.url, "--hold", "1s", "--slo", "p99<250ms", "--slo", "errors<1%", "--sweep-users", "1,2,4", "--sweep-hold", "1s",
+                "--json", "--html", html.path,
+            ])
+            XCTAssertEqual(output.status, 0, output.text)
+            // Progress goes to stderr (merged here, before the JSON); the JSON is the rest.
+            let start = try XCTUnwrap(output.text.range(of: "\n{\n") ?? output.text.range(of: "{\n"), output.text)
+            let json = Data(output.text[start.lowerBound...].utf8)
+            let validator = try JSONSchemaValidator(schemaFile: ReportOutputTests.packageRoot.appendingPathComponent("schemas/capacity.schema.json"))
+            XCTAssertEqual(try validator.failures(of: json).map(\.description), [])
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+            let found = try XCTUnwrap(object["max_sustainable_rps"] as? Double, output.text)
+            XCTAssertLessThanOrEqual(found, server.capacity)
+            XCTAssertNotNil(object["usl"], "three concurrencies give a fit")
+            let page = try String(contentsOf: html, encoding: .utf8)
+            XCTAssertTrue(page.contains("<svg") && page.contains("Latency against rate") && page.contains("Concurrency sweep"))
+            XCTAssertFalse(page.contains("<script"))
+        }
+    }
+
+    func testBadObjectivesAndMissingTargetsExitTwoSayingWhatToWrite() async throws {
+        let bad = try await ChildProcess.run(try ReferenceServer.executable(), ["capacity", "http://127.0.0.1:9/", "--slo", "p99>50ms"])
+        XCTAssertEqual(bad.status, 2, bad.text)
+        XCTAssertTrue(bad.text.contains("p99<50ms"), bad.text)
+        let neither = try await ChildProcess.run(try ReferenceServer.executable(), ["capacity"])
+        XCTAssertEqual(neither.status, 2, neither.text)
+        XCTAssertTrue(neither.text.contains("--scenario"), neither.text)
+        let unknown = try await ChildProcess.run(try ReferenceServer.executable(), ["capacity", "--scenario", "health_lod", "--no-sweep"])
+        XCTAssertEqual(unknown.status, 2, unknown.text)
+        XCTAssertTrue(unknown.text.contains("health_load"), unknown.text)
+    }
+}

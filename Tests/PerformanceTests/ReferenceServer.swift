@@ -30,13 +30,13 @@ final class ReferenceServer: TargetEnvironment {
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
     static func with<Result>(
-        faults: Bool = false, database: DatabaseURL? = nil, _ body: (ReferenceServer) async throws -> Result
+        faults: Bool = false, database: DatabaseURL? = nil, poolSize: Int = 10, _ body: (ReferenceServer) async throws -> Result
     ) async throws -> Result {
-        try await withStarted({ try await start(faults: faults, database: database) }, stop: { await $0.stop() }, body)
+        try await withStarted({ try await start(faults: faults, database: database, poolSize: poolSize) }, stop: { await $0.stop() }, body)
     }
 
     /// Starts a server on `database` (migrated here), or on a new database of the shared cluster.
-    static func start(faults: Bool, database: DatabaseURL? = nil) async throws -> ReferenceServer {
+    static func start(faults: Bool, database: DatabaseURL? = nil, poolSize: Int = 10) async throws -> ReferenceServer {
         let url: DatabaseURL
         if let database {
             try await Migrator.bundled().migrate(database, logger: TestDatabase.logger)
@@ -49,7 +49,7 @@ final class ReferenceServer: TargetEnvironment {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = ServerProcess.Options(executable: try executable(), database: url, logFile: directory.appendingPathComponent("server.log"))
         options.enableFaults = faults
-        options.poolSize = 10
+        options.poolSize = poolSize
         let process = try await ServerProcess.start(options)
         return ReferenceServer(process: process, options: options, databaseURL: url, directory: directory)
     }

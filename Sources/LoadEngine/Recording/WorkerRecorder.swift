@@ -16,6 +16,13 @@ struct WorkerRecorder: Sendable {
     /// Open model: requests sent more than a millisecond after they were due, and the worst delay.
     var late = 0
     var worstLatenessMicros: UInt64 = 0
+    /// Open model: how late each send was (waiting for its connection's previous answer included).
+    var lateness = LatencyHistogram.latency()
+    /// Open model: how late the sends were that the engine's own timers woke: its own delay, with
+    /// the target out of it.
+    var timerLateness = LatencyHistogram.latency()
+    /// CPU time each worker thread used during the run (one entry per worker, after merging).
+    var threadCPUNanos: [UInt64] = []
     /// Open model: requests due before the end that were never sent (the schedule fell behind).
     var unsent = 0
     /// Timed runs: requests still in flight when the planned end and its grace were over.
@@ -48,9 +55,12 @@ struct WorkerRecorder: Sendable {
         slowest.offer(sample)
     }
 
-    mutating func recordLateness(micros: UInt64) {
+    /// `woken`: the send followed the engine's own timer, not an answer on its connection.
+    mutating func recordLateness(micros: UInt64, woken: Bool) {
         if micros > 1000 { late += 1 }
         worstLatenessMicros = max(worstLatenessMicros, micros)
+        lateness.recordClamped(micros)
+        if woken { timerLateness.recordClamped(micros) }
     }
 
     mutating func merge(_ other: WorkerRecorder) {
@@ -64,6 +74,9 @@ struct WorkerRecorder: Sendable {
         finished += other.finished
         late += other.late
         worstLatenessMicros = max(worstLatenessMicros, other.worstLatenessMicros)
+        lateness.add(other.lateness)
+        timerLateness.add(other.timerLateness)
+        threadCPUNanos += other.threadCPUNanos
         unsent += other.unsent
         connections.merge(other.connections)
         cutOffAtEnd += other.cutOffAtEnd

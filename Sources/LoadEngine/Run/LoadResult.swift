@@ -119,13 +119,15 @@ public struct LoadResult: Codable, Sendable {
     public var tls: TLSSummary?
     /// HTTP/2 runs: the most requests in flight on one connection (streams); nil for HTTP/1.1.
     public var http2StreamsPerConnection: Int?
+    /// Whether the engine itself kept up with the plan.
+    public var engine: EngineCheck
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
         case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
-        case rejectedServerTimings, tls, http2StreamsPerConnection, histograms
+        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.

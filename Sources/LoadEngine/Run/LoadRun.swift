@@ -126,6 +126,14 @@ public enum LoadRun {
                 verificationSkipped: plan.tls.insecure, handshakes: Int(recorder.handshakes.totalCount),
                 handshake: LatencySummary(recorder.handshakes), failures: recorder.tlsFailures) : nil,
             http2StreamsPerConnection: plan.http2Streams,
+            engine: EngineCheck(
+                intendedRate: plan.model.pacer.flatMap { pacer in
+                    plan.model.plannedDuration.map { Double(pacer.requestsDue(by: $0.seconds)) / $0.seconds }
+                },
+                achievedRate: Double(recorder.finished) / elapsed,
+                sendLateness: plan.model.isOpen ? LatencySummary(recorder.lateness) : nil,
+                timerLateness: plan.model.isOpen ? LatencySummary(recorder.timerLateness) : nil,
+                threadCPUPercent: recorder.threadCPUNanos.map { Double($0) / 1e9 / elapsed * 100 }, connections: plan.model.connections),
             histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
     }
 

@@ -209,7 +209,8 @@ final class VirtualUser {
 
     // MARK: Doing what the machine says
 
-    private func perform(_ actions: UserStateMachine.Actions, now: UInt64, response: ParsedResponse? = nil) {
+    /// `woken`: the actions answer this user's own timer.
+    private func perform(_ actions: UserStateMachine.Actions, now: UInt64, response: ParsedResponse? = nil, woken: Bool = false) {
         if let outcome = actions.outcome { record(outcome, response: response, now: now) }
         if actions.close { letGoOfConnection() }
         switch actions.next {
@@ -218,12 +219,12 @@ final class VirtualUser {
         case .connect:
             connect()
         case .send(let due):
-            send(due: due, now: now)
+            send(due: due, now: now, woken: woken)
         case .wake(let deadline):
             timer = worker.eventLoop.assumeIsolated().scheduleTask(deadline: .uptimeNanoseconds(deadline)) { [self] in
                 timer = nil
                 let now = EngineClock.now()
-                perform(machine.timerFired(now: now), now: now)
+                perform(machine.timerFired(now: now), now: now, woken: true)
             }
         case .finish:
             finish()
@@ -313,7 +314,7 @@ final class VirtualUser {
         if initial { worker.coordinator.reportInitialConnect(error: StatedFailure(reason: "TLS: \(reason)")) }
     }
 
-    private func send(due: UInt64, now: UInt64) {
+    private func send(due: UInt64, now: UInt64, woken: Bool) {
         if channel == nil && http2 == nil { return }
         endpoint = worker.sequence[sequencePosition]
         sequencePosition = (sequencePosition + 1) % worker.sequence.count
@@ -321,7 +322,7 @@ final class VirtualUser {
         pathCursors[endpoint] = (path + 1) % worker.templates[endpoint].count
         requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
         sent += 1
-        if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000) }
+        if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000, woken: woken) }
         if let http2 {
             let template = worker.templates[endpoint][path]
             if !http2.openStream(for: self, generation: generation, headers: template.http2Headers(requestNumber), body: template.body) {

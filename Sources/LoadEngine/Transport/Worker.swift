@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Observability
 
 /// The users on one event loop, their request templates and their recorder. Everything here is
 /// touched only from that loop: the run holds it as a `NIOLoopBound`, so the compiler and NIO's
@@ -35,6 +36,8 @@ final class Worker {
     let graceNanos: UInt64
     let isOpenModel: Bool
     private(set) var startNanos: UInt64 = 0
+    /// This loop's thread's CPU time when the clock started.
+    private var cpuAtBegin: UInt64 = 0
     private(set) var stopping = false
     private var users: [VirtualUser] = []
     private var sweeper: Scheduled<Void>?
@@ -86,6 +89,7 @@ final class Worker {
     /// Starts the clock-driven part: every user sends as its model says, and the sweeper watches timeouts.
     func begin(startNanos: UInt64) {
         self.startNanos = startNanos
+        cpuAtBegin = MonotonicClock.threadCPUNanoseconds()
         let end = startNanos &+ (model.plannedDuration?.nanoseconds ?? 0)
         switch model {
         case .closedRequests:
@@ -162,6 +166,7 @@ final class Worker {
         cutOff?.cancel()
         cutOff = nil
         recorder.seconds.closeAll()
+        recorder.threadCPUNanos = [MonotonicClock.threadCPUNanoseconds() &- cpuAtBegin]
         users.removeAll()  // each user holds its worker; the run is over
         for connection in http2Connections { connection.close() }
         http2Connections.removeAll()

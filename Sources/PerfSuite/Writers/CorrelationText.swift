@@ -19,6 +19,7 @@ public enum CorrelationText {
                 continue
             }
             lines += breakdown(analysis)
+            for warning in result.load?.engine.warnings ?? [] { lines.append("  WARNING: \(warning)") }
             if let correlation = analysis.timeline.databaseLatencyCorrelation {
                 lines.append("  per-second correlation of database time with client latency: " + LoadSummaryText.format(correlation, 2))
             }

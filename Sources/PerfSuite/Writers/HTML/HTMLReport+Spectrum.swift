@@ -26,6 +26,8 @@ extension HTMLReport {
             ? "Open model: \(HTMLFormat.count(load.lateRequests)) requests sent more than 1 ms late (worst \(HTMLFormat.milliseconds(load.worstLatenessMilliseconds)) ms), "
                 + "\(HTMLFormat.count(load.unsentRequests)) never sent."
             : "Closed model: each request is sent when the previous one is answered, so both curves coincide."
+        let engine = " The load engine's busiest thread used \(Int(load.engine.busiestThreadPercent.rounded()))% of a core."
+            + load.engine.warnings.map { " Warning: \($0)." }.joined()
         let columns: [HTMLTable.Column] = [
             .text("Latency"), .number("count"), .number("p50"), .number("p90"), .number("p99"), .number("p99.9"), .number("p99.99"),
             .number("max"), .number("mean"),
@@ -34,7 +36,7 @@ extension HTMLReport {
             [name, HTMLFormat.count(Int(clamping: summary.count))]
                 + [summary.p50, summary.p90, summary.p99, summary.p999, summary.p9999, summary.max, summary.mean].map(HTMLFormat.milliseconds)
         }
-        return figure("Latency percentile spectrum (ms)", chart, note: note) + HTMLTable(columns, rows: rows).render()
+        return figure("Latency percentile spectrum (ms)", chart, note: note + engine) + HTMLTable(columns, rows: rows).render()
     }
 
     /// The histogram's value at evenly spaced points of the percentile axis, up to 1 - 10^-decades.

@@ -7,25 +7,30 @@ public enum HTMLReport {
     /// One self-contained HTML document: inline CSS, charts as inline SVG, no script, no external URL.
     public static func render(_ report: SuiteReport) -> String {
         let body = [header(report), summaryTable(report)] + report.scenarios.map(scenarioSection)
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(("archmesh-perf report, " + HTMLFormat.date(report.summary.startTime)).markupEscaped)</title>
-            <style>
-            \(HTMLStyle.css)
-            </style>
-            </head>
-            <body>
-            <main>
-            \(body.joined(separator: "\n"))
-            </main>
-            </body>
-            </html>
+        return document(title: "archmesh-perf report, " + HTMLFormat.date(report.summary.startTime), body: body)
+    }
 
-            """
+    /// A page around `body`'s parts: inline CSS, nothing to fetch.
+    static func document(title: String, body: [String]) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(title.markupEscaped)</title>
+        <style>
+        \(HTMLStyle.css)
+        </style>
+        </head>
+        <body>
+        <main>
+        \(body.joined(separator: "\n"))
+        </main>
+        </body>
+        </html>
+
+        """
     }
 
     /// The run as a whole: outcome, where and when it was measured.

@@ -1,0 +1,144 @@
+import Foundation
+import LoadEngine
+
+/// A service-level objective a step of load must meet, as a user writes it: `p99<50ms`,
+/// `p95<=0.2s`, `mean<20ms`, `max<1s`, `errors<1%`.
+///
+/// Latency is the coordinated-omission corrected one (from each request's intended send time).
+/// Requests the run owed but never finished (never sent, or cut off at its end) count as failed
+/// and as infinitely slow: a server that stops answering cannot meet an objective by staying silent.
+public struct ServiceObjective: Codable, Sendable, Equatable, CustomStringConvertible {
+    public enum Metric: Sendable, Equatable {
+        /// A latency percentile, 0 < p < 100.
+        case percentile(Double)
+        case mean
+        case max
+        /// Failed requests (transport errors, 5xx, never finished) as a percentage of all owed.
+        case errors
+    }
+
+    public var metric: Metric
+    /// Milliseconds for latency, percent for errors.
+    public var limit: Double
+    /// True for `<=`, false for `<`.
+    public var inclusive: Bool
+    /// As the user wrote it, normalized: `p99<50ms`.
+    public var description: String
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func parse(_ text: String) throws(Failure) -> ServiceObjective {
+        let compact = text.filter { !$0.isWhitespace }.lowercased()
+        let inclusive = compact.contains("<=")
+        let parts = compact.components(separatedBy: inclusive ? "<=" : "<")
+        let usage = "objectives look like p99<50ms, p95<=0.2s, mean<20ms, max<1s or errors<1%"
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw Failure(description: "'\(text)' is not an objective: \(usage)")
+        }
+        let name = parts[0], bound = parts[1]
+        let metric: Metric
+        switch name {
+        case "mean", "avg", "average": metric = .mean
+        case "max": metric = .max
+        case "errors", "error_rate", "error-rate": metric = .errors
+        default:
+            guard name.hasPrefix("p"), let value = Double(name.dropFirst()), value > 0, value < 100 else {
+                throw Failure(description: "'\(text)': '\(name)' is not p50, p95, p99, p99.9, mean, max or errors; \(usage)")
+            }
+            metric = .percentile(value)
+        }
+        let limit: Double
+        if metric == .errors {
+            guard bound.hasSuffix("%"), let value = Double(bound.dropLast()), (0...100).contains(value) else {
+                throw Failure(description: "'\(text)': an error objective is a percentage from 0 to 100, such as errors<1%")
+            }
+            limit = value
+        } else {
+            guard let milliseconds = Self.milliseconds(bound), milliseconds > 0 else {
+                throw Failure(description: "'\(text)': '\(bound)' is not a positive duration such as 50ms, 0.2s or 800us")
+            }
+            limit = milliseconds
+        }
+        let normalized = "\(name)\(inclusive ? "<=" : "<")\(bound)"
+        return ServiceObjective(metric: metric, limit: limit, inclusive: inclusive, description: normalized)
+    }
+
+    private static func milliseconds(_ text: String) -> Double? {
+        for (unit, factor) in [("ms", 1.0), ("us", 0.001), ("µs", 0.001), ("s", 1000.0)] where text.hasSuffix(unit) {
+            guard let value = Double(text.dropLast(unit.count)), value.isFinite else { return nil }
+            return value * factor
+        }
+        return nil
+    }
+
+    /// The figure this objective looks at, in a step's result: milliseconds or percent (infinity
+    /// when more requests went unfinished than the percentile allows).
+    public func actual(in result: LoadResult) -> Double {
+        let unfinished = result.unsentRequests + result.cutOffAtEnd
+        let owed = result.totalRequests + unfinished
+        switch metric {
+        case .errors:
+            return owed == 0 ? 0 : Double(result.failedRequests + unfinished) * 100 / Double(owed)
+        case .mean:
+            return unfinished > 0 ? .infinity : result.latency.mean
+        case .max:
+            return unfinished > 0 ? .infinity : result.latency.max
+        case .percentile(let percentile):
+            guard result.totalRequests > 0 else { return owed == 0 ? 0 : .infinity }
+            // The unfinished requests sit above every finished one: the percentile of all owed
+            // requests is a higher percentile of the finished ones, or beyond them all.
+            let rank = percentile / 100 * Double(owed)
+            guard rank <= Double(result.totalRequests) else { return .infinity }
+            let withinFinished = Swift.min(100, rank / Double(result.totalRequests) * 100)
+            return result.histograms.corrected.histogram.milliseconds(atPercentile: withinFinished)
+        }
+    }
+
+    public func isMet(by actual: Double) -> Bool {
+        inclusive ? actual <= limit : actual < limit
+    }
+
+    /// The unit of `limit` and `actual`.
+    public var unit: String { metric == .errors ? "%" : "ms" }
+
+    /// The figure's name in tables: p99, mean, max, errors.
+    public var metricName: String {
+        switch metric {
+        case .percentile(let value): return "p" + (value == value.rounded() ? String(Int(value)) : String(value))
+        case .mean: return "mean"
+        case .max: return "max"
+        case .errors: return "errors"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case objective, metric, limit, unit
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(description, forKey: .objective)
+        try container.encode(metricName, forKey: .metric)
+        try container.encode(limit, forKey: .limit)
+        try container.encode(unit, forKey: .unit)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try container.decode(String.self, forKey: .objective)
+        do {
+            self = try Self.parse(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .objective, in: container, debugDescription: error.description)
+        }
+    }
+
+    init(metric: Metric, limit: Double, inclusive: Bool, description: String) {
+        self.metric = metric
+        self.limit = limit
+        self.inclusive = inclusive
+        self.description = description
+    }
+}

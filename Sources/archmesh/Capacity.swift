@@ -1,0 +1,218 @@
+import ArgumentParser
+import Foundation
+import LoadEngine
+import PerfSuite
+
+/// `archmesh capacity`: the highest arrival rate that meets every objective, what gives first above
+/// it, and how throughput scales with concurrency.
+struct Capacity: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the highest request rate that meets objectives such as p99<50ms, and what gives first.",
+        discussion: """
+            Holds open-model arrival rates (latency from each request's intended send time): grows the rate
+            x--growth from --start-rate until an objective fails, bisects between the last good and first bad
+            rate to --resolution, then holds the answer a second time. Then a closed-model sweep (users 1, 2,
+            4, ...) fitted with the Universal Scalability Law. Either one URL (like `load`) or a scenario's
+            endpoint mix (--scenario) against the reference server started here, or a --target.
+            Exit codes: 0 an answer, 1 no rate met the objectives or the load engine was the limit, 2 bad usage.
+            """)
+
+    @Argument(help: "The URL to load (or give --scenario).")
+    var url: String?
+
+    @Option(help: "A scenario's endpoint mix (a key of the scenario file) instead of one URL.")
+    var scenario: String?
+
+    @Option(help: "A scenario file (YAML) instead of the built-in one, with --scenario.")
+    var config: String?
+
+    @Option(name: .customLong("slo"), help: "An objective every hold must meet (repeatable): p99<50ms, p95<=0.2s, mean<20ms, max<1s, errors<1%.")
+    var objectives: [String] = []
+
+    @Option(help: "How long each rate is held.", transform: Load.parseDuration)
+    var hold: Duration = .seconds(10)
+
+    @Option(help: "The first rate held, requests per second.")
+    var startRate: Double = 10
+
+    @Option(help: "Factor by which the rate grows while every objective holds.")
+    var growth: Double = 2
+
+    @Option(help: "Stop bisecting when the last good and first bad rates are within this many percent.")
+    var resolution: Double = 5
+
+    @Option(help: "The highest rate tried, requests per second.")
+    var maxRate: Double = 100_000
+
+    @Option(name: [.customShort("c"), .long], help: "Requests in flight at most (connections).")
+    var maxInFlight: Int = 256
+
+    @Option(help: "The concurrency sweep's users, comma-separated.", transform: parseUsers)
+    var sweepUsers: [Int] = [1, 2, 4, 8, 16, 32, 64]
+
+    @Option(help: "How long each concurrency of the sweep is held.", transform: Load.parseDuration)
+    var sweepHold: Duration = .seconds(5)
+
+    @Flag(help: "Skip the concurrency sweep.")
+    var noSweep = false
+
+    @Option(help: "Request timeout.", transform: Load.parseDuration)
+    var timeout: Duration = .seconds(10)
+
+    @Option(help: "Load engine threads (default: half the cores).")
+    var threads: Int?
+
+    @Flag(help: "Print the result as one JSON object on stdout.")
+    var json = false
+
+    @Option(help: "Also write the result as a self-contained HTML page.")
+    var html: String?
+
+    @OptionGroup var request: RequestOptions
+
+    @OptionGroup var environment: EnvironmentOptions
+
+    @OptionGroup var logging: LoggingOptions
+
+    static func parseUsers(_ text: String) throws -> [Int] {
+        let users = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !users.isEmpty, users.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 100_000 }) else {
+            throw ValidationError("'\(text)' is not a comma-separated list of user counts such as 1,2,4,8")
+        }
+        return users.map { $0! }
+    }
+
+    /// The objectives as given, or the defaults.
+    func parsedObjectives() throws -> [ServiceObjective] {
+        do {
+            return try (objectives.isEmpty ? ["p99<100ms", "errors<1%"] : objectives).map(ServiceObjective.parse)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func validate() throws {
+        guard (url == nil) != (scenario == nil) else { throw ValidationError("give a URL or --scenario KEY (one of them)") }
+        if url != nil && (config != nil || environment.target != nil || environment.serverFaults != nil) {
+            throw ValidationError("--config, --target and --server-faults go with --scenario; a URL is loaded as it is")
+        }
+        if scenario != nil && environment.http2.http2 && environment.target == nil {
+            throw ValidationError("--http2 with --scenario is for a --target (start `archmesh serve --http2` and point --target at it)")
+        }
+        _ = try parsedObjectives()
+        guard startRate > 0, startRate.isFinite else { throw ValidationError("--start-rate must be a positive rate, got \(startRate)") }
+        guard growth > 1, growth <= 100 else { throw ValidationError("--growth must be more than 1 and at most 100, got \(growth)") }
+        guard resolution > 0, resolution < 100 else { throw ValidationError("--resolution must be a percentage above 0 and below 100, got \(resolution)") }
+        guard maxRate >= startRate, maxRate.isFinite else { throw ValidationError("--max-rate must be at least --start-rate, got \(maxRate)") }
+        guard (1...100_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be 1 to 100000, got \(maxInFlight)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+    }
+
+    func run() async throws {
+        var options = CapacityOptions(objectives: try parsedObjectives())
+        options.hold = hold
+        options.startRate = startRate
+        options.growth = growth
+        options.resolution = resolution / 100
+        options.maxRate = maxRate
+        options.maxInFlight = maxInFlight
+        options.sweepUsers = noSweep ? [] : sweepUsers
+        options.sweepHold = sweepHold
+
+        let logger = logging.makeLogger(label: "archmesh.capacity")
+        var targetEnvironment: (any TargetEnvironment)?
+        var plan: LoadPlan
+        if let url {
+            let (target, path): (LoadTarget, String)
+            do {
+                (target, path) = try LoadTarget.split(url: url)
+                try target.requireLoopback(allowRemote: environment.allowRemote)
+            } catch let error as LoadEngineError {
+                throw CommandFailure.badUsage(error.description)
+            }
+            plan = LoadPlan(target: target, endpoints: [request.endpoint(path: path)], model: .closedRequests(users: 1, totalRequests: 1))
+            plan.tls = environment.tls.options
+            plan.http2Streams = environment.http2.streamsPerConnection
+        } else {
+            let suite: SuiteConfiguration
+            let chosen: Scenario
+            do {
+                suite = try config.map(SuiteConfiguration.load(path:)) ?? SuiteConfiguration.builtIn()
+                guard let found = suite.scenarios.first(where: { $0.key == scenario }) else {
+                    throw CommandFailure.badUsage("'\(scenario!)' is not a scenario of \(suite.source); it has \(suite.scenarios.map(\.key).joined(separator: ", "))")
+                }
+                chosen = found
+            } catch let error as ConfigurationError {
+                throw CommandFailure.badUsage(error.description)
+            }
+            let made = try await environment.makeEnvironment(
+                serverLog: URL(fileURLWithPath: "archmesh-capacity.server.log"), logger: logger)
+            targetEnvironment = made
+            do {
+                let prepared = try await CapacityRun.plan(for: chosen, in: suite, environment: made, logger: logger)
+                plan = prepared.plan
+                if let note = prepared.note { printStatus("note: \(note)") }
+            } catch {
+                await made.stop()
+                throw CommandFailure.from(error)
+            }
+        }
+        plan.requestTimeout = timeout
+        plan.threads = threads
+
+        printStatus(CapacityText.opening(target: plan.target.description, endpoints: plan.endpoints.map(\.name), options: options))
+        printStatus(CapacityText.stepHeader())
+        let json = self.json
+        let report: CapacityReport
+        do {
+            let runPlan = plan, runOptions = options, key = scenario
+            report = try await Interrupts.cancellingOnSignals {
+                try await CapacityRun.run(runPlan, options: runOptions, scenario: key) { event in
+                    switch event {
+                    case .step(let step): Self.printStatus(CapacityText.stepRow(step), json: json)
+                    case .sweepStarted: Self.printStatus("\nConcurrency sweep (closed model)\n" + CapacityText.sweepHeader(), json: json)
+                    case .sweep(let step): Self.printStatus(CapacityText.sweepRow(step), json: json)
+                    }
+                }
+            }
+        } catch is CancellationError {
+            await targetEnvironment?.stop()
+            throw ExitCode(ExitStatus.interrupted)
+        } catch let error as LoadEngineError {
+            await targetEnvironment?.stop()
+            throw CommandFailure(message: error.description, exitStatus: .failed)
+        } catch {
+            await targetEnvironment?.stop()
+            throw error
+        }
+        await targetEnvironment?.stop()
+        if let html {
+            do {
+                try CapacityHTML.render(report).write(toFile: html, atomically: true, encoding: .utf8)
+            } catch {
+                throw CommandFailure.badUsage("cannot write \(html): \(error)")
+            }
+        }
+        if json {
+            print(String(decoding: try ReportCoding.encoder.encode(report), as: UTF8.self))
+        } else {
+            print("")
+            print(CapacityText.conclusion(report))
+            if let html { print("HTML: \(html)") }
+        }
+        if report.maxSustainableRps == nil { throw ExitCode(ExitStatus.failed) }
+    }
+
+    /// Progress goes to stderr with --json (stdout is the JSON alone), to stdout otherwise.
+    private func printStatus(_ line: String) {
+        Self.printStatus(line, json: json)
+    }
+
+    private static func printStatus(_ line: String, json: Bool) {
+        if json {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArchMeshDatabase
+import ArgumentParser
+import Foundation
+import LoadEngine
+import Logging
+import PerfSuite
+
+/// What a scenario runs against: the reference server the command starts (with faults, for
+/// proofs), or a server the user runs (`--target`, over HTTPS or HTTP/2 if it speaks them).
+struct EnvironmentOptions: ParsableArguments {
+    @Option(help: "Use this running server instead of starting one (e.g. http://127.0.0.1:8080).")
+    var target: String?
+
+    @Flag(help: "Allow a target that is not on this machine's loopback.")
+    var allowRemote = false
+
+    @OptionGroup(title: "HTTPS (with an https:// target)")
+    var tls: TLSClientOptions
+
+    @OptionGroup(title: "HTTP/2")
+    var http2: HTTP2Options
+
+    @Option(help: ArgumentHelp(
+        "Start the reference server with these faults set (the JSON PUT /_faults takes), e.g. '{\"latency_ms\": 5}'.",
+        discussion: "For proofs and demonstrations: a slowed server to see a regression flagged, an erroring one to see thresholds fail."))
+    var serverFaults: String?
+
+    func validate() throws {
+        if serverFaults != nil && target != nil { throw ValidationError("--server-faults is for the server this command starts; with --target, set faults on your server") }
+    }
+
+    /// With `--target`: that server; otherwise PostgreSQL and `archmesh serve` started here, the
+    /// server's log at `serverLog`.
+    func makeEnvironment(serverLog: URL, logger: Logger) async throws -> any TargetEnvironment {
+        if let target {
+            do {
+                let loadTarget = try LoadTarget(url: target)
+                try loadTarget.requireLoopback(allowRemote: allowRemote)
+                let database = try ProcessInfo.processInfo.environment["DATABASE_URL"].map(DatabaseURL.init(parsing:))
+                return RemoteEnvironment(target: loadTarget, database: database, tls: tls.options, http2Streams: http2.streamsPerConnection)
+            } catch let error as LoadEngineError {
+                throw CommandFailure.badUsage(error.description)
+            } catch {
+                throw CommandFailure.from(error)
+            }
+        }
+        do {
+            return try await LocalEnvironment.start(executable: ServerProcess.currentExecutable, serverLog: serverLog, faults: serverFaults, logger: logger)
+        } catch {
+            throw CommandFailure.from(error)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Observability
+@testable import PerfSuite
+import Testing
+
+/// The search's arithmetic against targets whose capacity is known exactly: a hold is good when
+/// its rate is at or below the capacity (or as a noisy target says).
+@Suite("Capacity search")
+struct CapacitySearchTests {
+    /// Runs the search to its end against `isGood`; returns the answer and every rate held.
+    func search(_ search: CapacitySearch, _ isGood: (Double, CapacitySearch.Phase) -> Bool) -> (rate: Double?, atCeiling: Bool, held: [Double]) {
+        var search = search
+        var held: [Double] = []
+        while case .hold(let rate, let phase) = search.next {
+            held.append(rate)
+            search.record(good: isGood(rate, phase))
+            if held.count > 200 { break }
+        }
+        guard case .done(let rate, let atCeiling) = search.next else { return (nil, false, held) }
+        return (rate, atCeiling, held)
+    }
+
+    @Test("never above the capacity, and within the resolution below it, for capacities across six decades", arguments: [0.7, 3, 47, 100, 999, 12_345, 250_000])
+    func findsKnownCapacity(capacity: Double) {
+        let found = search(CapacitySearch(start: 10, resolution: 0.05)) { rate, _ in rate <= capacity }
+        let rate = try! #require(found.rate)
+        #expect(rate <= capacity)
+        #expect(rate >= capacity * 0.95 * 0.95, "within the resolution (and one more step of it)")
+        #expect(found.held.count < 40)
+        #expect(!found.atCeiling)
+    }
+
+    @Test("the growth phase doubles, the bisection halves, and the answer is held twice")
+    func phases() {
+        var steps: [(Double, CapacitySearch.Phase)] = []
+        _ = search(CapacitySearch(start: 10, growth: 2, resolution: 0.05)) { rate, phase in
+            steps.append((rate, phase))
+            return rate <= 100
+        }
+        #expect(steps.prefix(5).map(\.0) == [10, 20, 40, 80, 160])
+        #expect(steps.prefix(4).allSatisfy { $0.1 == .grow })
+        #expect(steps[5] == (120, .bisect))
+        #expect(steps.last!.1 == .confirm)
+        #expect(steps.filter { $0.1 == .confirm }.count == 1)
+        let answer = steps.last!.0
+        #expect(steps.filter { $0.0 == answer }.count == 2, "the answer is held twice")
+    }
+
+    @Test("a confirmation that fails makes the rate bad and the search goes on below it")
+    func failedConfirmation() {
+        var confirmations = 0
+        let found = search(CapacitySearch(start: 10, resolution: 0.05)) { rate, phase in
+            if phase == .confirm {
+                confirmations += 1
+                if confirmations == 1 { return false }  // a noisy second hold
+            }
+            return rate <= 100
+        }
+        let rate = try! #require(found.rate)
+        #expect(confirmations == 2)
+        #expect(rate < 100 * 0.96 && rate >= 100 * 0.95 * 0.95 * 0.9)
+    }
+
+    @Test("a start above the capacity divides down to it")
+    func startsTooHigh() {
+        let found = search(CapacitySearch(start: 1000, resolution: 0.05)) { rate, _ in rate <= 30 }
+        let rate = try! #require(found.rate)
+        #expect(rate <= 30 && rate >= 30 * 0.9)
+    }
+
+    @Test("nothing good down to the floor is no answer; nothing bad up to the ceiling is the ceiling")
+    func bounds() {
+        let none = search(CapacitySearch(start: 10, floor: 0.5)) { _, _ in false }
+        #expect(none.rate == nil)
+        #expect(none.held.allSatisfy { $0 >= 0.5 })
+        let all = search(CapacitySearch(start: 10, ceiling: 500)) { _, _ in true }
+        #expect(all.rate == 500 && all.atCeiling)
+        #expect(all.held.max() == 500)
+    }
+}
+
+@Suite("Service objectives")
+struct ServiceObjectiveTests {
+    @Test("objectives are read as users write them", arguments: [
+        ("p99<50ms", "p99", 50.0), ("p95 <= 0.2s", "p95", 200), ("P99.9<800us", "p99.9", 0.8), ("mean<20ms", "mean", 20),
+        ("max<1s", "max", 1000), ("errors<1%", "errors", 1), ("error_rate<0.5%", "errors", 0.5),
+    ])
+    func parses(text: String, metric: String, limit: Double) throws {
+        let objective = try ServiceObjective.parse(text)
+        #expect(objective.metricName == metric)
+        #expect(abs(objective.limit - limit) < 1e-9)
+    }
+
+    @Test("a malformed objective is refused with what is expected", arguments: [
+        "p99", "p99>50ms", "p100<5ms", "p0<5ms", "q99<50ms", "p99<50", "p99<-5ms", "errors<1", "errors<150%", "p99<fastms", "<50ms", "p99<",
+    ])
+    func refuses(text: String) {
+        #expect(throws: ServiceObjective.Failure.self) { try ServiceObjective.parse(text) }
+    }
+
+    @Test("strict and inclusive limits")
+    func limits() throws {
+        #expect(try ServiceObjective.parse("p99<50ms").isMet(by: 49.9))
+        #expect(!(try ServiceObjective.parse("p99<50ms").isMet(by: 50)))
+        #expect(try ServiceObjective.parse("p99<=50ms").isMet(by: 50))
+        #expect(!(try ServiceObjective.parse("p99<50ms").isMet(by: .infinity)))
+    }
+}
+
+@Suite("Universal Scalability Law")
+struct UniversalScalabilityLawTests {
+    func curve(lambda: Double, sigma: Double, kappa: Double, users: [Int], noise: (Int) -> Double = { _ in 1 }) -> [(users: Int, rps: Double)] {
+        users.map { ($0, UniversalScalabilityFit.throughput(users: Double($0), lambda: lambda, sigma: sigma, kappa: kappa) * noise($0)) }
+    }
+
+    @Test("exact points give back their parameters and peak", arguments: [(100.0, 0.05, 0.002), (1500, 0.2, 0.0005), (40, 0.01, 0.01)])
+    func recovers(lambda: Double, sigma: Double, kappa: Double) throws {
+        let fit = try #require(UniversalScalabilityFit.fit(curve(lambda: lambda, sigma: sigma, kappa: kappa, users: [1, 2, 4, 8, 16, 32, 64])))
+        #expect(abs(fit.lambda - lambda) / lambda < 1e-3)
+        #expect(abs(fit.sigma - sigma) < 1e-3)
+        #expect(abs(fit.kappa - kappa) / kappa < 1e-2)
+        #expect(fit.rSquared > 0.9999)
+        let peak = ((1 - sigma) / kappa).squareRoot()
+        #expect(abs(try #require(fit.peakUsers) - peak) / peak < 0.01)
+    }
+
+    @Test("noisy points: close parameters and a fit quality below one")
+    func noisy() throws {
+        // A fixed ±4% pattern, as repeated runs on a shared machine give.
+        let wobble = [1.03, 0.97, 1.04, 0.96, 1.02, 0.98, 1.01]
+        let points = curve(lambda: 200, sigma: 0.1, kappa: 0.001, users: [1, 2, 4, 8, 16, 32, 64]) { wobble[Int(log2(Double($0)))] }
+        let fit = try #require(UniversalScalabilityFit.fit(points))
+        #expect(fit.rSquared < 1 && fit.rSquared > 0.9)
+        #expect(abs(fit.sigma - 0.1) < 0.05)
+        #expect(fit.peakUsers.map { $0 > 15 && $0 < 50 } == true)
+    }
+
+    @Test("linear scaling has no contention, no coherency cost and no peak")
+    func linear() throws {
+        let fit = try #require(UniversalScalabilityFit.fit(curve(lambda: 50, sigma: 0, kappa: 0, users: [1, 2, 4, 8])))
+        #expect(fit.sigma < 1e-6 && fit.kappa < 1e-9)
+        #expect(fit.peakUsers == nil)
+    }
+
+    @Test("a plateau (one server, a fixed service time) is pure contention")
+    func plateau() throws {
+        // A single-server queue: throughput N/(N·S) = 1/S from one user on, sigma = 1.
+        let fit = try #require(UniversalScalabilityFit.fit([(1, 100), (2, 100), (4, 100), (8, 100)]))
+        #expect(abs(fit.sigma - 1) < 0.01)
+        #expect(fit.peakRps.map { abs($0 - 100) < 1 } == true)
+    }
+
+    @Test("fewer than three concurrencies, or no throughput, give no fit")
+    func tooFew() {
+        #expect(UniversalScalabilityFit.fit([(1, 10), (2, 19)]) == nil)
+        #expect(UniversalScalabilityFit.fit([(1, 0), (2, 0), (4, 0)]) == nil)
+    }
+}

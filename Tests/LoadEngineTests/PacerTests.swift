@@ -80,3 +80,32 @@ struct PacerTests {
         #expect(throws: Never.self) { try LoadModel.closedDuration(users: 2, duration: .seconds(1), thinkTime: .zero).validate() }
     }
 }
+
+/// The built-in load patterns' stages, on their own.
+@Suite("Load patterns")
+struct LoadPatternTests {
+    @Test("steps climb evenly, hold each level for its time, and last count x each")
+    func steps() {
+        let stages = LoadPattern.steps(from: 10, to: 40, count: 4, each: .seconds(5))
+        let ramp = RateRamp(startRate: 10, stages: stages.map { .init(duration: $0.duration, target: $0.target) })
+        #expect(ramp.duration == .seconds(20))
+        #expect([2.5, 7.5, 12.5, 17.5].map { ramp.rate(at: $0) } == [10, 20, 30, 40])
+        // Requests due: 10/s for 5 s, then 20, 30, 40 (the millisecond jumps add half a step's worth each).
+        let expected = 5.0 * (10 + 20 + 30 + 40)
+        #expect(abs(Double(ramp.requestsDue(by: 20)) - expected) <= 1)
+        #expect(LoadPattern.steps(from: 5, to: 5, count: 1, each: .seconds(3)).count == 1)
+    }
+
+    @Test("a sine starts at its base, reaches base ± amplitude, and averages the base over whole periods")
+    func sine() {
+        let stages = LoadPattern.sine(base: 100, amplitude: 50, period: .seconds(8), duration: .seconds(16))
+        let ramp = RateRamp(startRate: 100, stages: stages.map { .init(duration: $0.duration, target: $0.target) })
+        #expect(abs(ramp.duration.seconds - 16) < 1e-6)
+        #expect(abs(ramp.rate(at: 0) - 100) < 1e-9)
+        #expect(abs(ramp.rate(at: 2) - 150) < 1e-6, "a quarter period: the crest")
+        #expect(abs(ramp.rate(at: 6) - 50) < 1e-6, "three quarters: the trough")
+        // Chords of a sine average to its base over whole periods.
+        #expect(abs(Double(ramp.requestsDue(by: 16)) - 1600) <= 1)
+        #expect(LoadPattern.sine(base: 1, amplitude: 0, period: .zero, duration: .seconds(1)).isEmpty)
+    }
+}

@@ -72,6 +72,23 @@ struct SecondWindows {
     /// The last second that is complete (for live progress), if any.
     var lastClosed: SecondWindow? { closed.last }
 
+    /// The windows of seconds `from..<before`, the open one included (as it is now): what a watch
+    /// of the run reads once those seconds are over.
+    func snapshot(from: Int, before: Int) -> [SecondWindow] {
+        var windows: [SecondWindow] = []
+        for window in closed.reversed() {
+            if window.second < from { break }
+            if window.second < before { windows.append(window) }
+        }
+        windows.reverse()
+        if var window = open, window.second >= from, window.second < before {
+            window.client = SparseHistogram(openClient)
+            window.app = SparseHistogram(openApp)
+            windows.append(window)
+        }
+        return windows
+    }
+
     /// Closes the open window; call once the run is over.
     mutating func closeAll() {
         if open != nil { roll(to: Int.max) }

@@ -23,6 +23,10 @@ public struct LoadPlan: Sendable {
     /// of the model's users share one connection, each request a stream of its own. Nil: HTTP/1.1,
     /// a connection per user.
     public var http2Streams: Int?
+    /// Called about once a second with every second of the run that is over (each second's window,
+    /// merged over the workers, in order; seconds in which nothing finished are absent). A reason
+    /// returned stops the run at once, marked aborted with it (`LoadResult.abortReason`).
+    public var abortCheck: (@Sendable (_ seconds: [SecondWindow]) -> String?)?
 
     public init(target: LoadTarget, endpoints: [Endpoint], model: LoadModel, runTag: String? = nil) {
         self.target = target

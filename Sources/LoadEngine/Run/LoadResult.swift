@@ -89,6 +89,8 @@ public struct LoadResult: Codable, Sendable {
     public var durationSeconds: Double
     /// True when the run was stopped before its plan was done (Ctrl-C).
     public var interrupted: Bool
+    /// Why the plan's `abortCheck` stopped the run early, if it did (an objective broken).
+    public var abortReason: String?
     /// Requests finished: answered (any status), failed or timed out.
     public var totalRequests: Int
     /// Requests answered 1xx, 2xx or 3xx.
@@ -124,7 +126,7 @@ public struct LoadResult: Codable, Sendable {
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {
-        case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, totalRequests, successfulRequests
+        case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, abortReason, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
         case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms

@@ -64,6 +64,9 @@ public enum LoadRun {
         let reporter = progress.map { report in
             Task { await reportProgress(coordinator: coordinator, workers: workers, start: start, report: report) }
         }
+        let watcher = plan.abortCheck.map { check in
+            Task { await watch(check, coordinator: coordinator, workers: workers, start: start) }
+        }
         await withTaskCancellationHandler {
             try? await coordinator.allFinished.get()
         } onCancel: {
@@ -72,6 +75,7 @@ public enum LoadRun {
         }
         let end = EngineClock.now()
         reporter?.cancel()
+        watcher?.cancel()
 
         var merged: WorkerRecorder?
         var seconds: [Int: SecondWindow] = [:]
@@ -84,12 +88,13 @@ public enum LoadRun {
         }
         return makeResult(
             plan: plan, recorder: merged!, seconds: seconds.values.sorted { $0.second < $1.second }, threads: threads,
-            startedAt: startedAt, elapsed: Double(end &- start) / 1e9, interrupted: coordinator.isStopped)
+            startedAt: startedAt, elapsed: Double(end &- start) / 1e9, interrupted: coordinator.isStopped && coordinator.abortReason == nil,
+            abortReason: coordinator.abortReason)
     }
 
     private static func makeResult(
         plan: LoadPlan, recorder: WorkerRecorder, seconds: [SecondWindow], threads: Int, startedAt: Date, elapsed: Double,
-        interrupted: Bool
+        interrupted: Bool, abortReason: String?
     ) -> LoadResult {
         let elapsed = max(elapsed, 1e-9)
         let endpoints = plan.endpoints.enumerated().map { index, endpoint in
@@ -114,7 +119,7 @@ public enum LoadRun {
         let httpFailures = errors[.http4xx] + errors[.http5xx]
         return LoadResult(
             target: plan.target.description, runTag: plan.runTag, openModel: plan.model.isOpen, connections: plan.model.connections,
-            threads: threads, startedAt: startedAt, durationSeconds: elapsed, interrupted: interrupted,
+            threads: threads, startedAt: startedAt, durationSeconds: elapsed, interrupted: interrupted, abortReason: abortReason,
             totalRequests: recorder.finished, successfulRequests: recorder.finished - transportFailures - httpFailures,
             requestsPerSecond: Double(recorder.finished) / elapsed, errors: errors,
             latency: LatencySummary(corrected), uncorrectedLatency: LatencySummary(uncorrected),
@@ -135,6 +140,35 @@ public enum LoadRun {
                 timerLateness: plan.model.isOpen ? LatencySummary(recorder.timerLateness) : nil,
                 threadCPUPercent: recorder.threadCPUNanos.map { Double($0) / 1e9 / elapsed * 100 }, connections: plan.model.connections),
             histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
+    }
+
+    /// Hands the plan's check every second that is over, each merged over the workers, about four
+    /// times a second; stops the run when it answers with a reason.
+    private static func watch(
+        _ check: @Sendable ([SecondWindow]) -> String?, coordinator: RunCoordinator, workers: [NIOLoopBound<Worker>], start: UInt64
+    ) async {
+        var past: [SecondWindow] = []
+        var next = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let over = Int((EngineClock.now() &- start) / 1_000_000_000)
+            guard over > next, !Task.isCancelled else { continue }
+            var merged: [Int: SecondWindow] = [:]
+            for worker in workers {
+                let from = next
+                guard let windows = try? await worker.eventLoop.submit({ worker.value.seconds(from: from, before: over) }).get() else { continue }
+                for window in windows {
+                    if merged[window.second] == nil { merged[window.second] = window } else { merged[window.second]!.merge(window) }
+                }
+            }
+            past += merged.values.sorted { $0.second < $1.second }
+            next = over
+            if let reason = check(past) {
+                coordinator.abort(reason)
+                for worker in workers { worker.eventLoop.execute { worker.value.stopAll() } }
+                return
+            }
+        }
     }
 
     private static func reportProgress(

@@ -10,6 +10,7 @@ final class RunCoordinator: Sendable {
         var firstConnectError: String?
         var usersFinished = 0
         var stopped = false
+        var abortReason: String?
     }
 
     let users: Int
@@ -32,6 +33,8 @@ final class RunCoordinator: Sendable {
     var allFinished: EventLoopFuture<Void> { finished.futureResult }
 
     var isStopped: Bool { state.withLock { $0.stopped } }
+    /// Why the run's watch stopped it early, if it did.
+    var abortReason: String? { state.withLock { $0.abortReason } }
 
     /// A user's first connection attempt ended; once all have, the run starts, unless none connected.
     func reportInitialConnect(error: (any Error)?) {
@@ -64,6 +67,14 @@ final class RunCoordinator: Sendable {
     /// Asks every user to stop now (Ctrl-C, or the run was cancelled).
     func stop() {
         state.withLock { $0.stopped = true }
+    }
+
+    /// Stops the run because its watch said so (an objective broken): not an interruption.
+    func abort(_ reason: String) {
+        state.withLock { state in
+            state.stopped = true
+            if state.abortReason == nil { state.abortReason = reason }
+        }
     }
 
     func countFinished(failed: Bool) {

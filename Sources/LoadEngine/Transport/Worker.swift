@@ -175,4 +175,7 @@ final class Worker {
 
     /// The last complete second this worker saw, for live progress.
     var lastSecond: SecondWindow? { recorder.seconds.lastClosed }
+
+    /// This worker's windows of seconds `from..<before`, for the run's watch.
+    func seconds(from: Int, before: Int) -> [SecondWindow] { recorder.seconds.snapshot(from: from, before: before) }
 }

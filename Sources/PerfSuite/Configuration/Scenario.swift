@@ -1,4 +1,5 @@
 import LoadEngine
+import Observability
 
 /// The kinds of scenario the original suite names; each one loads and is judged differently.
 public enum ScenarioType: String, CaseIterable, Codable, Sendable {
@@ -64,6 +65,57 @@ public enum ScenarioLoad: Sendable, Equatable {
     case spike(peak: Int, shape: SpikeShape)
     /// Open model: `rate` requests per second for `duration`, at most `maxInFlight` at once.
     case rate(rate: Double, duration: Duration, maxInFlight: Int)
+    /// Closed model through stages of users (k6's ramping VUs): `stages:` or a users `pattern:`.
+    case userStages(UserRamp)
+    /// Open model through stages of rates (k6's ramping arrival rate): `stages:` or a rate `pattern:`.
+    case rateStages(RateRamp, maxInFlight: Int)
+}
+
+/// An objective a scenario is held to besides its thresholds: over the whole run, or in every
+/// window of `window` (sliding by a second), so that a burst is not averaged away by a long run.
+public struct ScenarioObjective: Codable, Sendable, Equatable {
+    public var objective: ServiceObjective
+    /// Judged in every window this long; nil: over the whole run.
+    public var window: Duration?
+    /// Stop the scenario as soon as the objective is broken (after `grace`).
+    public var abortOnFail: Bool
+    /// How much of the run passes before a broken objective may abort it (warm-up).
+    public var grace: Duration
+
+    public init(objective: ServiceObjective, window: Duration? = nil, abortOnFail: Bool = false, grace: Duration = .zero) {
+        self.objective = objective
+        self.window = window
+        self.abortOnFail = abortOnFail
+        self.grace = grace
+    }
+
+    /// Whole seconds of the window (at least one).
+    public var windowSeconds: Int? { window.map { max(1, Int($0.seconds.rounded())) } }
+
+    enum CodingKeys: String, CodingKey {
+        case objective, windowSeconds, abortOnFail, graceSeconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(objective.description, forKey: .objective)
+        try container.encodeIfPresent(windowSeconds, forKey: .windowSeconds)
+        try container.encode(abortOnFail, forKey: .abortOnFail)
+        try container.encode(grace.seconds, forKey: .graceSeconds)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try container.decode(String.self, forKey: .objective)
+        do {
+            objective = try ServiceObjective.parse(text)
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .objective, in: container, debugDescription: error.description)
+        }
+        window = try container.decodeIfPresent(Int.self, forKey: .windowSeconds).map { .seconds($0) }
+        abortOnFail = try container.decode(Bool.self, forKey: .abortOnFail)
+        grace = .nanoseconds(Int64(try container.decode(Double.self, forKey: .graceSeconds) * 1e9))
+    }
 }
 
 /// One scenario of the suite, validated, with its effective thresholds.
@@ -77,6 +129,8 @@ public struct Scenario: Sendable, Equatable {
     public var load: ScenarioLoad
     public var dataset: Dataset?
     public var thresholds: Thresholds
+    /// Objectives judged over the run or over sliding windows, possibly aborting it.
+    public var objectives: [ScenarioObjective] = []
 
     /// The load model for this scenario, with request counts and durations multiplied by `scale`
     /// (1 runs it as written; smaller values give quick smoke runs).
@@ -90,12 +144,24 @@ public struct Scenario: Sendable, Equatable {
             return .rampingUsers(shape.ramp(peak: peak, scale: scale), thinkTime: .zero)
         case .rate(let rate, let duration, let maxInFlight):
             return .constantRate(rate: rate, duration: Self.scaled(duration, by: scale), maxInFlight: maxInFlight)
+        case .userStages(let ramp):
+            return .rampingUsers(UserRamp(startUsers: ramp.startUsers, stages: ramp.stages.map { .init(duration: Self.scaledStage($0.duration, by: scale), target: $0.target) }), thinkTime: .zero)
+        case .rateStages(let ramp, let maxInFlight):
+            return .rampingRate(
+                RateRamp(startRate: ramp.startRate, stages: ramp.stages.map { .init(duration: Self.scaledStage($0.duration, by: scale), target: $0.target) }),
+                maxInFlight: maxInFlight)
         }
     }
 
     /// A scenario's duration under `--scale`: multiplied, and never below a tenth of a second.
     static func scaled(_ duration: Duration, by scale: Double) -> Duration {
         .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 100_000_000))
+    }
+
+    /// A stage's duration under `--scale`: multiplied, at least a millisecond (a pattern's jumps
+    /// are that short).
+    static func scaledStage(_ duration: Duration, by scale: Double) -> Duration {
+        .nanoseconds(max(Int64(duration.seconds * scale * 1e9), 1_000_000))
     }
 
     /// The spike's phases in seconds from the start, for reporting how the server recovered: read

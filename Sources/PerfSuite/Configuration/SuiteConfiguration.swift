@@ -83,7 +83,7 @@ public struct SuiteConfiguration: Sendable {
 
     private static let scenarioKeys: Set<String> = [
         "key", "name", "description", "type", "severity", "endpoints", "users", "requests_per_user", "duration", "think_time",
-        "spike", "rate", "max_in_flight", "dataset", "thresholds",
+        "spike", "rate", "max_in_flight", "dataset", "thresholds", "stages", "start_users", "start_rate", "pattern", "objectives",
     ]
 
     private static func readScenario(_ node: YAMLNode, thresholds: [ScenarioType: Thresholds], endpoints: [String: EndpointSpec]) throws -> Scenario {
@@ -115,16 +115,40 @@ public struct SuiteConfiguration: Sendable {
                 projects: try node["dataset"]["projects"].int(in: 0...100_000_000),
                 workflowsPerProject: node["dataset"]["workflows_per_project"].isPresent ? try node["dataset"]["workflows_per_project"].double(in: 0...100) : 0)
         }() : nil
-        return Scenario(
+        var scenario = Scenario(
             key: key, name: node["name"].isPresent ? try node["name"].string() : key,
             description: node["description"].isPresent ? try node["description"].string() : "",
             type: type, severity: try node["severity"].choice(Severity.self), endpoints: shares, load: try readLoad(node),
             dataset: dataset, thresholds: base.overridden(by: node["thresholds"].isPresent ? try readThresholds(node["thresholds"]) : nil))
+        if node["objectives"].isPresent { scenario.objectives = try node["objectives"].list().map(readObjective) }
+        return scenario
+    }
+
+    /// `- p99<200ms`, or `- {slo: p99<200ms, window: 10s, abort_on_fail: true, grace: 5s}`.
+    private static func readObjective(_ node: YAMLNode) throws -> ScenarioObjective {
+        func objective(_ node: YAMLNode) throws -> ServiceObjective {
+            do {
+                return try ServiceObjective.parse(try node.string())
+            } catch let failure as ServiceObjective.Failure {
+                throw node.fail(failure.description)
+            }
+        }
+        if node.isScalar { return ScenarioObjective(objective: try objective(node)) }
+        _ = try node.mapping(allowed: ["slo", "window", "abort_on_fail", "grace"])
+        let window = node["window"].isPresent ? try node["window"].duration() : nil
+        if let window, window < .seconds(1) { throw node["window"].fail("a window is at least 1s (windows are made of whole seconds)") }
+        return ScenarioObjective(
+            objective: try objective(node["slo"]), window: window,
+            abortOnFail: node["abort_on_fail"].isPresent ? try node["abort_on_fail"].bool() : false,
+            grace: node["grace"].isPresent ? try node["grace"].duration() : .zero)
     }
 
     private static func readLoad(_ node: YAMLNode) throws -> ScenarioLoad {
-        let forms = ["requests_per_user", "spike", "rate"].filter { node[$0].isPresent }
-        guard forms.count <= 1 else { throw node.fail("give one of requests_per_user, spike or rate, not \(forms.joined(separator: " and "))") }
+        let forms = ["requests_per_user", "spike", "rate", "stages", "pattern"].filter { node[$0].isPresent }
+        guard forms.count <= 1 else {
+            throw node.fail("give one of requests_per_user, spike, rate, stages or pattern, not \(forms.joined(separator: " and "))")
+        }
+        if node["stages"].isPresent || node["pattern"].isPresent { return try readStages(node) }
         if node["rate"].isPresent {
             guard node["duration"].isPresent else { throw node["rate"].fail("a rate needs a duration") }
             return .rate(
@@ -148,6 +172,69 @@ public struct SuiteConfiguration: Sendable {
         return .duration(
             users: users, duration: try node["duration"].duration(),
             thinkTime: node["think_time"].isPresent ? try node["think_time"].duration() : .zero)
+    }
+
+    /// `stages:` (each `{duration, users}` or `{duration, rate}`, as k6's stages: a straight ramp to
+    /// the target over the duration; a hold repeats the target) from `start_users`/`start_rate`, or
+    /// `pattern:` of users or rate (`steps: {from, to, count, each}` or `sine: {base, amplitude, period, duration}`).
+    private static func readStages(_ node: YAMLNode) throws -> ScenarioLoad {
+        let unit: String
+        var start: Double
+        var stages: [LoadPattern.Stage] = []
+        if node["stages"].isPresent {
+            let entries = try node["stages"].list()
+            guard !entries.isEmpty else { throw node["stages"].fail("needs at least one stage") }
+            let units = Set(try entries.map { entry -> String in
+                _ = try entry.mapping(allowed: ["duration", "users", "rate"])
+                let given = ["users", "rate"].filter { entry[$0].isPresent }
+                guard given.count == 1 else { throw entry.fail("a stage gives users or rate (one of them) and a duration") }
+                return given[0]
+            })
+            guard units.count == 1, let only = units.first else { throw node["stages"].fail("stages give users throughout or rate throughout, not both") }
+            unit = only
+            for entry in entries {
+                let duration = try entry["duration"].duration()
+                guard duration > .zero else { throw entry["duration"].fail("a stage must last") }
+                stages.append((duration, unit == "users" ? Double(try entry["users"].int(in: 0...100_000)) : try entry["rate"].double(in: 0...10_000_000)))
+            }
+            start = 0
+        } else {
+            let pattern = node["pattern"]
+            _ = try pattern.mapping(allowed: ["of", "steps", "sine"])
+            unit = try pattern["of"].string()
+            guard unit == "users" || unit == "rate" else { throw pattern["of"].fail("is users or rate, got '\(unit)'") }
+            let limit: ClosedRange<Double> = unit == "users" ? 0...100_000 : 0...10_000_000
+            switch (pattern["steps"].isPresent, pattern["sine"].isPresent) {
+            case (true, false):
+                let steps = pattern["steps"]
+                _ = try steps.mapping(allowed: ["from", "to", "count", "each"])
+                let each = try steps["each"].duration()
+                guard each >= .milliseconds(10) else { throw steps["each"].fail("each level lasts at least 10ms") }
+                start = try steps["from"].double(in: limit)
+                stages = LoadPattern.steps(from: start, to: try steps["to"].double(in: limit), count: try steps["count"].int(in: 1...1000), each: each)
+            case (false, true):
+                let sine = pattern["sine"]
+                _ = try sine.mapping(allowed: ["base", "amplitude", "period", "duration"])
+                let base = try sine["base"].double(in: limit)
+                let amplitude = try sine["amplitude"].double(in: 0...base)
+                let period = try sine["period"].duration(), duration = try sine["duration"].duration()
+                guard period >= .seconds(1) else { throw sine["period"].fail("a period lasts at least 1s") }
+                guard duration > .zero else { throw sine["duration"].fail("must last") }
+                start = base
+                stages = LoadPattern.sine(base: base, amplitude: amplitude, period: period, duration: duration)
+            default:
+                throw pattern.fail("give steps: {from, to, count, each} or sine: {base, amplitude, period, duration}")
+            }
+        }
+        if unit == "users" {
+            if node["start_users"].isPresent { start = Double(try node["start_users"].int(in: 0...100_000)) }
+            let ramp = UserRamp(startUsers: Int(start.rounded()), stages: stages.map { .init(duration: $0.duration, target: Int($0.target.rounded())) })
+            guard ramp.peakUsers > 0 else { throw node.fail("the stages never reach a user") }
+            return .userStages(ramp)
+        }
+        if node["start_rate"].isPresent { start = try node["start_rate"].double(in: 0...10_000_000) }
+        let ramp = RateRamp(startRate: start, stages: stages.map { .init(duration: $0.duration, target: $0.target) })
+        return .rateStages(ramp, maxInFlight: node["max_in_flight"].isPresent ? try node["max_in_flight"].int(in: 1...100_000) : 100)
     }
 
     private static func syntaxError(_ error: YamlError, file: String) -> ConfigurationError {

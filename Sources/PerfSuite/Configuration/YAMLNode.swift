@@ -96,6 +96,11 @@ struct YAMLNode {
         return number
     }
 
+    func bool() throws -> Bool {
+        guard tagName == .bool, let value = node?.bool else { throw fail("expected true or false, got \(describe)") }
+        return value
+    }
+
     func duration() throws -> Duration {
         guard case .scalar(let scalar)? = node else { throw fail("expected a duration such as 500ms, 10s or 2m, got \(describe)") }
         guard let duration = DurationText.parse(scalar.string) else { throw fail("'\(scalar.string)' is not a duration such as 500ms, 10s or 2m") }

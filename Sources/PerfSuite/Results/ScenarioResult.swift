@@ -24,6 +24,8 @@ public struct ScenarioResult: Sendable {
     public var errors: [String]
     /// Every threshold the scenario broke, once.
     public var violations: [ThresholdViolation]
+    /// How each of the scenario's objectives went (over the run or in sliding windows), with its budget.
+    public var objectives: [ObjectiveResult] = []
     /// Everything the load engine measured: percentiles, endpoints, per-second windows, exemplars, histograms.
     public var load: LoadResult?
     /// The server's (and PostgreSQL's) CPU and memory over the scenario.
@@ -74,6 +76,8 @@ public struct ScenarioResult: Sendable {
     public var maxCPUPercent: Double? { measuredServer?.maxCPUPercent }
     public var maxMemoryMB: Double? { measuredServer?.maxMemoryMB }
     public var thresholdViolations: [String] { violations.map(\.message) }
+    /// Why an objective stopped the scenario early, if one did.
+    public var aborted: String? { load?.abortReason }
     /// Failed requests (transport errors and 5xx) as a percentage of all finished ones.
     public var errorRatePercent: Double {
         guard let load, load.totalRequests > 0 else { return 0 }
@@ -107,7 +111,7 @@ extension ScenarioResult: Codable {
         case name, type, severity, passed, durationSeconds, totalRequests, successRatePercent, averageResponseTimeMs, p95ResponseTimeMs
         case requestsPerSecond, maxCPUPercent, maxMemoryMB, thresholdViolations, errors
         case key, description, interrupted, errorRatePercent, loadModel, model, dataset, thresholds, violations, load, resources, phases
-        case analysis, leak, repetitions
+        case analysis, leak, repetitions, objectives
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -141,6 +145,7 @@ extension ScenarioResult: Codable {
         try container.encodeIfPresent(analysis, forKey: .analysis)
         try container.encodeIfPresent(leak, forKey: .leak)
         try container.encode(repetitions, forKey: .repetitions)
+        try container.encode(objectives, forKey: .objectives)
     }
 
     /// Reads what was stored; the derived figures are computed again.
@@ -164,6 +169,7 @@ extension ScenarioResult: Codable {
         analysis = try container.decodeIfPresent(ScenarioAnalysis.self, forKey: .analysis)
         leak = try container.decodeIfPresent(LeakDetector.Verdict.self, forKey: .leak)
         repetitions = try container.decode([RepetitionFigures].self, forKey: .repetitions)
+        objectives = try container.decodeIfPresent([ObjectiveResult].self, forKey: .objectives) ?? []
     }
 }
 

@@ -132,6 +132,10 @@ public struct SuiteRunner: Sendable {
         plan.exemplars = options.exemplars
         plan.tls = environment.tls
         plan.http2Streams = environment.http2Streams
+        let objectives = scenario.objectives
+        if objectives.contains(where: \.abortOnFail) {
+            plan.abortCheck = { ObjectiveVerdicts.abortReason(objectives, seconds: $0) }
+        }
         let probe = await CorrelationProbe.start(environment: environment, logger: logger)
         let monitor = ResourceMonitor.start(environment.monitorSource)
         let load: LoadResult
@@ -190,10 +194,37 @@ public struct SuiteRunner: Sendable {
                 result.violations.append(ThresholdViolation(metric: "total_requests", limit: 1, actual: 0, message: "No request finished"))
             }
             for kind in ErrorKind.allCases where load.errors[kind] > 0 { result.errors.append("\(load.errors[kind]) \(kind.rawValue) errors") }
+            result.objectives = scenario.objectives.map { ObjectiveVerdicts.judge($0, load: load) }
+            result.violations += zip(scenario.objectives, result.objectives).compactMap { objective, outcome in
+                outcome.met ? nil : Self.violation(objective.objective, outcome, load: load)
+            }
+            if let reason = load.abortReason {
+                result.errors.append("aborted: \(reason)")
+                result.violations.append(ThresholdViolation(metric: "aborted", limit: 0, actual: load.durationSeconds, message: "Aborted after \(Int(load.durationSeconds)) s: \(reason)"))
+            }
         }
         if interrupted { result.errors.append("interrupted before the scenario's end") }
         result.passed = load != nil && failure == nil && result.violations.isEmpty && !interrupted
         return result
+    }
+
+    /// A broken objective as a violation: the whole run's figure, or the windows that broke it.
+    private static func violation(_ objective: ServiceObjective, _ outcome: ObjectiveResult, load: LoadResult) -> ThresholdViolation {
+        let metric = "objective \(objective.description)" + (outcome.windowSeconds.map { " per \($0)s" } ?? "")
+        func figure(_ value: Double) -> String { String(format: "%.2f", value) + objective.unit }
+        guard let width = outcome.windowSeconds else {
+            guard let actual = outcome.actual else {
+                return ThresholdViolation(
+                    metric: metric, limit: objective.limit, actual: load.latency.max,
+                    message: "\(objective.description) broken: more requests went unanswered than \(objective.metricName) allows (above every answer, the slowest \(figure(load.latency.max)))")
+            }
+            return ThresholdViolation(metric: metric, limit: objective.limit, actual: actual, message: "\(objective.description) broken: \(objective.metricName) \(figure(actual))")
+        }
+        let spans = outcome.brokenWindows.prefix(5).map { "seconds \($0.startSecond)–\($0.endSecond) (worst \(figure($0.worst)))" }
+        return ThresholdViolation(
+            metric: metric, limit: objective.limit, actual: outcome.actual ?? 0,
+            message: "\(objective.description) broken in \(outcome.windowsBroken) of \(outcome.windowsJudged) windows of \(width)s: " + spans.joined(separator: ", ")
+                + (outcome.brokenWindows.count > 5 ? ", ..." : ""))
     }
 
     /// A spike's phases, from the per-second windows that fall in each.

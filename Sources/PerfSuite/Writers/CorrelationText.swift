@@ -20,6 +20,8 @@ public enum CorrelationText {
             }
             lines += breakdown(analysis)
             for warning in result.load?.engine.warnings ?? [] { lines.append("  WARNING: \(warning)") }
+            if let reason = result.aborted { lines.append("  ABORTED: \(reason)") }
+            for objective in result.objectives { lines.append("  " + objectiveLine(objective)) }
             if let correlation = analysis.timeline.databaseLatencyCorrelation {
                 lines.append("  per-second correlation of database time with client latency: " + LoadSummaryText.format(correlation, 2))
             }
@@ -31,6 +33,22 @@ public enum CorrelationText {
             lines += self.exemplars(analysis, limit: exemplars)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `objective p99<200ms per 10s: broken in 3 of 50 windows (worst 812.00), budget 140.0% burnt`.
+    static func objectiveLine(_ objective: ObjectiveResult) -> String {
+        var line = "objective \(objective.objective)" + (objective.windowSeconds.map { " per \($0)s" } ?? " over the run") + ": "
+        let actual = objective.actual.map { LoadSummaryText.format($0, 2) } ?? "beyond every answer"
+        if objective.met {
+            line += "met (\(objective.windowSeconds == nil ? "" : "worst ")\(actual))"
+        } else if objective.windowSeconds != nil {
+            line += "broken in \(objective.windowsBroken) of \(objective.windowsJudged) windows (worst \(actual)): "
+                + objective.brokenWindows.prefix(3).map { "seconds \($0.startSecond)–\($0.endSecond)" }.joined(separator: ", ")
+        } else {
+            line += "broken (\(actual))"
+        }
+        if let budget = objective.budgetBurntPercent { line += ", budget \(LoadSummaryText.format(budget, 1))% burnt" }
+        return line
     }
 
     static func breakdown(_ analysis: ScenarioAnalysis) -> [String] {

@@ -19,7 +19,7 @@ public enum SummaryTable {
             LoadSummaryText.format(result.requestsPerSecond, 1), LoadSummaryText.format(result.averageResponseTimeMs, 2),
             LoadSummaryText.format(result.p95ResponseTimeMs, 2), result.maxCPUPercent.map { LoadSummaryText.format($0, 1) } ?? "-",
             result.maxMemoryMB.map { LoadSummaryText.format($0, 1) } ?? "-", LoadSummaryText.format(result.successRatePercent, 1) + "%",
-            result.interrupted ? "STOPPED" : (result.passed ? "PASS" : "FAIL"),
+            result.interrupted ? "STOPPED" : result.aborted != nil ? "ABORTED" : (result.passed ? "PASS" : "FAIL"),
         ]
         return zip(columns, cells).map { LoadSummaryText.pad($1, $0.width, right: $0.right) }.joined()
     }
@@ -58,6 +58,11 @@ public enum SummaryTable {
         case .duration(let users, let duration, _): return "\(users) users for \(LoadSummaryText.format(duration.seconds, 0))s"
         case .spike(let peak, let shape): return "spike \(shape.baselineUsers) → \(peak) users"
         case .rate(let rate, let duration, _): return "\(rate) requests/s for \(LoadSummaryText.format(duration.seconds, 0))s"
+        case .userStages(let ramp):
+            return "\(ramp.stages.count) stages of users, \(ramp.startUsers) → peak \(ramp.peakUsers), \(LoadSummaryText.format(ramp.duration.seconds, 0))s"
+        case .rateStages(let ramp, _):
+            let peak = max(ramp.startRate, ramp.stages.map(\.target).max() ?? 0)
+            return "\(ramp.stages.count) stages of rate, peak \(LoadSummaryText.format(peak, 0)) requests/s, \(LoadSummaryText.format(ramp.duration.seconds, 0))s"
         }
     }
 }

@@ -116,7 +116,27 @@ public enum HTMLReport {
             ("success ≥ ", limits.minSuccessPercent, "%"), ("error rate ≤ ", limits.maxErrorRatePercent, "%"),
         ]
         let set = stated.compactMap { label, limit, unit in limit.map { label + HTMLFormat.fixed($0, $0 == $0.rounded() ? 0 : 2) + unit } }
-        return verdict + "<p class=\"note\">Limits: \((set.isEmpty ? "none set" : set.joined(separator: ", ")).markupEscaped)</p>"
+        return verdict + "<p class=\"note\">Limits: \((set.isEmpty ? "none set" : set.joined(separator: ", ")).markupEscaped)</p>" + objectives(result)
+    }
+
+    /// The scenario's objectives: each over the run or its windows, the windows that broke it, and
+    /// the share of its budget the run used.
+    static func objectives(_ result: ScenarioResult) -> String {
+        guard !result.objectives.isEmpty else { return "" }
+        let columns: [HTMLTable.Column] = [
+            .text("Objective"), .text("Judged"), .markup("Result"), .number("Worst / actual"), .number("Budget burnt %"), .text("Broken windows"),
+        ]
+        let rows = result.objectives.map { objective -> [String] in
+            let judged = objective.windowSeconds.map { "every \($0)s window (\(objective.windowsJudged))" } ?? "whole run"
+            let spans = objective.brokenWindows.map { "s \($0.startSecond)–\($0.endSecond): \(HTMLFormat.fixed($0.worst, 2))" }
+            return [
+                objective.objective + (objective.abortOnFail ? " (aborts)" : ""), judged,
+                objective.met ? badge("MET", "pass") : badge("BROKEN", "fail"), HTMLFormat.fixed(objective.actual, 2),
+                HTMLFormat.fixed(objective.budgetBurntPercent, 1),
+                spans.isEmpty ? "none" : "\(objective.windowsBroken) windows: " + spans.joined(separator: "; "),
+            ]
+        }
+        return "<p class=\"note\">Objectives" + (result.aborted.map { " — aborted: \($0)" } ?? "").markupEscaped + "</p>" + HTMLTable(columns, rows: rows).render()
     }
 
     static func violationMessages(_ result: ScenarioResult) -> [String] {
@@ -125,6 +145,7 @@ public enum HTMLReport {
 
     static func outcome(_ result: ScenarioResult) -> String {
         (result.passed ? badge("PASS", "pass") : badge("FAIL", "fail")) + (result.interrupted ? " " + badge("STOPPED", "stopped") : "")
+            + (result.aborted != nil ? " " + badge("ABORTED", "stopped") : "")
     }
 
     static func badge(_ text: String, _ className: String) -> String {

@@ -1,0 +1,134 @@
+import Foundation
+import LoadEngine
+
+/// A stretch of a run in which a windowed objective was broken: the windows that broke it, merged
+/// (from the first one's start to the last one's end), and the worst figure among them.
+public struct BrokenWindow: Codable, Sendable, Equatable {
+    public var startSecond: Int
+    /// Exclusive.
+    public var endSecond: Int
+    /// Milliseconds or percent.
+    public var worst: Double
+}
+
+/// How a scenario kept one of its objectives.
+public struct ObjectiveResult: Codable, Sendable, Equatable {
+    public var objective: String
+    /// Judged in every window this long (sliding by a second); nil: over the whole run.
+    public var windowSeconds: Int?
+    public var abortOnFail: Bool
+    public var met: Bool
+    /// The whole run's figure, or the worst window's (nil when beyond every answer that came).
+    public var actual: Double?
+    /// Windowed: how many windows were judged and how many broke the objective.
+    public var windowsJudged: Int
+    public var windowsBroken: Int
+    public var brokenWindows: [BrokenWindow]
+    /// The objective as a budget over the whole run (p99<200ms allows 1% of requests above 200 ms;
+    /// errors<1% allows 1% of errors): the share of it the run used. Above 100 the budget is spent.
+    /// Nil for mean and max, which allow no share.
+    public var budgetBurntPercent: Double?
+}
+
+/// Judges objectives over a run's per-second windows, as the run goes (to abort it) and at its end.
+public enum ObjectiveVerdicts {
+    /// One objective over the finished run.
+    public static func judge(_ objective: ScenarioObjective, load: LoadResult) -> ObjectiveResult {
+        let budget = objective.objective.budgetBurnt(in: load)
+        guard let width = objective.windowSeconds else {
+            let actual = objective.objective.actual(in: load)
+            return ObjectiveResult(
+                objective: objective.objective.description, windowSeconds: nil, abortOnFail: objective.abortOnFail,
+                met: objective.objective.isMet(by: actual), actual: actual.isFinite ? actual : nil, windowsJudged: 0, windowsBroken: 0,
+                brokenWindows: [], budgetBurntPercent: budget)
+        }
+        let figures = slidingFigures(objective.objective, seconds: load.seconds, width: width)
+        var broken: [BrokenWindow] = []
+        for (end, figure) in figures where !objective.objective.isMet(by: figure) {
+            let start = max(0, end - width + 1)
+            if let last = broken.last, start <= last.endSecond {
+                broken[broken.count - 1].endSecond = end + 1
+                broken[broken.count - 1].worst = max(last.worst, figure)
+            } else {
+                broken.append(BrokenWindow(startSecond: start, endSecond: end + 1, worst: figure))
+            }
+        }
+        let worst = figures.map(\.figure).max()
+        return ObjectiveResult(
+            objective: objective.objective.description, windowSeconds: width, abortOnFail: objective.abortOnFail, met: broken.isEmpty,
+            actual: worst, windowsJudged: figures.count, windowsBroken: figures.filter { !objective.objective.isMet(by: $0.figure) }.count,
+            brokenWindows: broken, budgetBurntPercent: budget)
+    }
+
+    /// Why the run should stop now, judging each abort-on-fail objective on the seconds over so far:
+    /// a windowed one on the latest window, another on everything so far; none before its grace.
+    public static func abortReason(_ objectives: [ScenarioObjective], seconds: [SecondWindow]) -> String? {
+        guard let last = seconds.last?.second else { return nil }
+        for objective in objectives where objective.abortOnFail && Double(last + 1) >= objective.grace.seconds {
+            let width = objective.windowSeconds ?? (last + 1)
+            let window = seconds.filter { $0.second > last - width }
+            guard let figure = figure(objective.objective, over: window), !objective.objective.isMet(by: figure) else { continue }
+            let span = "seconds \(max(0, last - width + 1))–\(last + 1)"
+            return "\(objective.objective.description) broken in \(span) (\(objective.objective.metricName) \(format(figure))\(objective.objective.unit))"
+        }
+        return nil
+    }
+
+    /// The objective's figure in each window of `width` seconds, by the second it ends on; a run
+    /// shorter than a window is one window. Windows in which nothing finished are not judged.
+    static func slidingFigures(_ objective: ServiceObjective, seconds: [SecondWindow], width: Int) -> [(end: Int, figure: Double)] {
+        guard let last = seconds.last?.second else { return [] }
+        let bySecond = Dictionary(seconds.map { ($0.second, $0) }, uniquingKeysWith: { $1 })
+        var figures: [(Int, Double)] = []
+        for end in min(width - 1, last)...last {
+            let window = (max(0, end - width + 1)...end).compactMap { bySecond[$0] }
+            if let figure = figure(objective, over: window) { figures.append((end, figure)) }
+        }
+        return figures
+    }
+
+    /// The objective's figure over some seconds' windows (nil when nothing finished in them).
+    static func figure(_ objective: ServiceObjective, over windows: [SecondWindow]) -> Double? {
+        let requests = windows.reduce(0) { $0 + $1.requests }
+        guard requests > 0 else { return nil }
+        if objective.metric == .errors { return Double(windows.reduce(0) { $0 + $1.errors }) * 100 / Double(requests) }
+        var histogram = LatencyHistogram.latency(digits: .two)
+        for window in windows { histogram.add(window.client.histogram) }
+        guard histogram.totalCount > 0 else { return nil }
+        switch objective.metric {
+        case .percentile(let percentile): return histogram.milliseconds(atPercentile: percentile)
+        case .mean: return windows.reduce(0) { $0 + $1.clientMillisecondsSum } / Double(histogram.totalCount)
+        case .max: return histogram.maxMilliseconds
+        case .errors: return nil
+        }
+    }
+
+    private static func format(_ value: Double) -> String {
+        value.isFinite ? (value >= 100 ? String(Int(value.rounded())) : String(format: "%.2f", value)) : "∞"
+    }
+}
+
+extension ServiceObjective {
+    /// The share of the objective's budget a run used, in percent (see `ObjectiveResult`).
+    public func budgetBurnt(in result: LoadResult) -> Double? {
+        let unfinished = result.unsentRequests + result.cutOffAtEnd
+        let owed = result.totalRequests + unfinished
+        switch metric {
+        case .errors:
+            guard limit > 0 else { return nil }
+            return actual(in: result) / limit * 100
+        case .percentile(let percentile):
+            let allowed = (100 - percentile) / 100 * Double(owed)
+            guard allowed > 0 else { return nil }
+            let micros = UInt64(limit * 1000)
+            let histogram = result.histograms.corrected.histogram
+            var over = unfinished
+            for bucket in histogram.recordedValues() where bucket.value > micros || (!inclusive && bucket.value == micros) {
+                over += Int(bucket.count)
+            }
+            return Double(over) / allowed * 100
+        case .mean, .max:
+            return nil
+        }
+    }
+}

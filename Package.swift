@@ -196,7 +196,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "PerfSuiteTests", dependencies: ["PerfSuite", "Observability"], swiftSettings: settings),
+        .testTarget(name: "PerfSuiteTests", dependencies: ["PerfSuite", "LoadEngine", "Observability"], swiftSettings: settings),
         .testTarget(name: "SubprocessesTests", dependencies: ["Subprocesses"], swiftSettings: settings),
         // The original suite's seventeen tests, and the server's contract, against this build's `archmesh serve`
         // as a child process (the `archmesh` dependency builds the executable with the tests).

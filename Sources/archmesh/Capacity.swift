@@ -200,7 +200,7 @@ struct Capacity: AsyncParsableCommand {
             print(CapacityText.conclusion(report))
             if let html { print("HTML: \(html)") }
         }
-        if report.maxSustainableRps == nil { throw ExitCode(ExitStatus.failed) }
+        if report.maxSustainableRPS == nil { throw ExitCode(ExitStatus.failed) }
     }
 
     /// Progress goes to stderr with --json (stdout is the JSON alone), to stdout otherwise.

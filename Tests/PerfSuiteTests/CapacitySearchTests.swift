@@ -1,4 +1,5 @@
 import Foundation
+import LoadEngine
 import Observability
 @testable import PerfSuite
 import Testing
@@ -147,12 +148,75 @@ struct UniversalScalabilityLawTests {
         // A single-server queue: throughput N/(N·S) = 1/S from one user on, sigma = 1.
         let fit = try #require(UniversalScalabilityFit.fit([(1, 100), (2, 100), (4, 100), (8, 100)]))
         #expect(abs(fit.sigma - 1) < 0.01)
-        #expect(fit.peakRps.map { abs($0 - 100) < 1 } == true)
+        #expect(fit.peakRPS.map { abs($0 - 100) < 1 } == true)
     }
 
     @Test("fewer than three concurrencies, or no throughput, give no fit")
     func tooFew() {
         #expect(UniversalScalabilityFit.fit([(1, 10), (2, 19)]) == nil)
         #expect(UniversalScalabilityFit.fit([(1, 0), (2, 0), (4, 0)]) == nil)
+    }
+}
+
+/// The conclusion of a search from its holds: the answer, or its refusal, and what gave first.
+@Suite("Capacity conclusion")
+struct CapacityConclusionTests {
+    func step(_ number: Int, rate: Double, achieved: Double? = nil, met: Bool, saturated: Bool = false, pool: Double = 0.1, database: Double = 1, outside: Double = 0.3, phase: CapacitySearch.Phase = .grow) -> CapacityStep {
+        var latency = LatencyHistogram.latency()
+        latency.recordClamped(UInt64((pool + database + outside + 0.2) * 1000))
+        return CapacityStep(
+            number: number, phase: phase, rate: rate, achievedRPS: achieved ?? rate, latencyMs: LatencySummary(latency), errorPercent: 0, errors: [:],
+            objectives: [ObjectiveOutcome(objective: "p99<50ms", actual: met ? 10 : 80, met: met)], met: met, engineSaturated: saturated,
+            engineWarnings: saturated ? ["the load engine was the limit: its busiest thread used 97% of a core"] : [],
+            means: ComponentMeans(clientMs: pool + database + outside + 0.2, timedShare: 1, databaseMs: database, poolMs: pool, handlerMs: 0.2, outsideMs: outside),
+            seconds: 10)
+    }
+
+    func report(_ steps: [CapacityStep]) -> CapacityReport {
+        var search = CapacitySearch(start: steps[0].rate, resolution: 0.05)
+        for step in steps { search.record(good: step.met) }
+        var report = CapacityReport(
+            target: "http://127.0.0.1:1", endpoints: ["GET /"], startedAt: Date(), objectives: [], holdSeconds: 10, resolution: 0.05, growth: 2,
+            startRate: steps[0].rate, maxInFlight: 8, atCeiling: false, steps: steps, sweep: [], searchSeconds: 1, sweepSeconds: 0)
+        CapacityRun.conclude(&report, search: search)
+        return report
+    }
+
+    @Test("the answer is what the server finished at the rate held twice, never more than that rate")
+    func answer() {
+        let steps = [
+            step(1, rate: 100, met: true), step(2, rate: 200, met: false, pool: 40), step(3, rate: 150, achieved: 148, met: true, phase: .bisect),
+            step(4, rate: 175, met: false, pool: 30, phase: .bisect), step(5, rate: 162.5, met: false, pool: 25, phase: .bisect),
+            step(6, rate: 156.25, met: false, pool: 22, phase: .bisect), step(7, rate: 150, achieved: 147, met: true, phase: .confirm),
+        ]
+        let report = report(steps)
+        #expect(report.sustainedRate == 150)
+        #expect(report.maxSustainableRPS == 147)
+        #expect(report.firstBadRate == 156.25)
+        #expect(report.limiting?.component == "pool")
+        #expect(report.limiting?.evidence.contains { $0.contains("pool 0.10 -> 22.00 ms") } == true, "\(report.limiting?.evidence ?? [])")
+        #expect(report.refused == nil)
+    }
+
+    @Test("an engine that was the limit above the answer refuses the answer, saying why")
+    func refused() {
+        let steps = [
+            step(1, rate: 100, met: true), step(2, rate: 200, met: false, saturated: true), step(3, rate: 150, met: false, saturated: true, phase: .bisect),
+            step(4, rate: 125, met: true, phase: .bisect), step(5, rate: 137.5, met: false, saturated: true, phase: .bisect),
+            step(6, rate: 131.25, met: true, phase: .bisect), step(7, rate: 131.25, met: true, phase: .confirm),
+        ]
+        let report = report(steps)
+        #expect(report.maxSustainableRPS == nil)
+        #expect(report.refused?.contains("load engine itself was the limit at 138") == true, "\(report.refused ?? "")")
+        #expect(report.limiting?.component == "load engine")
+    }
+
+    @Test("a database that slows is named, and a target without Server-Timing is the server as a whole")
+    func components() {
+        let slowDatabase = CapacityRun.limitingComponent(good: step(1, rate: 100, met: true), bad: step(2, rate: 200, met: false, database: 60))
+        #expect(slowDatabase.component == "database")
+        var untimed = step(2, rate: 200, met: false)
+        untimed.means.timedShare = 0
+        #expect(CapacityRun.limitingComponent(good: nil, bad: untimed).component == "server")
     }
 }

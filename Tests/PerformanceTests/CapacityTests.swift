@@ -22,11 +22,12 @@ final class CapacityTests: XCTestCase {
             let (target, path) = try LoadTarget.split(url: server.url)
             let plan = LoadPlan(target: target, endpoints: [.get(path)], model: .closedRequests(users: 1, totalRequests: 1))
             let report = try await CapacityRun.run(plan, options: try options(["p99<250ms", "errors<1%"], sweep: [1, 2, 4, 8]))
-            let found = try XCTUnwrap(report.maxSustainableRps, report.refused ?? "no rate met the objectives: \(report.steps)")
+            let found = try XCTUnwrap(report.maxSustainableRPS, report.refused ?? "no rate met the objectives: \(report.steps)")
+            print("capacity of a one-worker server of \(server.capacity) requests/s: found \(found) in \(report.steps.count) holds")
             XCTAssertLessThanOrEqual(found, server.capacity, "never above what the server can finish")
             XCTAssertGreaterThanOrEqual(found, 0.8 * server.capacity, "\(report.steps.map { ($0.rate, $0.met, $0.latencyMs.p99) })")
             for step in report.steps {
-                XCTAssertLessThanOrEqual(step.achievedRps, server.capacity * 1.02, "no hold finishes more than the server can")
+                XCTAssertLessThanOrEqual(step.achievedRPS, server.capacity * 1.02, "no hold finishes more than the server can")
             }
             XCTAssertEqual(report.steps.filter { $0.phase == .confirm }.last?.rate, report.sustainedRate)
             // No Server-Timing here: what gave is the server as a whole.
@@ -34,7 +35,7 @@ final class CapacityTests: XCTestCase {
             // One worker: throughput is flat from one user on, pure contention.
             let usl = try XCTUnwrap(report.usl)
             XCTAssertGreaterThan(usl.sigma, 0.7, "\(usl)")
-            XCTAssertEqual(try XCTUnwrap(usl.peakRps), server.capacity, accuracy: server.capacity * 0.15)
+            XCTAssertEqual(try XCTUnwrap(usl.peakRPS), server.capacity, accuracy: server.capacity * 0.15)
         }
     }
 
@@ -46,7 +47,8 @@ final class CapacityTests: XCTestCase {
             let plan = server.plan([.get("/health/live")], .closedRequests(users: 1, totalRequests: 1))
             let report = try await CapacityRun.run(plan, options: try options(["p99<200ms", "errors<1%"]))
             let capacity = 2 / 0.020
-            let found = try XCTUnwrap(report.maxSustainableRps, report.refused ?? "no rate met the objectives: \(report.steps)")
+            let found = try XCTUnwrap(report.maxSustainableRPS, report.refused ?? "no rate met the objectives: \(report.steps)")
+            print("capacity of the reference server, pool 2, 20 ms queries, \(capacity) requests/s: found \(found), limited by \(report.limiting?.component ?? "-")")
             XCTAssertLessThanOrEqual(found, capacity)
             XCTAssertGreaterThanOrEqual(found, 0.8 * capacity, "\(report.steps.map { ($0.rate, $0.met, $0.latencyMs.p99) })")
             let limiting = try XCTUnwrap(report.limiting)

@@ -1,5 +1,6 @@
 import Foundation
 import Observability
+import PerfSuite
 import Subprocesses
 import TestSupport
 import XCTest
@@ -117,6 +118,8 @@ final class CapacityCommandLineTests: XCTestCase {
             let json = Data(output.text[start.lowerBound...].utf8)
             let validator = try JSONSchemaValidator(schemaFile: ReportOutputTests.packageRoot.appendingPathComponent("schemas/capacity.schema.json"))
             XCTAssertEqual(try validator.failures(of: json).map(\.description), [])
+            let decoded = try ReportCoding.decoder.decode(CapacityReport.self, from: json)
+            XCTAssertEqual(decoded.maxSustainableRPS, decoded.steps.last { $0.met }.map { min($0.rate, $0.achievedRPS) })
             let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: json) as? [String: Any])
             let found = try XCTUnwrap(object["max_sustainable_rps"] as? Double, output.text)
             XCTAssertLessThanOrEqual(found, server.capacity)

@@ -19,7 +19,7 @@ public struct EngineCheck: Codable, Sendable, Equatable {
     public var warnings: [String]
 
     enum CodingKeys: String, CodingKey {
-        case intendedRate = "intendedRps", achievedRate = "achievedRps", sendLateness = "sendLatenessMs"
+        case intendedRate = "intendedRPS", achievedRate = "achievedRPS", sendLateness = "sendLatenessMs"
         case timerLateness = "timerLatenessMs", threadCPUPercent, saturated, warnings
     }
 

@@ -24,6 +24,15 @@ public struct ComponentMeans: Codable, Sendable, Equatable {
     /// model, waiting for one of the engine's connections.
     public var outsideMs: Double
 
+    init(clientMs: Double, timedShare: Double, databaseMs: Double, poolMs: Double, handlerMs: Double, outsideMs: Double) {
+        self.clientMs = clientMs
+        self.timedShare = timedShare
+        self.databaseMs = databaseMs
+        self.poolMs = poolMs
+        self.handlerMs = handlerMs
+        self.outsideMs = outsideMs
+    }
+
     public init(_ load: LoadResult) {
         let timed = load.endpoints.reduce(0) { $0 + $1.server.timedResponses }
         func mean(_ part: (ServerSideResult) -> LatencySummary) -> Double {
@@ -46,7 +55,7 @@ public struct CapacityStep: Codable, Sendable, Equatable {
     /// The arrival rate asked for (requests per second).
     public var rate: Double
     /// Requests finished per second over the hold and its drain.
-    public var achievedRps: Double
+    public var achievedRPS: Double
     /// Corrected latency (from each request's intended send time).
     public var latencyMs: LatencySummary
     /// Failed or unfinished requests, percent of those due.
@@ -75,7 +84,7 @@ public struct LimitingComponent: Codable, Sendable, Equatable {
 /// One closed-model step of the concurrency sweep.
 public struct SweepStep: Codable, Sendable, Equatable {
     public var users: Int
-    public var achievedRps: Double
+    public var achievedRPS: Double
     public var latencyMs: LatencySummary
     public var errorPercent: Double
     public var engineSaturated: Bool
@@ -100,7 +109,7 @@ public struct CapacityReport: Codable, Sendable {
     /// The highest sustainable rate: what the server actually finished per second at the highest
     /// rate that met every objective twice (never more than that rate). Nil when refused or when
     /// no rate met the objectives.
-    public var maxSustainableRps: Double?
+    public var maxSustainableRPS: Double?
     /// The arrival rate that met every objective twice.
     public var sustainedRate: Double?
     /// The lowest rate that failed, above the answer.

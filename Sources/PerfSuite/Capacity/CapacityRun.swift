@@ -83,12 +83,12 @@ public enum CapacityRun {
             let load = try await LoadRun.run(sweepPlan)
             if load.interrupted { throw CancellationError() }
             let errors = ServiceObjective(metric: .errors, limit: 100, inclusive: true, description: "errors<=100%").actual(in: load)
-            let step = SweepStep(users: users, achievedRps: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errors, engineSaturated: load.engine.saturated)
+            let step = SweepStep(users: users, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errors, engineSaturated: load.engine.saturated)
             report.sweep.append(step)
             events(.sweep(step))
         }
         report.sweepSeconds = (ContinuousClock.now - sweepStart).seconds
-        report.usl = UniversalScalabilityFit.fit(report.sweep.filter { !$0.engineSaturated && $0.errorPercent < 50 }.map { ($0.users, $0.achievedRps) })
+        report.usl = UniversalScalabilityFit.fit(report.sweep.filter { !$0.engineSaturated && $0.errorPercent < 50 }.map { ($0.users, $0.achievedRPS) })
         return report
     }
 
@@ -103,7 +103,7 @@ public enum CapacityRun {
         if load.unsentRequests > 0 { errors["never_sent"] = load.unsentRequests }
         if load.cutOffAtEnd > 0 { errors["cut_off_at_end"] = load.cutOffAtEnd }
         return CapacityStep(
-            number: number, phase: phase, rate: rate, achievedRps: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errorPercent,
+            number: number, phase: phase, rate: rate, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errorPercent,
             errors: errors, objectives: outcomes, met: outcomes.allSatisfy(\.met) && !load.engine.saturated,
             engineSaturated: load.engine.saturated, engineWarnings: load.engine.warnings, means: ComponentMeans(load), seconds: seconds)
     }
@@ -126,7 +126,7 @@ public enum CapacityRun {
         if let good {
             // What the server finished per second: never more than it can, even if the rate asked for
             // was a little above its capacity and a generous objective did not notice.
-            report.maxSustainableRps = min(good.rate, good.achievedRps)
+            report.maxSustainableRPS = min(good.rate, good.achievedRPS)
         }
     }
 
@@ -134,7 +134,7 @@ public enum CapacityRun {
     static func limitingComponent(good: CapacityStep?, bad: CapacityStep) -> LimitingComponent {
         let failed = bad.objectives.filter { !$0.met }.map(\.objective)
         var evidence = ["at \(format(bad.rate)) requests/s: " + (failed.isEmpty ? "every objective met" : "failed \(failed.joined(separator: ", "))")
-            + ", \(format(bad.achievedRps)) requests/s finished, p99 \(format(bad.latencyMs.p99)) ms, \(format(bad.errorPercent))% errors"]
+            + ", \(format(bad.achievedRPS)) requests/s finished, p99 \(format(bad.latencyMs.p99)) ms, \(format(bad.errorPercent))% errors"]
         if !bad.errors.isEmpty {
             evidence.append("errors: " + bad.errors.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }

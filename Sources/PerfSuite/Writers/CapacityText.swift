@@ -19,7 +19,7 @@ public enum CapacityText {
         var verdict = step.met ? "good" : "bad: " + (failed.isEmpty ? "" : failed.joined(separator: ", "))
         if step.engineSaturated { verdict += (failed.isEmpty ? "" : "; ") + "load engine saturated" }
         return "  " + pad("\(step.number)", 4) + pad(step.phase.rawValue, 9)
-            + [rate(step.rate), rate(step.achievedRps), ms(step.latencyMs.p50), ms(step.latencyMs.p95), ms(step.latencyMs.p99), ms(step.errorPercent)]
+            + [rate(step.rate), rate(step.achievedRPS), ms(step.latencyMs.p50), ms(step.latencyMs.p95), ms(step.latencyMs.p99), ms(step.errorPercent)]
             .map { pad($0, 10, right: true) }.joined() + "  " + verdict
     }
 
@@ -29,7 +29,7 @@ public enum CapacityText {
 
     public static func sweepRow(_ step: SweepStep) -> String {
         "  " + pad("\(step.users)", 7)
-            + [rate(step.achievedRps), ms(step.latencyMs.p50), ms(step.latencyMs.p99), ms(step.errorPercent)].map { pad($0, 10, right: true) }.joined()
+            + [rate(step.achievedRPS), ms(step.latencyMs.p50), ms(step.latencyMs.p99), ms(step.errorPercent)].map { pad($0, 10, right: true) }.joined()
             + (step.engineSaturated ? "  load engine saturated (left out of the fit)" : "")
     }
 
@@ -39,7 +39,7 @@ public enum CapacityText {
         let objectives = report.objectives.map(\.description).joined(separator: ", ")
         if let refused = report.refused {
             lines.append("No capacity answer: \(refused).")
-        } else if let answer = report.maxSustainableRps, let sustained = report.sustainedRate {
+        } else if let answer = report.maxSustainableRPS, let sustained = report.sustainedRate {
             lines.append("Max sustainable rate: \(rate(answer)) requests/s (held \(rate(sustained)) requests/s twice for \(seconds(report.holdSeconds)) each, meeting \(objectives))"
                 + (report.atCeiling ? "; the search's ceiling, --max-rate: the target may take more" : ""))
         } else {
@@ -55,14 +55,14 @@ public enum CapacityText {
             lines.append("")
             lines.append("Universal Scalability Law fit over \(usl.points.count) concurrencies (R² \(LoadSummaryText.format(usl.rSquared, 3))):")
             lines.append("  lambda \(rate(usl.lambda)) requests/s per user, contention sigma \(LoadSummaryText.format(usl.sigma, 4)), coherency kappa \(LoadSummaryText.format(usl.kappa, 6))")
-            if let users = usl.peakUsers, let peak = usl.peakRps {
+            if let users = usl.peakUsers, let peak = usl.peakRPS {
                 lines.append("  predicted peak: \(rate(peak)) requests/s at \(LoadSummaryText.format(users, 1)) users")
-            } else if let ceiling = usl.peakRps {
+            } else if let ceiling = usl.peakRPS {
                 lines.append("  no peak (kappa 0): throughput levels off towards \(rate(ceiling)) requests/s")
             }
             lines.append("  " + pad("users", 7) + pad("measured", 10, right: true) + pad("predicted", 11, right: true))
             for point in usl.points {
-                lines.append("  " + pad("\(point.users)", 7) + pad(rate(point.measuredRps), 10, right: true) + pad(rate(point.predictedRps), 11, right: true))
+                lines.append("  " + pad("\(point.users)", 7) + pad(rate(point.measuredRPS), 10, right: true) + pad(rate(point.predictedRPS), 11, right: true))
             }
         } else if !report.sweep.isEmpty {
             lines.append("No scalability fit: it needs three concurrencies with throughput, from an engine that kept up.")

@@ -14,7 +14,7 @@ public enum CapacityHTML {
         let answer: String
         if let refused = report.refused {
             answer = HTMLReport.badge("REFUSED", "fail") + " " + refused.markupEscaped
-        } else if let rps = report.maxSustainableRps {
+        } else if let rps = report.maxSustainableRPS {
             answer = HTMLReport.badge("\(HTMLFormat.fixed(rps, rps >= 100 ? 0 : 1)) requests/s", "pass")
                 + " the highest rate that met every objective in two holds" + (report.atCeiling ? " (the search's ceiling: the target may take more)" : "")
         } else {
@@ -70,7 +70,7 @@ public enum CapacityHTML {
             let failed = step.objectives.filter { !$0.met }.map(\.objective)
             let verdict = step.met ? "good" : "bad: " + (failed + (step.engineSaturated ? ["load engine saturated"] : [])).joined(separator: ", ")
             return [
-                "\(step.number)", step.phase.rawValue, HTMLFormat.fixed(step.rate, 1), HTMLFormat.fixed(step.achievedRps, 1),
+                "\(step.number)", step.phase.rawValue, HTMLFormat.fixed(step.rate, 1), HTMLFormat.fixed(step.achievedRPS, 1),
                 HTMLFormat.milliseconds(step.latencyMs.p50), HTMLFormat.milliseconds(step.latencyMs.p95), HTMLFormat.milliseconds(step.latencyMs.p99),
                 HTMLFormat.percent(step.errorPercent), verdict,
             ]
@@ -80,7 +80,7 @@ public enum CapacityHTML {
 
     static func sweep(_ report: CapacityReport) -> String {
         guard !report.sweep.isEmpty else { return "" }
-        var lines = [SVGChart.Series(name: "measured", color: ChartPalette.requests, points: report.sweep.map { (Double($0.users), $0.achievedRps) })]
+        var lines = [SVGChart.Series(name: "measured", color: ChartPalette.requests, points: report.sweep.map { (Double($0.users), $0.achievedRPS) })]
         var note = "No Universal Scalability Law fit: it needs three concurrencies with throughput from an engine that kept up."
         if let usl = report.usl {
             let top = Double(report.sweep.map(\.users).max() ?? 1)
@@ -88,13 +88,13 @@ public enum CapacityHTML {
             lines.append(SVGChart.Series(name: "USL fit", color: ChartPalette.clientP99, dashed: true, points: samples))
             note = "Fit: lambda \(HTMLFormat.fixed(usl.lambda, 1)) requests/s per user, contention sigma \(HTMLFormat.fixed(usl.sigma, 4)), "
                 + "coherency kappa \(HTMLFormat.fixed(usl.kappa, 6)), R² \(HTMLFormat.fixed(usl.rSquared, 3)). "
-                + (usl.peakUsers.map { users in "Predicted peak \(HTMLFormat.fixed(usl.peakRps, 0)) requests/s at \(HTMLFormat.fixed(users, 1)) users." }
-                    ?? (usl.peakRps.map { "No peak: throughput levels off towards \(HTMLFormat.fixed($0, 0)) requests/s." } ?? ""))
+                + (usl.peakUsers.map { users in "Predicted peak \(HTMLFormat.fixed(usl.peakRPS, 0)) requests/s at \(HTMLFormat.fixed(users, 1)) users." }
+                    ?? (usl.peakRPS.map { "No peak: throughput levels off towards \(HTMLFormat.fixed($0, 0)) requests/s." } ?? ""))
         }
         let chart = SVGChart(title: "Throughput against users (closed model)", xLabel: "users", yLabel: "requests/s", content: .lines(lines))
         let columns: [HTMLTable.Column] = [.number("Users"), .number("Req/s"), .number("p50 ms"), .number("p99 ms"), .number("Errors %"), .text("Engine")]
         let rows = report.sweep.map {
-            ["\($0.users)", HTMLFormat.fixed($0.achievedRps, 1), HTMLFormat.milliseconds($0.latencyMs.p50), HTMLFormat.milliseconds($0.latencyMs.p99),
+            ["\($0.users)", HTMLFormat.fixed($0.achievedRPS, 1), HTMLFormat.milliseconds($0.latencyMs.p50), HTMLFormat.milliseconds($0.latencyMs.p99),
              HTMLFormat.percent($0.errorPercent), $0.engineSaturated ? "saturated (left out of the fit)" : "kept up"]
         }
         return "<section><h2>Concurrency sweep</h2>" + HTMLReport.figure("Measured throughput and the fitted curve", chart, note: note)

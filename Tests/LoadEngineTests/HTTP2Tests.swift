@@ -104,3 +104,31 @@ struct HTTP2Tests {
         await http1.stop()
     }
 }
+
+/// The engine over HTTP/2 against servers that misbehave at the frame level: every run ends by
+/// itself, counts every request, and calls what broke the protocol a `protocol` error.
+@Suite("Hostile HTTP/2 targets", .serialized)
+struct HostileHTTP2Tests {
+    static let requests = 12
+
+    @Test(
+        "every frame-level behaviour, whole or split, ends the run with every request counted under its kind",
+        .timeLimit(.minutes(2)), arguments: HostileHTTP2Server.Behaviour.allCases, [0, 7])
+    func survives(_ behaviour: HostileHTTP2Server.Behaviour, pieceSize: Int) async throws {
+        let server = try await HostileHTTP2Server.start(behaviour, pieceSize: pieceSize)
+        defer { Task { await server.stop() } }
+        var plan = LoadPlan(
+            target: LoadTarget(host: "127.0.0.1", port: server.port), endpoints: [.get("/hostile")],
+            model: .closedRequests(users: 4, totalRequests: Self.requests), runTag: "hostile2")
+        plan.http2Streams = 2
+        plan.requestTimeout = .seconds(30)
+        let result = try await LoadRun.run(plan)
+        let seen = "\(behaviour) split \(pieceSize): \(result.errors.byName.filter { $0.value > 0 }), \(result.connectionStats)"
+        #expect(result.totalRequests == Self.requests, "\(seen)")
+        if behaviour == .valid {
+            #expect(result.successfulRequests == Self.requests, "\(seen)")
+        } else {
+            #expect(result.errors[.protocol] == Self.requests, "\(seen)")
+        }
+    }
+}

@@ -8,8 +8,10 @@ import TestSupport
 
 /// A small HTTP server for the load engine's own tests; no database, one behaviour per path:
 /// `/ok` (with Server-Timing), `/plain`, `/sleep/<ms>`, `/status/<code>`, `/close`, `/chunked`,
-/// `/hang`, `/drop`, and `/stall/<after requests>/<ms>` (the whole server stops answering for
-/// `ms` once, after that many requests, like a GC pause).
+/// `/hang`, `/drop`, `/stall/<after requests>/<ms>` (the whole server stops answering for
+/// `ms` once, after that many requests, like a GC pause), and `/die/<after requests>/<ms>` (each
+/// request answered after `ms`, until the server dies at that request: it stops listening and
+/// closes every connection, whatever the test's own scheduling).
 final class TestHTTPServer: Sendable {
     let port: Int
     private let channel: any Channel
@@ -21,6 +23,16 @@ final class TestHTTPServer: Sendable {
         let requestIDs = Mutex<[String]>([])
         let stallUntil = Mutex<UInt64>(0)
         let stalled = Atomic<Bool>(false)
+        /// For `/die`: the listening channel and every connection, and whether it died.
+        let listener = Mutex<(any Channel)?>(nil)
+        let connections = Mutex<[any Channel]>([])
+        let died = Atomic<Bool>(false)
+
+        func die() {
+            guard !died.exchange(true, ordering: .relaxed) else { return }
+            listener.withLock { $0?.close(promise: nil) }
+            for connection in connections.withLock({ $0 }) { connection.close(promise: nil) }
+        }
     }
 
     private init(port: Int, channel: any Channel, group: MultiThreadedEventLoopGroup, state: SharedState) {
@@ -38,13 +50,15 @@ final class TestHTTPServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                state.connections.withLock { $0.append(channel) }
+                return channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(Handler(state: state))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
+        state.listener.withLock { $0 = channel }
         return TestHTTPServer(port: channel.localAddress!.port!, channel: channel, group: group, state: state)
     }
 
@@ -115,6 +129,16 @@ final class TestHTTPServer: Sendable {
 
         private func answer(_ parts: [String], context: ChannelHandlerContext) {
             switch parts.first {
+            case "die":
+                if parts.count == 3, let after = Int(parts[1]), state.requests.load(ordering: .relaxed) >= after {
+                    return state.die()
+                }
+                let ms = Int64(parts.count == 3 ? parts[2] : "") ?? 5
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(ms)) {
+                    let (handler, context) = loopBound.value
+                    handler.write(context: context, status: .ok, body: "alive")
+                }
             case "sleep":
                 let ms = Int64(parts.dropFirst().first ?? "") ?? 10
                 let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

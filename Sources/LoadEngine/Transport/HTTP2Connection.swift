@@ -237,7 +237,10 @@ final class HTTP2Connection {
         let users = attached.values
         attached = [:]
         channel.close(promise: nil)
-        for (user, userGeneration) in users { user.http2ConnectionLost(generation: userGeneration) }
+        // Frames that broke the protocol (malformed, oversized, not HTTP/2 at all) fail their
+        // requests as such; a plain close or a reset connection is a read error.
+        let kind: ErrorKind = error.map(TransportFailure.isHTTP2Protocol) == true ? .protocol : .read
+        for (user, userGeneration) in users { user.http2ConnectionLost(kind, generation: userGeneration) }
     }
 
     private func lost(tlsReason reason: String) {
@@ -392,6 +395,12 @@ final class HTTP2StreamHandler: ChannelInboundHandler {
             // Past the last stream the server's GOAWAY promised to process (RFC 9113, 6.8): not
             // processed, so sent again on the next connection.
             user?.http2StreamRefused(generation: generation)
+        } else if error == nil {
+            // Closed under its request without a word of its own: its connection may be coming down
+            // for a reason it reports in the same turn of the loop (frames that broke HTTP/2 close
+            // every stream first). The connection speaks first; this only tells a user it did not reach.
+            let user = self.user, generation = self.generation
+            context.eventLoop.assumeIsolated().execute { user?.http2StreamFailed(nil, generation: generation) }
         } else {
             user?.http2StreamFailed(error, generation: generation)
         }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 
@@ -28,6 +29,14 @@ enum TransportFailure {
     /// later (with TLS 1.3 a server refuses a client's certificate after the client's handshake is done).
     static func isTLS(_ error: any Error) -> Bool {
         error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError
+    }
+
+    /// True for HTTP/2 errors of the peer's frames (malformed, oversized, bad header blocks, not
+    /// HTTP/2 at all); not for a stream the server reset, which is its answer, not a broken protocol.
+    static func isHTTP2Protocol(_ error: any Error) -> Bool {
+        if error is NIOHTTP2Errors.StreamClosed { return false }
+        if let error = error as? NIOHTTP2Errors.StreamError { return isHTTP2Protocol(error.baseError) }
+        return error is any NIOHTTP2Error
     }
 
     /// Why a connection could not be made, in a user's words.

@@ -153,11 +153,11 @@ final class VirtualUser {
         }
     }
 
-    func http2ConnectionLost(generation: Int) {
+    func http2ConnectionLost(_ kind: ErrorKind, generation: Int) {
         guard generation == self.generation else { return }
         stream = nil
         let now = EngineClock.now()
-        perform(machine.connectionClosed(now: now, completedResponse: false), now: now)
+        perform(machine.connectionFailed(kind, now: now), now: now)
     }
 
     func http2StreamOpened(_ stream: any Channel, generation: Int) {
@@ -176,7 +176,7 @@ final class VirtualUser {
         guard generation == self.generation, machine.isWaiting else { return }
         stream = nil
         let now = EngineClock.now()
-        let kind: ErrorKind = error is ResponseParser.Failure ? .protocol : error.map { TransportFailure.kind(of: $0, duringWrite: false) } ?? .read
+        let kind: ErrorKind = error.map { $0 is ResponseParser.Failure || TransportFailure.isHTTP2Protocol($0) ? .protocol : TransportFailure.kind(of: $0, duringWrite: false) } ?? .read
         perform(machine.connectionFailed(kind, now: now), now: now)
     }
 

@@ -33,15 +33,24 @@ public enum CapacityHTML {
         if let limiting = report.limiting {
             parts.append("<section><h2>What gave first: \(limiting.component.markupEscaped)</h2><p>\(limiting.reason.markupEscaped)"
                 + (report.firstBadRate.map { " (first bad rate \(HTMLFormat.fixed($0, 1)) requests/s)." } ?? ".") + "</p>"
-                + HTMLReport.list(limiting.evidence.map(\.markupEscaped)) + "</section>")
+                + HTMLReport.list(limiting.evidence) + "</section>")
         }
         return parts.joined(separator: "\n")
     }
 
-    /// Latency percentiles against the arrival rate: the last hold of each rate, in rate order.
+    /// Latency percentiles against the arrival rate: the last hold of each rate, in rate order; and,
+    /// since the holds far past the answer set the scale, the same up to the first bad rate.
     static func curve(_ report: CapacityReport) -> String {
         let byRate = Dictionary(report.steps.map { ($0.rate, $0) }, uniquingKeysWith: { $1 }).values.sorted { $0.rate < $1.rate }
         guard !byRate.isEmpty else { return "" }
+        var figures = [chart(byRate, report: report, caption: "Corrected latency percentiles at each rate held (the last hold of a rate)")]
+        if let firstBad = report.firstBadRate, byRate.contains(where: { $0.rate > firstBad }) {
+            figures.append(chart(byRate.filter { $0.rate <= firstBad }, report: report, caption: "The same, up to the first bad rate"))
+        }
+        return "<section><h2>Latency against rate</h2>" + figures.joined(separator: "\n") + "</section>"
+    }
+
+    private static func chart(_ byRate: [CapacityStep], report: CapacityReport, caption: String) -> String {
         func series(_ name: String, _ color: String, _ value: (CapacityStep) -> Double) -> SVGChart.Series {
             SVGChart.Series(name: name, color: color, points: byRate.map { ($0.rate, value($0).isFinite ? value($0) : nil) })
         }
@@ -55,10 +64,7 @@ public enum CapacityHTML {
                 points: [(byRate.first!.rate, objective.limit), (byRate.last!.rate, objective.limit)]))
         }
         let chart = SVGChart(title: "Latency against arrival rate (ms)", xLabel: "requests per second asked for", yLabel: "ms", content: .lines(lines))
-        return "<section><h2>Latency against rate</h2>"
-            + HTMLReport.figure("Corrected latency percentiles at each rate held (the last hold of a rate)", chart,
-                note: "Latency runs from each request's intended send time, so queueing in front of the server counts.")
-            + "</section>"
+        return HTMLReport.figure(caption, chart, note: "Latency runs from each request's intended send time, so queueing in front of the server counts.")
     }
 
     static func steps(_ report: CapacityReport) -> String {

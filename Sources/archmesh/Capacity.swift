@@ -96,16 +96,28 @@ struct Capacity: AsyncParsableCommand {
         if url != nil && (config != nil || environment.target != nil || environment.serverFaults != nil) {
             throw ValidationError("--config, --target and --server-faults go with --scenario; a URL is loaded as it is")
         }
+        if scenario != nil && request.isSet {
+            throw ValidationError("--method, --header and --body go with a URL; a scenario sends its own endpoints")
+        }
         if scenario != nil && environment.http2.http2 && environment.target == nil {
             throw ValidationError("--http2 with --scenario is for a --target (start `archmesh serve --http2` and point --target at it)")
         }
         _ = try parsedObjectives()
-        guard startRate > 0, startRate.isFinite else { throw ValidationError("--start-rate must be a positive rate, got \(startRate)") }
+        guard startRate >= CapacitySearch.defaultFloor, startRate.isFinite else {
+            throw ValidationError("--start-rate must be at least \(CapacitySearch.defaultFloor) requests per second, got \(startRate)")
+        }
         guard growth > 1, growth <= 100 else { throw ValidationError("--growth must be more than 1 and at most 100, got \(growth)") }
         guard resolution > 0, resolution < 100 else { throw ValidationError("--resolution must be a percentage above 0 and below 100, got \(resolution)") }
         guard maxRate >= startRate, maxRate.isFinite else { throw ValidationError("--max-rate must be at least --start-rate, got \(maxRate)") }
         guard (1...100_000).contains(maxInFlight) else { throw ValidationError("--max-in-flight must be 1 to 100000, got \(maxInFlight)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let html {
+            // Found before a search of minutes, not after it.
+            let directory = URL(fileURLWithPath: html).deletingLastPathComponent().path
+            guard FileManager.default.isWritableFile(atPath: directory) else {
+                throw ValidationError("--html \(html): the folder \(directory) does not exist or cannot be written")
+            }
+        }
     }
 
     func run() async throws {
@@ -186,19 +198,20 @@ struct Capacity: AsyncParsableCommand {
             throw error
         }
         await targetEnvironment?.stop()
-        if let html {
-            do {
-                try CapacityHTML.render(report).write(toFile: html, atomically: true, encoding: .utf8)
-            } catch {
-                throw CommandFailure.badUsage("cannot write \(html): \(error)")
-            }
-        }
+        // The result first: a page that cannot be written must not lose a search of minutes.
         if json {
             print(String(decoding: try ReportCoding.encoder.encode(report), as: UTF8.self))
         } else {
             print("")
             print(CapacityText.conclusion(report))
-            if let html { print("HTML: \(html)") }
+        }
+        if let html {
+            do {
+                try CapacityHTML.render(report).write(toFile: html, atomically: true, encoding: .utf8)
+                printStatus("HTML: \(html)")
+            } catch {
+                throw CommandFailure(message: "cannot write \(html): \(error)", exitStatus: .failed)
+            }
         }
         if report.maxSustainableRPS == nil { throw ExitCode(ExitStatus.failed) }
     }
@@ -210,6 +223,8 @@ struct Capacity: AsyncParsableCommand {
 
     private static func printStatus(_ line: String, json: Bool) {
         if json {
+            // What stdout holds so far goes first: the two may be one file (2>&1).
+            fflush(nil)
             FileHandle.standardError.write(Data((line + "\n").utf8))
         } else {
             print(line)

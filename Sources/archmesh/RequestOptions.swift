@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LoadEngine
 
 /// What an ad-hoc run sends to its URL: the flags curl, hey and oha users know.
@@ -13,16 +14,23 @@ struct RequestOptions: ParsableArguments {
     var body: String?
 
     func validate() throws {
-        for line in header where !line.contains(":") {
-            throw ValidationError("--header '\(line)' is not of the form 'Name: value'")
+        for line in header {
+            guard let colon = line.firstIndex(of: ":"), !line[..<colon].trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--header '\(line)' is not of the form 'Name: value'")
+            }
         }
     }
+
+    /// True when any of these flags was given.
+    var isSet: Bool { method != "GET" || !header.isEmpty || body != nil }
 
     /// The one endpoint these flags describe, for `path` of the URL.
     func endpoint(path: String) -> Endpoint {
         let headers = header.map { line -> Endpoint.Header in
-            let parts = line.split(separator: ":", maxSplits: 1)
-            return Endpoint.Header(name: parts[0].trimmingCharacters(in: .whitespaces), value: parts[1].trimmingCharacters(in: .whitespaces))
+            // Validated: a colon after a name; the value may be empty.
+            let colon = line.firstIndex(of: ":")!
+            return Endpoint.Header(
+                name: line[..<colon].trimmingCharacters(in: .whitespaces), value: line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
         return Endpoint(method: method, paths: [path], headers: headers, body: body.map { Array($0.utf8) })
     }

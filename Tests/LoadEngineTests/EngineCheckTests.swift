@@ -41,7 +41,7 @@ struct EngineCheckTests {
             plan.threads = 2
             plan.requestTimeout = .seconds(60)
             let result = try await LoadRun.run(plan)
-            let engine = result.engine
+            let engine = try #require(result.engine)
             #expect(engine.intendedRate == 200)
             #expect(engine.threadCPUPercent.count == 2)
             #expect(engine.threadCPUPercent.allSatisfy { $0 >= 0 && $0 < 150 })

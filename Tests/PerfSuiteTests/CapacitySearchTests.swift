@@ -220,3 +220,52 @@ struct CapacityConclusionTests {
         #expect(CapacityRun.limitingComponent(good: nil, bad: untimed).component == "server")
     }
 }
+
+/// Requests without a latency (never sent, cut off, failed in transport) against latency
+/// objectives, over a run and over windows.
+@Suite("Objectives and failed requests")
+struct ObjectiveFailureTests {
+    func histogram(_ count: Int, milliseconds: Double) -> LatencyHistogram {
+        var histogram = LatencyHistogram.latency()
+        for _ in 0..<count { histogram.recordClamped(UInt64(milliseconds * 1000)) }
+        return histogram
+    }
+
+    @Test("failures count as slower than every answer: a dead server meets no latency objective")
+    func failuresAreSlow() throws {
+        let p99 = try ServiceObjective.parse("p99<50ms"), p50 = try ServiceObjective.parse("p50<50ms")
+        let mean = try ServiceObjective.parse("mean<50ms")
+        #expect(p99.latency(histogram(90, milliseconds: 10), owed: 100) == .infinity, "10 of 100 failed: p99 lies beyond every answer")
+        #expect(abs(p50.latency(histogram(90, milliseconds: 10), owed: 100) - 10) < 0.1)
+        #expect(mean.latency(histogram(90, milliseconds: 10), owed: 100) == .infinity)
+        #expect(p99.latency(histogram(0, milliseconds: 1), owed: 40) == .infinity, "all failed")
+        #expect(!p99.isMet(by: p99.latency(histogram(0, milliseconds: 1), owed: 40)))
+        #expect(p99.latency(histogram(0, milliseconds: 1), owed: 0) == 0, "nothing owed")
+    }
+
+    /// Per-second windows as a report holds them.
+    func windows(_ json: String) throws -> [SecondWindow] {
+        try ReportCoding.decoder.decode([SecondWindow].self, from: Data(json.utf8))
+    }
+
+    @Test("over windows, errors are failures (not 4xx answers), and failed requests break latency objectives")
+    func windowFigures() throws {
+        let seconds = try windows("""
+            [{"second": 0, "requests": 10, "errors": 5, "failures": 0, "client": {"digits": 2, "pairs": [1000, 10]}, "app": {"digits": 2, "pairs": []},
+              "client_milliseconds_sum": 10, "database_milliseconds_sum": 0, "pool_milliseconds_sum": 0, "timed_responses": 0},
+             {"second": 1, "requests": 10, "errors": 10, "failures": 10, "client": {"digits": 2, "pairs": []}, "app": {"digits": 2, "pairs": []},
+              "client_milliseconds_sum": 0, "database_milliseconds_sum": 0, "pool_milliseconds_sum": 0, "timed_responses": 0}]
+            """)
+        let errors = try ServiceObjective.parse("errors<1%"), p99 = try ServiceObjective.parse("p99<50ms")
+        #expect(ObjectiveVerdicts.figure(errors, over: [seconds[0]]) == 0, "five 404s are errors, not failures")
+        #expect(ObjectiveVerdicts.figure(errors, over: [seconds[1]]) == 100)
+        #expect(ObjectiveVerdicts.figure(p99, over: [seconds[1]]) == .infinity, "ten connection failures, no answer")
+        let judged = ObjectiveVerdicts.slidingFigures(p99, seconds: seconds, width: 1)
+        #expect(judged.map(\.end) == [0, 1])
+        // A window is only judged for an abort once it is whole.
+        let abort = ScenarioObjective(objective: errors, window: .seconds(3), abortOnFail: true)
+        #expect(ObjectiveVerdicts.abortReason([abort], seconds: seconds) == nil)
+        let short = ScenarioObjective(objective: errors, window: .seconds(1), abortOnFail: true)
+        #expect(ObjectiveVerdicts.abortReason([short], seconds: seconds)?.contains("errors<1% broken in seconds 1–2") == true)
+    }
+}

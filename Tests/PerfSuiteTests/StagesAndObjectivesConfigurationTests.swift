@@ -79,6 +79,11 @@ struct StagesAndObjectivesConfigurationTests {
         ("rate: 10\nduration: 5s\nobjectives: ['p99>5ms']", "objectives[0]"),
         ("rate: 10\nduration: 5s\nobjectives:\n  - {slo: 'p99<5ms', window: 500ms}", "at least 1s"),
         ("rate: 10\nduration: 5s\nobjectives:\n  - {slo: 'p99<5ms', abort_on_fail: yes please}", "true or false"),
+        ("rate: 10\nduration: 5s\nobjectives:\n  - {slo: 'p99<5ms', grace: 5s}", "give abort_on_fail"),
+        ("rate: 10\nduration: 5s\nobjectives: ['p99<7200s']", "up to an hour"),
+        ("stages:\n  - {duration: 10s, rate: 0}", "never ask for a request"),
+        ("users: 2\nduration: 5s\nstart_users: 1", "give it with them"),
+        ("start_rate: 5\nstages:\n  - {duration: 10s, users: 2}", "give start_users"),
     ])
     func refused(body: String, expected: String) {
         let message = refusal(body)

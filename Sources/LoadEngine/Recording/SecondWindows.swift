@@ -5,7 +5,10 @@ public struct SecondWindow: Codable, Sendable, Equatable {
     /// Seconds from the run's start.
     public var second: Int
     public var requests: Int
+    /// Requests that ended with an error of any kind, 4xx answers included.
     public var errors: Int
+    /// Requests that failed: transport errors and 5xx answers (what error rates count; no 4xx).
+    public var failures: Int
     /// Client latency (corrected), microseconds, two significant digits.
     public var client: SparseHistogram
     /// Server handler time (`app`), microseconds, two significant digits.
@@ -20,6 +23,7 @@ public struct SecondWindow: Codable, Sendable, Equatable {
         self.second = second
         requests = 0
         errors = 0
+        failures = 0
         client = SparseHistogram(digits: 2)
         app = SparseHistogram(digits: 2)
         clientMillisecondsSum = 0
@@ -28,10 +32,30 @@ public struct SecondWindow: Codable, Sendable, Equatable {
         timedResponses = 0
     }
 
+    enum CodingKeys: String, CodingKey {
+        case second, requests, errors, failures, client, app, clientMillisecondsSum, databaseMillisecondsSum, poolMillisecondsSum, timedResponses
+    }
+
+    /// Reads a window; one written before `failures` was kept counts its errors as failures.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        second = try container.decode(Int.self, forKey: .second)
+        requests = try container.decode(Int.self, forKey: .requests)
+        errors = try container.decode(Int.self, forKey: .errors)
+        failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? errors
+        client = try container.decode(SparseHistogram.self, forKey: .client)
+        app = try container.decode(SparseHistogram.self, forKey: .app)
+        clientMillisecondsSum = try container.decode(Double.self, forKey: .clientMillisecondsSum)
+        databaseMillisecondsSum = try container.decode(Double.self, forKey: .databaseMillisecondsSum)
+        poolMillisecondsSum = try container.decode(Double.self, forKey: .poolMillisecondsSum)
+        timedResponses = try container.decode(Int.self, forKey: .timedResponses)
+    }
+
     /// Two workers' views of the same second, combined.
     mutating func merge(_ other: SecondWindow) {
         requests += other.requests
         errors += other.errors
+        failures += other.failures
         var clientHistogram = client.histogram
         clientHistogram.add(other.client.histogram)
         client = SparseHistogram(clientHistogram)
@@ -57,7 +81,10 @@ struct SecondWindows {
         let second = Int(sample.finishedAt / 1_000_000_000)
         if open?.second != second { roll(to: second) }
         open!.requests += 1
-        if sample.error != nil { open!.errors += 1 }
+        if let error = sample.error {
+            open!.errors += 1
+            if error != .http4xx { open!.failures += 1 }
+        }
         guard sample.status > 0 || sample.error == .timeout else { return }
         openClient.recordClamped(sample.correctedMicros)
         open!.clientMillisecondsSum += Double(sample.correctedMicros) / 1000

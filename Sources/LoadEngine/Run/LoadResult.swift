@@ -121,8 +121,8 @@ public struct LoadResult: Codable, Sendable {
     public var tls: TLSSummary?
     /// HTTP/2 runs: the most requests in flight on one connection (streams); nil for HTTP/1.1.
     public var http2StreamsPerConnection: Int?
-    /// Whether the engine itself kept up with the plan.
-    public var engine: EngineCheck
+    /// Whether the engine itself kept up with the plan (nil in reports written before it was kept).
+    public var engine: EngineCheck?
     public var histograms: ClientHistograms
 
     enum CodingKeys: String, CodingKey {

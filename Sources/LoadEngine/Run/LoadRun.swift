@@ -76,6 +76,9 @@ public enum LoadRun {
         let end = EngineClock.now()
         reporter?.cancel()
         watcher?.cancel()
+        // A watch in the middle of a pass finishes it before the result is made (and before the
+        // loops it asks are shut down); it aborts nothing once cancelled.
+        await watcher?.value
 
         var merged: WorkerRecorder?
         var seconds: [Int: SecondWindow] = [:]
@@ -154,7 +157,7 @@ public enum LoadRun {
             let over = Int((EngineClock.now() &- start) / 1_000_000_000)
             guard over > next, !Task.isCancelled else { continue }
             var merged: [Int: SecondWindow] = [:]
-            for worker in workers {
+            for worker in workers where !Task.isCancelled {
                 let from = next
                 guard let windows = try? await worker.eventLoop.submit({ worker.value.seconds(from: from, before: over) }).get() else { continue }
                 for window in windows {
@@ -163,7 +166,7 @@ public enum LoadRun {
             }
             past += merged.values.sorted { $0.second < $1.second }
             next = over
-            if let reason = check(past) {
+            if !Task.isCancelled, let reason = check(past) {
                 coordinator.abort(reason)
                 for worker in workers { worker.eventLoop.execute { worker.value.stopAll() } }
                 return

@@ -10,8 +10,8 @@ public struct ObjectiveOutcome: Codable, Sendable, Equatable {
     public var met: Bool
 }
 
-/// A hold's mean client latency and the server's parts of it (the means add up: client =
-/// database + pool + handler + outside), weighted over the endpoints by their timed responses.
+/// A hold's mean client latency and its parts (the means add up: client = waiting + database +
+/// pool + handler + outside), the server's weighted over the endpoints by their timed responses.
 public struct ComponentMeans: Codable, Sendable, Equatable {
     public var clientMs: Double
     /// Share of the answers that carried `Server-Timing` (0: the parts below are unknown).
@@ -20,11 +20,14 @@ public struct ComponentMeans: Codable, Sendable, Equatable {
     public var poolMs: Double
     /// The handler's own time: app − database − pool.
     public var handlerMs: Double
-    /// Outside the handler: network, kernel queues, the server's accept backlog and, in an open
-    /// model, waiting for one of the engine's connections.
+    /// Outside the handler, once sent: network, kernel queues, the server's accept backlog.
     public var outsideMs: Double
+    /// Before the send: waiting for one of the engine's connections, each held by a request the
+    /// target had not answered (the corrected mean minus the uncorrected one).
+    public var waitingMs: Double
 
-    init(clientMs: Double, timedShare: Double, databaseMs: Double, poolMs: Double, handlerMs: Double, outsideMs: Double) {
+    init(clientMs: Double, timedShare: Double, databaseMs: Double, poolMs: Double, handlerMs: Double, outsideMs: Double, waitingMs: Double = 0) {
+        self.waitingMs = waitingMs
         self.clientMs = clientMs
         self.timedShare = timedShare
         self.databaseMs = databaseMs
@@ -44,7 +47,8 @@ public struct ComponentMeans: Codable, Sendable, Equatable {
         databaseMs = mean(\.database)
         poolMs = mean(\.pool)
         handlerMs = max(0, mean(\.app) - databaseMs - poolMs)
-        outsideMs = timed > 0 ? mean(\.remainder) : clientMs
+        waitingMs = max(0, load.latency.mean - load.uncorrectedLatency.mean)
+        outsideMs = timed > 0 ? mean(\.remainder) : load.uncorrectedLatency.mean
     }
 }
 

@@ -83,7 +83,7 @@ public enum CapacityRun {
             let load = try await LoadRun.run(sweepPlan)
             if load.interrupted { throw CancellationError() }
             let errors = ServiceObjective(metric: .errors, limit: 100, inclusive: true, description: "errors<=100%").actual(in: load)
-            let step = SweepStep(users: users, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errors, engineSaturated: load.engine.saturated)
+            let step = SweepStep(users: users, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errors, engineSaturated: load.engine?.saturated ?? false)
             report.sweep.append(step)
             events(.sweep(step))
         }
@@ -104,8 +104,8 @@ public enum CapacityRun {
         if load.cutOffAtEnd > 0 { errors["cut_off_at_end"] = load.cutOffAtEnd }
         return CapacityStep(
             number: number, phase: phase, rate: rate, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errorPercent,
-            errors: errors, objectives: outcomes, met: outcomes.allSatisfy(\.met) && !load.engine.saturated,
-            engineSaturated: load.engine.saturated, engineWarnings: load.engine.warnings, means: ComponentMeans(load), seconds: seconds)
+            errors: errors, objectives: outcomes, met: outcomes.allSatisfy(\.met) && load.engine?.saturated != true,
+            engineSaturated: load.engine?.saturated ?? false, engineWarnings: load.engine?.warnings ?? [], means: ComponentMeans(load), seconds: seconds)
     }
 
     /// The answer, or its refusal, and what gave first.
@@ -150,6 +150,7 @@ public enum CapacityRun {
         let parts: [(String, Double, Double)] = [
             ("pool", before?.poolMs ?? 0, after.poolMs), ("database", before?.databaseMs ?? 0, after.databaseMs),
             ("application", before?.handlerMs ?? 0, after.handlerMs), ("outside the handler", before?.outsideMs ?? 0, after.outsideMs),
+            ("waiting for a connection", before?.waitingMs ?? 0, after.waitingMs),
         ]
         let leader = parts.max { ($0.2 - $0.1) < ($1.2 - $1.1) }!
         let baseline = good.map { "from \(format($0.rate)) to \(format(bad.rate)) requests/s" } ?? "at \(format(bad.rate)) requests/s"
@@ -159,7 +160,8 @@ public enum CapacityRun {
             "pool": "requests waited for a database connection from the server's pool",
             "database": "the database's own time per request grew",
             "application": "the handler's own work (outside the database and the pool) grew",
-            "outside the handler": "requests waited outside the handler: in the server's accept and socket queues, on the network, or for one of the load engine's connections",
+            "outside the handler": "requests waited outside the handler once sent: in the server's accept and socket queues, or on the network",
+            "waiting for a connection": "requests waited to be sent: every one of the engine's connections (--max-in-flight) was held by a request the target had not answered",
         ]
         return LimitingComponent(component: leader.0, reason: reasons[leader.0]!, evidence: evidence)
     }

@@ -36,7 +36,10 @@ public struct CapacitySearch: Sendable, Equatable {
     private var pending: Double
     private var confirmed = false
 
-    public init(start: Double, growth: Double = 2, resolution: Double = 0.05, ceiling: Double = 1_000_000, floor: Double = 0.5) {
+    /// The lowest rate a search tries by default, requests per second.
+    public static let defaultFloor = 0.5
+
+    public init(start: Double, growth: Double = 2, resolution: Double = 0.05, ceiling: Double = 1_000_000, floor: Double = defaultFloor) {
         self.start = start
         self.growth = max(growth, 1.01)
         self.resolution = max(resolution, 0.001)

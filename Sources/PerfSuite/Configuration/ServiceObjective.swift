@@ -59,11 +59,17 @@ public struct ServiceObjective: Codable, Sendable, Equatable, CustomStringConver
             guard let milliseconds = Self.milliseconds(bound), milliseconds > 0 else {
                 throw Failure(description: "'\(text)': '\(bound)' is not a positive duration such as 50ms, 0.2s or 800us")
             }
+            guard milliseconds <= Self.longestLimit else {
+                throw Failure(description: "'\(text)': latency objectives go up to an hour (latencies are recorded up to an hour)")
+            }
             limit = milliseconds
         }
         let normalized = "\(name)\(inclusive ? "<=" : "<")\(bound)"
         return ServiceObjective(metric: metric, limit: limit, inclusive: inclusive, description: normalized)
     }
+
+    /// The longest latency limit: an hour, the longest latency the histograms record.
+    static let longestLimit = 3_600_000.0
 
     private static func milliseconds(_ text: String) -> Double? {
         for (unit, factor) in [("ms", 1.0), ("us", 0.001), ("µs", 0.001), ("s", 1000.0)] where text.hasSuffix(unit) {
@@ -78,21 +84,31 @@ public struct ServiceObjective: Codable, Sendable, Equatable, CustomStringConver
     public func actual(in result: LoadResult) -> Double {
         let unfinished = result.unsentRequests + result.cutOffAtEnd
         let owed = result.totalRequests + unfinished
+        if metric == .errors { return owed == 0 ? 0 : Double(result.failedRequests + unfinished) * 100 / Double(owed) }
+        let timed = result.histograms.corrected.histogram
+        return latency(timed, owed: owed)
+    }
+
+    /// A latency figure of `timed` (the requests with a latency: answered, or timed out) among
+    /// `owed` requests: those without one (never sent, cut off, failed in transport) count as
+    /// slower than every answer, so a server that fails or stays silent cannot meet a latency
+    /// objective by it. Infinity when the figure lies beyond every answer; 0 when nothing was owed.
+    func latency(_ timed: LatencyHistogram, owed: Int) -> Double {
+        let answered = Int(timed.totalCount)
+        guard owed > 0 else { return 0 }
         switch metric {
         case .errors:
-            return owed == 0 ? 0 : Double(result.failedRequests + unfinished) * 100 / Double(owed)
+            return 0
         case .mean:
-            return unfinished > 0 ? .infinity : result.latency.mean
+            return answered < owed ? .infinity : timed.meanMilliseconds
         case .max:
-            return unfinished > 0 ? .infinity : result.latency.max
+            return answered < owed ? .infinity : timed.maxMilliseconds
         case .percentile(let percentile):
-            guard result.totalRequests > 0 else { return owed == 0 ? 0 : .infinity }
-            // The unfinished requests sit above every finished one: the percentile of all owed
-            // requests is a higher percentile of the finished ones, or beyond them all.
+            // The percentile of all owed requests is a higher percentile of the answered ones, or
+            // beyond them all.
             let rank = percentile / 100 * Double(owed)
-            guard rank <= Double(result.totalRequests) else { return .infinity }
-            let withinFinished = Swift.min(100, rank / Double(result.totalRequests) * 100)
-            return result.histograms.corrected.histogram.milliseconds(atPercentile: withinFinished)
+            guard answered > 0, rank <= Double(answered) else { return .infinity }
+            return timed.milliseconds(atPercentile: Swift.min(100, rank / Double(answered) * 100))
         }
     }
 

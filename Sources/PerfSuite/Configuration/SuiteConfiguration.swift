@@ -135,6 +135,9 @@ public struct SuiteConfiguration: Sendable {
         }
         if node.isScalar { return ScenarioObjective(objective: try objective(node)) }
         _ = try node.mapping(allowed: ["slo", "window", "abort_on_fail", "grace"])
+        if node["grace"].isPresent && !node["abort_on_fail"].isPresent {
+            throw node["grace"].fail("a grace is the time before abort_on_fail may stop the run; give abort_on_fail: true with it")
+        }
         let window = node["window"].isPresent ? try node["window"].duration() : nil
         if let window, window < .seconds(1) { throw node["window"].fail("a window is at least 1s (windows are made of whole seconds)") }
         return ScenarioObjective(
@@ -149,6 +152,9 @@ public struct SuiteConfiguration: Sendable {
             throw node.fail("give one of requests_per_user, spike, rate, stages or pattern, not \(forms.joined(separator: " and "))")
         }
         if node["stages"].isPresent || node["pattern"].isPresent { return try readStages(node) }
+        for key in ["start_users", "start_rate"] where node[key].isPresent {
+            throw node[key].fail("\(key) is where stages: or pattern: begin; give it with them")
+        }
         if node["rate"].isPresent {
             guard node["duration"].isPresent else { throw node["rate"].fail("a rate needs a duration") }
             return .rate(
@@ -220,6 +226,7 @@ public struct SuiteConfiguration: Sendable {
                 let period = try sine["period"].duration(), duration = try sine["duration"].duration()
                 guard period >= .seconds(1) else { throw sine["period"].fail("a period lasts at least 1s") }
                 guard duration > .zero else { throw sine["duration"].fail("must last") }
+                guard duration.seconds / period.seconds <= 10_000 else { throw sine["duration"].fail("at most 10000 periods") }
                 start = base
                 stages = LoadPattern.sine(base: base, amplitude: amplitude, period: period, duration: duration)
             default:
@@ -227,13 +234,16 @@ public struct SuiteConfiguration: Sendable {
             }
         }
         if unit == "users" {
+            if node["start_rate"].isPresent { throw node["start_rate"].fail("these stages are of users: give start_users") }
             if node["start_users"].isPresent { start = Double(try node["start_users"].int(in: 0...100_000)) }
             let ramp = UserRamp(startUsers: Int(start.rounded()), stages: stages.map { .init(duration: $0.duration, target: Int($0.target.rounded())) })
             guard ramp.peakUsers > 0 else { throw node.fail("the stages never reach a user") }
             return .userStages(ramp)
         }
+        if node["start_users"].isPresent { throw node["start_users"].fail("these stages are of rate: give start_rate") }
         if node["start_rate"].isPresent { start = try node["start_rate"].double(in: 0...10_000_000) }
         let ramp = RateRamp(startRate: start, stages: stages.map { .init(duration: $0.duration, target: $0.target) })
+        guard ramp.startRate > 0 || ramp.stages.contains(where: { $0.target > 0 }) else { throw node.fail("the stages never ask for a request") }
         return .rateStages(ramp, maxInFlight: node["max_in_flight"].isPresent ? try node["max_in_flight"].int(in: 1...100_000) : 100)
     }
 

@@ -151,7 +151,7 @@ public struct SuiteRunner: Sendable {
             load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)))
         var result = result(for: scenario, load: load, resources: resources, notes: notes)
         result.analysis = analysis
-        if scenario.type == .memory, checkingLeaks, options.leakCycles > 0, !result.interrupted {
+        if scenario.type == .memory, checkingLeaks, options.leakCycles > 0, !result.interrupted, result.aborted == nil {
             await checkLeak(plan, into: &result)
         }
         return result
@@ -220,9 +220,9 @@ public struct SuiteRunner: Sendable {
             }
             return ThresholdViolation(metric: metric, limit: objective.limit, actual: actual, message: "\(objective.description) broken: \(objective.metricName) \(figure(actual))")
         }
-        let spans = outcome.brokenWindows.prefix(5).map { "seconds \($0.startSecond)–\($0.endSecond) (worst \(figure($0.worst)))" }
+        let spans = outcome.brokenWindows.prefix(5).map { "seconds \($0.startSecond)–\($0.endSecond) (worst \($0.worst.map(figure) ?? "beyond every answer"))" }
         return ThresholdViolation(
-            metric: metric, limit: objective.limit, actual: outcome.actual ?? 0,
+            metric: metric, limit: objective.limit, actual: outcome.actual ?? load.latency.max,
             message: "\(objective.description) broken in \(outcome.windowsBroken) of \(outcome.windowsJudged) windows of \(width)s: " + spans.joined(separator: ", ")
                 + (outcome.brokenWindows.count > 5 ? ", ..." : ""))
     }

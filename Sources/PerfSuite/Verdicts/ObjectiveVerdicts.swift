@@ -7,8 +7,8 @@ public struct BrokenWindow: Codable, Sendable, Equatable {
     public var startSecond: Int
     /// Exclusive.
     public var endSecond: Int
-    /// Milliseconds or percent.
-    public var worst: Double
+    /// Milliseconds or percent; nil when beyond every answer in those windows.
+    public var worst: Double?
 }
 
 /// How a scenario kept one of its objectives.
@@ -43,21 +43,22 @@ public enum ObjectiveVerdicts {
                 brokenWindows: [], budgetBurntPercent: budget)
         }
         let figures = slidingFigures(objective.objective, seconds: load.seconds, width: width)
-        var broken: [BrokenWindow] = []
+        var broken: [(start: Int, end: Int, worst: Double)] = []
         for (end, figure) in figures where !objective.objective.isMet(by: figure) {
             let start = max(0, end - width + 1)
-            if let last = broken.last, start <= last.endSecond {
-                broken[broken.count - 1].endSecond = end + 1
+            if let last = broken.last, start <= last.end {
+                broken[broken.count - 1].end = end + 1
                 broken[broken.count - 1].worst = max(last.worst, figure)
             } else {
-                broken.append(BrokenWindow(startSecond: start, endSecond: end + 1, worst: figure))
+                broken.append((start, end + 1, figure))
             }
         }
-        let worst = figures.map(\.figure).max()
+        let worst = figures.map(\.figure).max().flatMap { $0.isFinite ? $0 : nil }
         return ObjectiveResult(
             objective: objective.objective.description, windowSeconds: width, abortOnFail: objective.abortOnFail, met: broken.isEmpty,
             actual: worst, windowsJudged: figures.count, windowsBroken: figures.filter { !objective.objective.isMet(by: $0.figure) }.count,
-            brokenWindows: broken, budgetBurntPercent: budget)
+            brokenWindows: broken.map { BrokenWindow(startSecond: $0.start, endSecond: $0.end, worst: $0.worst.isFinite ? $0.worst : nil) },
+            budgetBurntPercent: budget)
     }
 
     /// Why the run should stop now, judging each abort-on-fail objective on the seconds over so far:
@@ -65,6 +66,8 @@ public enum ObjectiveVerdicts {
     public static func abortReason(_ objectives: [ScenarioObjective], seconds: [SecondWindow]) -> String? {
         guard let last = seconds.last?.second else { return nil }
         for objective in objectives where objective.abortOnFail && Double(last + 1) >= objective.grace.seconds {
+            // A window is judged once it is whole, as at the end of the run.
+            if let window = objective.windowSeconds, last + 1 < window { continue }
             let width = objective.windowSeconds ?? (last + 1)
             let window = seconds.filter { $0.second > last - width }
             guard let figure = figure(objective.objective, over: window), !objective.objective.isMet(by: figure) else { continue }
@@ -87,20 +90,15 @@ public enum ObjectiveVerdicts {
         return figures
     }
 
-    /// The objective's figure over some seconds' windows (nil when nothing finished in them).
+    /// The objective's figure over some seconds' windows (nil when nothing finished in them); the
+    /// requests that failed without a latency count as slower than every answer, as over a whole run.
     static func figure(_ objective: ServiceObjective, over windows: [SecondWindow]) -> Double? {
         let requests = windows.reduce(0) { $0 + $1.requests }
         guard requests > 0 else { return nil }
-        if objective.metric == .errors { return Double(windows.reduce(0) { $0 + $1.errors }) * 100 / Double(requests) }
+        if objective.metric == .errors { return Double(windows.reduce(0) { $0 + $1.failures }) * 100 / Double(requests) }
         var histogram = LatencyHistogram.latency(digits: .two)
         for window in windows { histogram.add(window.client.histogram) }
-        guard histogram.totalCount > 0 else { return nil }
-        switch objective.metric {
-        case .percentile(let percentile): return histogram.milliseconds(atPercentile: percentile)
-        case .mean: return windows.reduce(0) { $0 + $1.clientMillisecondsSum } / Double(histogram.totalCount)
-        case .max: return histogram.maxMilliseconds
-        case .errors: return nil
-        }
+        return objective.latency(histogram, owed: requests)
     }
 
     private static func format(_ value: Double) -> String {
@@ -120,9 +118,10 @@ extension ServiceObjective {
         case .percentile(let percentile):
             let allowed = (100 - percentile) / 100 * Double(owed)
             guard allowed > 0 else { return nil }
-            let micros = UInt64(limit * 1000)
+            let micros = UInt64(min(limit, Self.longestLimit) * 1000)
             let histogram = result.histograms.corrected.histogram
-            var over = unfinished
+            // Never sent, cut off, or failed without a latency: over the limit.
+            var over = owed - Int(histogram.totalCount)
             for bucket in histogram.recordedValues() where bucket.value > micros || (!inclusive && bucket.value == micros) {
                 over += Int(bucket.count)
             }

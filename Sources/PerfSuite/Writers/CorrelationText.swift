@@ -19,7 +19,7 @@ public enum CorrelationText {
                 continue
             }
             lines += breakdown(analysis)
-            for warning in result.load?.engine.warnings ?? [] { lines.append("  WARNING: \(warning)") }
+            for warning in result.load?.engine?.warnings ?? [] { lines.append("  WARNING: \(warning)") }
             if let reason = result.aborted { lines.append("  ABORTED: \(reason)") }
             for objective in result.objectives { lines.append("  " + objectiveLine(objective)) }
             if let correlation = analysis.timeline.databaseLatencyCorrelation {

@@ -47,13 +47,14 @@ public enum LoadSummaryText {
             for (reason, count) in tls.failures.sorted(by: { $0.value > $1.value }) { lines.append("  TLS failure x\(count): \(reason)") }
             if tls.verificationSkipped { lines.append("  WARNING: --insecure: the server's certificate was not checked; anyone could have answered") }
         }
-        let engine = result.engine
-        var check = "  Engine: busiest thread \(format(engine.busiestThreadPercent, 0))% of a core"
-        if let intended = engine.intendedRate { check += ", \(format(engine.achievedRate, 1)) of \(format(intended, 1)) requests/s intended" }
-        if let late = engine.sendLateness { check += ", sends late p99 \(format(late.p99, 2)) ms" }
-        if let timer = engine.timerLateness { check += " (its own timers p99 \(format(timer.p99, 2)) ms)" }
-        lines.append(check)
-        for warning in engine.warnings { lines.append("  WARNING: \(warning)") }
+        if let engine = result.engine {
+            var check = "  Engine: busiest thread \(format(engine.busiestThreadPercent, 0))% of a core"
+            if let intended = engine.intendedRate { check += ", \(format(engine.achievedRate, 1)) of \(format(intended, 1)) requests/s intended" }
+            if let late = engine.sendLateness { check += ", sends late p99 \(format(late.p99, 2)) ms" }
+            if let timer = engine.timerLateness { check += " (its own timers p99 \(format(timer.p99, 2)) ms)" }
+            lines.append(check)
+            for warning in engine.warnings { lines.append("  WARNING: \(warning)") }
+        }
         if timed < result.totalRequests && timed > 0 {
             lines.append("  \(result.totalRequests - timed) responses had no Server-Timing header (measured client-side only)")
         }

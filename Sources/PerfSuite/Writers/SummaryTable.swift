@@ -40,7 +40,7 @@ public enum SummaryTable {
         }
         // A result the engine itself limited is said whatever its verdict.
         for result in report.scenarios {
-            for warning in result.load?.engine.warnings ?? [] { lines.append("  \(result.key): WARNING: \(warning)") }
+            for warning in result.load?.engine?.warnings ?? [] { lines.append("  \(result.key): WARNING: \(warning)") }
         }
         return lines.joined(separator: "\n")
     }

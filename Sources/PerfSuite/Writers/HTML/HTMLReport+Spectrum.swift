@@ -26,8 +26,9 @@ extension HTMLReport {
             ? "Open model: \(HTMLFormat.count(load.lateRequests)) requests sent more than 1 ms late (worst \(HTMLFormat.milliseconds(load.worstLatenessMilliseconds)) ms), "
                 + "\(HTMLFormat.count(load.unsentRequests)) never sent."
             : "Closed model: each request is sent when the previous one is answered, so both curves coincide."
-        let engine = " The load engine's busiest thread used \(Int(load.engine.busiestThreadPercent.rounded()))% of a core."
-            + load.engine.warnings.map { " Warning: \($0)." }.joined()
+        let engine = load.engine.map { engine in
+            " The load engine's busiest thread used \(Int(engine.busiestThreadPercent.rounded()))% of a core." + engine.warnings.map { " Warning: \($0)." }.joined()
+        } ?? ""
         let columns: [HTMLTable.Column] = [
             .text("Latency"), .number("count"), .number("p50"), .number("p90"), .number("p99"), .number("p99.9"), .number("p99.99"),
             .number("max"), .number("mean"),

@@ -191,6 +191,7 @@ struct Capacity: AsyncParsableCommand {
             await targetEnvironment?.stop()
             throw ExitCode(ExitStatus.interrupted)
         } catch let error as LoadEngineError {
+            // Bad plans only: an unreachable target ends the search with what it measured.
             await targetEnvironment?.stop()
             throw CommandFailure(message: error.description, exitStatus: .failed)
         } catch {

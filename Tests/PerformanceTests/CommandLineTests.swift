@@ -132,6 +132,21 @@ final class CapacityCommandLineTests: XCTestCase {
         }
     }
 
+    /// A target that accepts no connection: the search stops at once and says so, with its JSON
+    /// written and exit 1, instead of a bare "cannot connect" that drops what it measured.
+    func testATargetThatAcceptsNothingStopsTheSearchWithAWrittenResult() async throws {
+        let port = try await SerialServer.with(service: .milliseconds(1)) { $0.port }  // stopped: nobody listens there now
+        let output = try await ChildProcess.run(try ReferenceServer.executable(), [
+            "capacity", "http://127.0.0.1:\(port)/", "--hold", "1s", "--no-sweep", "--json",
+        ])
+        XCTAssertEqual(output.status, 1, output.text)
+        let start = try XCTUnwrap(output.text.range(of: "{\n"), output.text)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.text[start.lowerBound...].utf8)) as? [String: Any])
+        let stopped = try XCTUnwrap(object["stopped"] as? String, output.text)
+        XCTAssertTrue(stopped.contains("accepted no connection at 10 requests/s") && stopped.contains("refused"), stopped)
+        XCTAssertNil(object["max_sustainable_rps"])
+    }
+
     func testBadObjectivesAndMissingTargetsExitTwoSayingWhatToWrite() async throws {
         let bad = try await ChildProcess.run(try ReferenceServer.executable(), ["capacity", "http://127.0.0.1:9/", "--slo", "p99>50ms"])
         XCTAssertEqual(bad.status, 2, bad.text)

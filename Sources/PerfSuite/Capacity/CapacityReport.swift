@@ -122,6 +122,9 @@ public struct CapacityReport: Codable, Sendable {
     public var atCeiling: Bool
     /// Why no answer is given although the search ran (the load engine was the limit).
     public var refused: String?
+    /// Why the search or the sweep stopped before its end (the target stopped accepting connections);
+    /// what was measured until then is here, and no answer is given.
+    public var stopped: String?
     public var limiting: LimitingComponent?
     public var steps: [CapacityStep]
     public var sweep: [SweepStep]

@@ -52,13 +52,22 @@ public enum CapacityRun {
         let searchStart = ContinuousClock.now
         var search = CapacitySearch(start: options.startRate, growth: options.growth, resolution: options.resolution, ceiling: options.maxRate)
         var steps: [CapacityStep] = []
+        var stopped: String?
         while case .hold(let rate, let phase) = search.next {
             try Task.checkCancellation()
             var stepPlan = plan
             stepPlan.runTag = LoadPlan.makeRunTag()
             stepPlan.model = .constantRate(rate: rate, duration: options.hold, maxInFlight: options.maxInFlight)
             let began = ContinuousClock.now
-            let load = try await LoadRun.run(stepPlan)
+            let load: LoadResult
+            do {
+                load = try await LoadRun.run(stepPlan)
+            } catch LoadEngineError.unreachable(_, let reason) {
+                // No connection at all: nothing below this rate can be measured either. The search
+                // stops with what it has, and says why.
+                stopped = "the target accepted no connection at \(rate == rate.rounded() ? String(Int(rate)) : format(rate)) requests/s (\(reason))"
+                break
+            }
             if load.interrupted { throw CancellationError() }
             let step = judge(load, number: steps.count + 1, phase: phase, rate: rate, objectives: options.objectives, seconds: (ContinuousClock.now - began).seconds)
             steps.append(step)
@@ -71,16 +80,26 @@ public enum CapacityRun {
             objectives: options.objectives, holdSeconds: options.hold.seconds, resolution: options.resolution, growth: options.growth,
             startRate: options.startRate, maxInFlight: options.maxInFlight, atCeiling: false, steps: steps, sweep: [], searchSeconds: searchSeconds,
             sweepSeconds: 0)
+        if let stopped {
+            report.stopped = stopped
+            return report
+        }
         conclude(&report, search: search)
 
         let sweepStart = ContinuousClock.now
         if !options.sweepUsers.isEmpty { events(.sweepStarted) }
-        for users in options.sweepUsers {
+        for users in options.sweepUsers where report.stopped == nil {
             try Task.checkCancellation()
             var sweepPlan = plan
             sweepPlan.runTag = LoadPlan.makeRunTag()
             sweepPlan.model = .closedDuration(users: users, duration: options.sweepHold, thinkTime: .zero)
-            let load = try await LoadRun.run(sweepPlan)
+            let load: LoadResult
+            do {
+                load = try await LoadRun.run(sweepPlan)
+            } catch LoadEngineError.unreachable(_, let reason) {
+                report.stopped = "the target accepted no connection in the sweep at \(users) users (\(reason))"
+                break
+            }
             if load.interrupted { throw CancellationError() }
             let errors = ServiceObjective(metric: .errors, limit: 100, inclusive: true, description: "errors<=100%").actual(in: load)
             let step = SweepStep(users: users, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errors, engineSaturated: load.engine?.saturated ?? false)

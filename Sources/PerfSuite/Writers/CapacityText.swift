@@ -37,7 +37,9 @@ public enum CapacityText {
     public static func conclusion(_ report: CapacityReport) -> String {
         var lines: [String] = []
         let objectives = report.objectives.map(\.description).joined(separator: ", ")
-        if let refused = report.refused {
+        if let stopped = report.stopped, report.maxSustainableRPS == nil {
+            lines.append("Stopped: \(stopped); no answer.")
+        } else if let refused = report.refused {
             lines.append("No capacity answer: \(refused).")
         } else if let answer = report.maxSustainableRPS, let sustained = report.sustainedRate {
             lines.append("Max sustainable rate: \(rate(answer)) requests/s (held \(rate(sustained)) requests/s twice for \(seconds(report.holdSeconds)) each, meeting \(objectives))"
@@ -45,6 +47,7 @@ public enum CapacityText {
         } else {
             lines.append("No rate down to the search's floor met \(objectives).")
         }
+        if let stopped = report.stopped, report.maxSustainableRPS != nil { lines.append("The sweep stopped: \(stopped).") }
         if let bad = report.firstBadRate { lines.append("First bad rate: \(rate(bad)) requests/s.") }
         if let limiting = report.limiting {
             lines.append("What gave first: \(limiting.component): \(limiting.reason).")

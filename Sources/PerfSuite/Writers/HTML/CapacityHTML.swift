@@ -12,7 +12,9 @@ public enum CapacityHTML {
 
     static func header(_ report: CapacityReport) -> String {
         let answer: String
-        if let refused = report.refused {
+        if let stopped = report.stopped, report.maxSustainableRPS == nil {
+            answer = HTMLReport.badge("STOPPED", "stopped") + " " + stopped.markupEscaped
+        } else if let refused = report.refused {
             answer = HTMLReport.badge("REFUSED", "fail") + " " + refused.markupEscaped
         } else if let rps = report.maxSustainableRPS {
             answer = HTMLReport.badge("\(HTMLFormat.fixed(rps, rps >= 100 ? 0 : 1)) requests/s", "pass")

@@ -13,10 +13,8 @@ struct WorkerRecorder: Sendable {
     var slowest: SlowestRequests
     /// Requests finished (answered, failed or timed out).
     var finished = 0
-    /// Open model: requests sent more than a millisecond after they were due, and the worst delay.
-    var late = 0
-    var worstLatenessMicros: UInt64 = 0
-    /// Open model: how late each send was (waiting for its connection's previous answer included).
+    /// Open model: how late each send was (waiting for its connection's previous answer included):
+    /// the late sends and the worst delay are read from it.
     var lateness = LatencyHistogram.latency()
     /// Open model: how late the sends were that the engine's own timers woke: its own delay, with
     /// the target out of it.
@@ -57,8 +55,6 @@ struct WorkerRecorder: Sendable {
 
     /// `woken`: the send followed the engine's own timer, not an answer on its connection.
     mutating func recordLateness(micros: UInt64, woken: Bool) {
-        if micros > 1000 { late += 1 }
-        worstLatenessMicros = max(worstLatenessMicros, micros)
         lateness.recordClamped(micros)
         if woken { timerLateness.recordClamped(micros) }
     }
@@ -72,8 +68,6 @@ struct WorkerRecorder: Sendable {
         }
         slowest.merge(other.slowest)
         finished += other.finished
-        late += other.late
-        worstLatenessMicros = max(worstLatenessMicros, other.worstLatenessMicros)
         lateness.add(other.lateness)
         timerLateness.add(other.timerLateness)
         threadCPUNanos += other.threadCPUNanos
@@ -90,6 +84,9 @@ struct WorkerRecorder: Sendable {
 
     /// Client latency from each request's send, over every endpoint.
     var uncorrected: LatencyHistogram { endpoints.dropFirst().reduce(into: endpoints[0].uncorrected) { $0.add($1.uncorrected) } }
+
+    /// Open model: sends more than a millisecond after they were due.
+    var lateSends: Int { lateness.totalCount == 0 ? 0 : Int(lateness.count(within: 1001...lateness.highestTrackableValue)) }
 
     /// Errors by kind, over every endpoint.
     var errors: ErrorCounts { endpoints.reduce(into: ErrorCounts()) { $0.merge($1.errors) } }

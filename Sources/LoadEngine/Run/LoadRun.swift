@@ -84,9 +84,7 @@ public enum LoadRun {
         var seconds: [Int: SecondWindow] = [:]
         for worker in workers {
             let recorder = try await worker.eventLoop.submit { worker.value.collect() }.get()
-            for window in recorder.seconds.closed {
-                if seconds[window.second] == nil { seconds[window.second] = window } else { seconds[window.second]!.merge(window) }
-            }
+            SecondWindow.merge(recorder.seconds.closed, into: &seconds)
             if merged == nil { merged = recorder } else { merged!.merge(recorder) }
         }
         return makeResult(
@@ -128,7 +126,7 @@ public enum LoadRun {
             latency: LatencySummary(corrected), uncorrectedLatency: LatencySummary(uncorrected),
             statusClasses: StatusClass.named(recorder.statusClasses).mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
             exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
-            lateRequests: recorder.late, worstLatenessMilliseconds: Double(recorder.worstLatenessMicros) / 1000,
+            lateRequests: recorder.lateSends, worstLatenessMilliseconds: recorder.lateness.maxMilliseconds,
             unsentRequests: recorder.unsent, cutOffAtEnd: recorder.cutOffAtEnd, connectionStats: recorder.connections, rejectedServerTimings: recorder.rejectedServerTimings,
             tls: plan.target.scheme == .https ? TLSSummary(
                 verificationSkipped: plan.tls.insecure, handshakes: Int(recorder.handshakes.totalCount),
@@ -160,9 +158,7 @@ public enum LoadRun {
             for worker in workers where !Task.isCancelled {
                 let from = next
                 guard let windows = try? await worker.eventLoop.submit({ worker.value.seconds(from: from, before: over) }).get() else { continue }
-                for window in windows {
-                    if merged[window.second] == nil { merged[window.second] = window } else { merged[window.second]!.merge(window) }
-                }
+                SecondWindow.merge(windows, into: &merged)
             }
             past += merged.values.sorted { $0.second < $1.second }
             next = over

@@ -101,7 +101,7 @@ public enum CapacityRun {
                 break
             }
             if load.interrupted { throw CancellationError() }
-            let errors = ServiceObjective(metric: .errors, limit: 100, inclusive: true, description: "errors<=100%").actual(in: load)
+            let errors = ServiceObjective.errorPercent(in: load)
             let step = SweepStep(users: users, achievedRPS: load.requestsPerSecond, latencyMs: load.latency, errorPercent: errors, engineSaturated: load.engine?.saturated ?? false)
             report.sweep.append(step)
             events(.sweep(step))
@@ -117,7 +117,7 @@ public enum CapacityRun {
             let actual = objective.actual(in: load)
             return ObjectiveOutcome(objective: objective.description, actual: actual.isFinite ? actual : nil, met: objective.isMet(by: actual))
         }
-        let errorPercent = ServiceObjective(metric: .errors, limit: 100, inclusive: true, description: "errors<=100%").actual(in: load)
+        let errorPercent = ServiceObjective.errorPercent(in: load)
         var errors = load.errors.byName.filter { $0.value > 0 }
         if load.unsentRequests > 0 { errors["never_sent"] = load.unsentRequests }
         if load.cutOffAtEnd > 0 { errors["cut_off_at_end"] = load.cutOffAtEnd }

@@ -82,11 +82,15 @@ public struct ServiceObjective: Codable, Sendable, Equatable, CustomStringConver
     /// The figure this objective looks at, in a step's result: milliseconds or percent (infinity
     /// when more requests went unfinished than the percentile allows).
     public func actual(in result: LoadResult) -> Double {
+        if metric == .errors { return Self.errorPercent(in: result) }
+        return latency(result.histograms.corrected.histogram, owed: result.totalRequests + result.unsentRequests + result.cutOffAtEnd)
+    }
+
+    /// Failed or unfinished requests (never sent, cut off at the end) as a percentage of all owed.
+    static func errorPercent(in result: LoadResult) -> Double {
         let unfinished = result.unsentRequests + result.cutOffAtEnd
         let owed = result.totalRequests + unfinished
-        if metric == .errors { return owed == 0 ? 0 : Double(result.failedRequests + unfinished) * 100 / Double(owed) }
-        let timed = result.histograms.corrected.histogram
-        return latency(timed, owed: owed)
+        return owed == 0 ? 0 : Double(result.failedRequests + unfinished) * 100 / Double(owed)
     }
 
     /// A latency figure of `timed` (the requests with a latency: answered, or timed out) among

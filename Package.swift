@@ -79,11 +79,14 @@ let package = Package(
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: settings
         ),
+        // Linux's epoll and eventfd for the load engine's own socket loop.
+        .target(name: "CSocketEvents"),
         // Load generation: transport, load models, recording, the run.
         .target(
             name: "LoadEngine",
             dependencies: [
                 "Observability",
+                "CSocketEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -31,13 +31,22 @@ struct HostileTargetTests {
         }
     }
 
-    static let pieceSizes = [0, 1, 7]
+    /// How the answer is split, and which loop reads it: the engine's own sockets (plain HTTP/1.1's
+    /// default) or SwiftNIO's channels (what HTTPS uses).
+    struct Delivery: Sendable, CustomTestStringConvertible {
+        var pieceSize: Int
+        var ownSocketLoop: Bool
+        var testDescription: String { "split \(pieceSize), \(ownSocketLoop ? "own socket loop" : "SwiftNIO")" }
+    }
+
+    static let deliveries = [0, 1, 7].flatMap { size in [true, false].map { Delivery(pieceSize: size, ownSocketLoop: $0) } }
     static let requests = 12
 
     @Test(
         "every behaviour, whole or split, ends the run with every request counted under its kind",
-        .timeLimit(.minutes(2)), arguments: HostileServer.Behaviour.allCases, pieceSizes)
-    func survives(_ behaviour: HostileServer.Behaviour, pieceSize: Int) async throws {
+        .timeLimit(.minutes(2)), arguments: HostileServer.Behaviour.allCases, deliveries)
+    func survives(_ behaviour: HostileServer.Behaviour, delivery: Delivery) async throws {
+        let pieceSize = delivery.pieceSize
         let server = try await HostileServer.start(behaviour, pieceSize: pieceSize)
         defer { Task { await server.stop() } }
         let method = behaviour == .headWithLength ? "HEAD" : "GET"
@@ -47,8 +56,9 @@ struct HostileTargetTests {
             model: .closedRequests(users: 4, totalRequests: Self.requests), runTag: "hostile1")
         // Long enough for a slow, split answer on a busy machine; short for the silent server.
         plan.requestTimeout = behaviour == .silence ? .milliseconds(300) : .seconds(15)
+        plan.ownSocketLoop = delivery.ownSocketLoop
         let result = try await LoadRun.run(plan)
-        let seen = "\(behaviour) split \(pieceSize): \(result.errors.byName.filter { $0.value > 0 }), \(result.connectionStats)"
+        let seen = "\(behaviour) \(delivery.testDescription): \(result.errors.byName.filter { $0.value > 0 }), \(result.connectionStats)"
         #expect(result.totalRequests == Self.requests, "\(seen)")
         #expect(result.successfulRequests + result.errors.transport + result.errors[.http4xx] + result.errors[.http5xx] == Self.requests)
         switch Self.expected(behaviour, pieceSize: pieceSize) {

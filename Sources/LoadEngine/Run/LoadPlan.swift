@@ -23,6 +23,10 @@ public struct LoadPlan: Sendable {
     /// of the model's users share one connection, each request a stream of its own. Nil: HTTP/1.1,
     /// a connection per user.
     public var http2Streams: Int?
+    /// Plain HTTP/1.1 runs on the engine's own epoll loop and sockets (`SocketEventLoop`, Linux),
+    /// which spend less CPU per request than SwiftNIO's channels; false runs it on SwiftNIO, as
+    /// HTTPS and HTTP/2 always are.
+    public var ownSocketLoop = true
     /// Called about once a second with every second of the run that is over (each second's window,
     /// merged over the workers, in order; seconds in which nothing finished are absent). A reason
     /// returned stops the run at once, marked aborted with it (`LoadResult.abortReason`).

@@ -13,7 +13,7 @@ public enum LoadRun {
         try plan.validate()
         let connections = plan.model.connections
         let threads = min(plan.threads ?? max(1, ProcessStatistics.cpuCount / 2), connections)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let group = try makeLoops(for: plan, threads: threads)
         do {
             let result = try await run(plan, on: group, threads: threads, progress: progress)
             try await group.shutdownGracefully()
@@ -24,8 +24,18 @@ public enum LoadRun {
         }
     }
 
+    /// The engine's own socket loops for plain HTTP/1.1 on Linux; SwiftNIO's otherwise.
+    private static func makeLoops(for plan: LoadPlan, threads: Int) throws -> any EventLoopGroup {
+        #if os(Linux)
+        if plan.ownSocketLoop && plan.target.scheme == .http && plan.http2Streams == nil {
+            return try SocketEventLoopGroup(numberOfThreads: threads)
+        }
+        #endif
+        return MultiThreadedEventLoopGroup(numberOfThreads: threads)
+    }
+
     private static func run(
-        _ plan: LoadPlan, on group: MultiThreadedEventLoopGroup, threads: Int, progress: (@Sendable (LiveProgress) -> Void)?
+        _ plan: LoadPlan, on group: any EventLoopGroup, threads: Int, progress: (@Sendable (LiveProgress) -> Void)?
     ) async throws -> LoadResult {
         let address: SocketAddress
         do {

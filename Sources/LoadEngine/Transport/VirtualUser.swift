@@ -14,7 +14,7 @@ final class VirtualUser {
     /// Strong: a user's timer may fire after its worker's run is over; `Worker.collect()` breaks the cycle.
     private let worker: Worker
     private var machine = UserStateMachine()
-    private var channel: (any Channel)?
+    private var connection: UserConnection?
     /// Bumped whenever the user lets go of a connection: events of older connections are ignored.
     private var generation = 0
     private var timer: Scheduled<Void>?
@@ -78,31 +78,46 @@ final class VirtualUser {
 
     // MARK: Events from the connection
 
+    /// Bytes from a SwiftNIO channel: each read is a buffer of its own, so the part of a response
+    /// that has not arrived whole is held until the next.
     func received(_ incoming: ByteBuffer, generation: Int) {
         guard generation == self.generation else { return }
-        let now = EngineClock.now()
-        guard machine.isWaiting else {
-            worker.recorder.connections.unsolicited += 1
-            return perform(machine.protocolViolation(now: now), now: now)
-        }
         var buffer = incoming
         if var earlier = held {
             held = nil
             earlier.writeImmutableBuffer(incoming)
             buffer = earlier
         }
+        if consume(&buffer), buffer.readableBytes > 0 { held = buffer }
+    }
+
+    /// Bytes read by a `SocketConnection` into the buffer it keeps: what is not consumed stays
+    /// there for the next read.
+    func received(in buffer: inout ByteBuffer, generation: Int) {
+        guard generation == self.generation else { return }
+        if !consume(&buffer) { buffer.clear() }
+    }
+
+    /// Parses what has arrived and acts on a whole response; true while a response is still
+    /// incomplete (the buffer's rest is its start), false when the rest is of no more use.
+    private func consume(_ buffer: inout ByteBuffer) -> Bool {
+        let now = EngineClock.now()
+        guard machine.isWaiting else {
+            worker.recorder.connections.unsolicited += 1
+            perform(machine.protocolViolation(now: now), now: now)
+            return false
+        }
         let response: ParsedResponse?
         do {
             response = try parser.parse(&buffer)
         } catch {
-            return perform(machine.protocolViolation(now: now), now: now)
+            perform(machine.protocolViolation(now: now), now: now)
+            return false
         }
-        guard let response else {
-            if buffer.readableBytes > 0 { held = buffer }
-            return
-        }
+        guard let response else { return true }
         let trailing = buffer.readableBytesView.contains { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
         perform(machine.responseReceived(now: now, keepAlive: response.keepAlive, trailingBytes: trailing), now: now, response: response)
+        return false
     }
 
     /// HTTPS: the new connection's handshake is done; the connection is ready for requests.
@@ -119,7 +134,7 @@ final class VirtualUser {
         guard generation == self.generation else { return }
         if handshake != nil { return handshakeFailed("the server closed the connection during the handshake") }
         let now = EngineClock.now()
-        channel = nil
+        connection = nil
         if writing { return perform(machine.connectionFailed(.write, now: now), now: now) }
         worker.recorder.connections.closedByServer += 1
         let response = parser.connectionClosed()
@@ -251,6 +266,12 @@ final class VirtualUser {
         generation += 1
         if let http2 { return http2.acquire(self, generation: generation) }
         let generation = self.generation
+        #if os(Linux)
+        if let loop = worker.socketLoop {
+            connection = .socket(SocketConnection(to: worker.address, on: loop, timeout: worker.connectTimeout, user: self, generation: generation))
+            return
+        }
+        #endif
         let user = NIOLoopBound(self, eventLoop: worker.eventLoop)
         let tls = worker.tls
         let refusal = NIOLockedValueBox<String?>(nil)
@@ -263,20 +284,27 @@ final class VirtualUser {
             }
             .connect(to: worker.address)
             .assumeIsolated()
-            .whenComplete { [self] result in connected(result, generation: generation, refusal: refusal) }
+            .whenComplete { [self] result in connected(result.map { .channel($0) }, generation: generation, refusal: refusal) }
     }
 
-    private func connected(_ result: Result<any Channel, any Error>, generation: Int, refusal: NIOLockedValueBox<String?>) {
+    #if os(Linux)
+    /// The engine's own socket connected, or could not (`error`).
+    func socketConnected(_ socket: SocketConnection, error: (any Error)?, generation: Int) {
+        connected(error.map { .failure($0) } ?? .success(.socket(socket)), generation: generation, refusal: nil)
+    }
+    #endif
+
+    private func connected(_ result: Result<UserConnection, any Error>, generation: Int, refusal: NIOLockedValueBox<String?>?) {
         guard generation == self.generation else {
-            if case .success(let channel) = result { channel.close(promise: nil) }
+            if case .success(let connection) = result { connection.close() }
             return
         }
         let initial = machine.state == .connecting(due: nil)
         let now = EngineClock.now()
         switch result {
-        case .success(let channel):
-            self.channel = channel
-            guard let tls = worker.tls else { return ready(now: now, newConnection: true) }
+        case .success(let connection):
+            self.connection = connection
+            guard let tls = worker.tls, let refusal else { return ready(now: now, newConnection: true) }
             // The connection is usable once its handshake is done (`handshakeCompleted`), or fails as `tls`.
             let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
                 guard generation == self.generation else { return }
@@ -284,6 +312,7 @@ final class VirtualUser {
             }
             handshake = (now, timeout, refusal)
         case .failure(let error):
+            connection = nil
             worker.recorder.connections.failed += 1
             perform(machine.connectFailed(now: now), now: now)
             if initial { worker.coordinator.reportInitialConnect(error: error) }
@@ -315,7 +344,7 @@ final class VirtualUser {
     }
 
     private func send(due: UInt64, now: UInt64, woken: Bool) {
-        if channel == nil && http2 == nil { return }
+        if connection == nil && http2 == nil { return }
         endpoint = worker.sequence[sequencePosition]
         sequencePosition = (sequencePosition + 1) % worker.sequence.count
         let path = pathCursors[endpoint]
@@ -332,13 +361,13 @@ final class VirtualUser {
             }
             return
         }
-        guard let channel else { return }
+        guard let connection else { return }
         let bytes = worker.templates[endpoint][path].stamped(requestNumber)
         parser.expectResponse(worker.templates[endpoint][path].expectation)
         // A write that fails at once closes the connection inside this call: the flag tells that
         // failure apart from a read's. Nothing after the write may touch the request's state.
         writing = true
-        channel.writeAndFlush(bytes, promise: nil)
+        connection.write(bytes)
         writing = false
     }
 
@@ -347,8 +376,8 @@ final class VirtualUser {
         generation += 1
         handshake?.timeout.cancel()
         handshake = nil
-        channel?.close(promise: nil)
-        channel = nil
+        connection?.close()
+        connection = nil
         stream?.close(promise: nil)  // HTTP/2: resets the stream, not the shared connection
         stream = nil
         http2?.detach(self)

@@ -21,6 +21,10 @@ final class Worker {
     let address: SocketAddress
     /// HTTPS: the run's TLS, shared by every connection; nil for plain HTTP.
     let tls: TLSClient?
+    #if os(Linux)
+    /// Plain HTTP/1.1 on the engine's own loop: the loop whose sockets the users connect with.
+    let socketLoop: SocketEventLoop?
+    #endif
     /// HTTP/2: how many of this worker's users share a connection; nil for HTTP/1.1.
     let http2Streams: Int?
     private var http2Connections: [HTTP2Connection] = []
@@ -48,6 +52,9 @@ final class Worker {
         self.coordinator = coordinator
         self.address = address
         self.tls = tls
+        #if os(Linux)
+        self.socketLoop = eventLoop as? SocketEventLoop
+        #endif
         self.http2Streams = plan.http2Streams
         self.connectTimeout = .nanoseconds(Int64(plan.connectTimeout.nanoseconds))
         self.sequence = plan.endpointSequence

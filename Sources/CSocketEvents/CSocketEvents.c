@@ -1,0 +1,2 @@
+// Header-only: the declarations are in include/CSocketEvents.h.
+#include "CSocketEvents.h"

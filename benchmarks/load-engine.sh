@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load engine next to wrk, in one run, release build, against the reference server:
 #   1. throughput and CPU per request on /health/live (THROUGHPUT_PATH to change), 32 connections:
-#      wrk and `archmesh load` taking turns; the ratios
+#      wrk -t1, wrk -t2, `archmesh load` and `archmesh load --swiftnio-loop` taking turns; medians and ratios
 #   2. memory: peak resident memory of `archmesh load` after 100,000 and 5,000,000 requests; the ratio
 #   3. accuracy: a fixed 20 ms server-side delay; p50 should land within 20-22 ms
 #   4. coordinated omission: 1000 requests/s for 10 s with a one-off 1 s stall; corrected vs uncorrected p99
@@ -29,28 +29,59 @@ json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 faults() { curl -fsS -X "$1" -H "X-Fault-Token: $token" -H 'Content-Type: application/json' ${2:+-d "$2"} "$SERVER_URL/_faults" >/dev/null; }
 
 # side_by_side URL [archmesh load options...]: wrk -t1, wrk -t2 and archmesh load taking turns on URL,
-# ROUNDS rounds; prints each round, the mean throughput ratio and the CPU per request of each.
+# ROUNDS rounds, the order rotated each round (none always runs first); prints each round, then the
+# median throughput and CPU per request of each generator and the ratios. Medians, because on a
+# shared machine one round in several is disturbed; and each wrk compared apart, because the better
+# of two noisy samples beats a third one by its noise alone. With WITH_NIO=1, archmesh load on
+# SwiftNIO's loops (--swiftnio-loop) takes turns too: the engine before and after its own loop.
 side_by_side() {
     local url="$1"; shift
+    # wrk sends the headers archmesh load sends (its request ID has the same length), so that the
+    # server does the same work for both: the reference server answers a bare GET about 8% faster.
+    local same_request=(-H "User-Agent: archmesh-load" -H "X-Request-ID: wrkbench-0000000000000001")
     wrk -t2 -c32 -d2s "$url" >/dev/null
-    cpu() { python3 -c "u,s=open('$1').read().split(); print(round((float(u)+float(s))/$2*1e6, 2))"; }
-    ours_total=0; best_total=0; ours_cpu_total=0; wrk_cpu_total=0
+    : >"$work/rounds"
+    local generators=(wrk1 wrk2 ours)
+    [ "${WITH_NIO:-0}" = 1 ] && generators+=(nio)
+    local turns=${#generators[@]}
     for round in $(seq 1 "$ROUNDS"); do
-        /usr/bin/time -f "%U %S" -o "$work/t1" wrk -t1 -c32 -d"$DURATION" "$url" >"$work/wrk1"
-        /usr/bin/time -f "%U %S" -o "$work/t2" wrk -t2 -c32 -d"$DURATION" "$url" >"$work/wrk2"
-        /usr/bin/time -f "%U %S" -o "$work/t3" "$BIN" load "$url" -c 32 -d "$DURATION" --json "$@" >"$work/ours.json"
-        one=$(awk '/Requests\/sec/ {print $2}' "$work/wrk1"); two=$(awk '/Requests\/sec/ {print $2}' "$work/wrk2")
-        n1=$(grep -o '[0-9]* requests in' "$work/wrk1" | cut -d' ' -f1); n2=$(grep -o '[0-9]* requests in' "$work/wrk2" | cut -d' ' -f1)
-        ours=$(json "$work/ours.json" "round(d['requests_per_second'], 1)"); n3=$(json "$work/ours.json" "d['total_requests']")
-        if python3 -c "import sys; sys.exit(0 if $one >= $two else 1)"; then best=$one; best_cpu=$(cpu "$work/t1" "$n1"); else best=$two; best_cpu=$(cpu "$work/t2" "$n2"); fi
-        ours_cpu=$(cpu "$work/t3" "$n3")
-        printf "  round %d: wrk -t1 %9s (%5s us/req)  wrk -t2 %9s (%5s us/req)  archmesh load %9s req/s (%5s us/req); ratio to the better wrk %s\n" \
-            "$round" "$one" "$(cpu "$work/t1" "$n1")" "$two" "$(cpu "$work/t2" "$n2")" "$ours" "$ours_cpu" "$(python3 -c "print(round($ours/$best, 3))")"
-        ours_total=$(python3 -c "print($ours_total + $ours)"); best_total=$(python3 -c "print($best_total + $best)")
-        ours_cpu_total=$(python3 -c "print($ours_cpu_total + $ours_cpu)"); wrk_cpu_total=$(python3 -c "print($wrk_cpu_total + $best_cpu)")
+        local line="  round $round:"
+        for turn in $(seq 0 $((turns - 1))); do
+            local name="${generators[$(( (turn + round - 1) % turns ))]}"
+            case "$name" in
+            wrk1|wrk2)
+                /usr/bin/time -f "%U %S" -o "$work/time" wrk -t"${name#wrk}" -c32 -d"$DURATION" "${same_request[@]}" "$url" >"$work/out"
+                rate=$(awk '/Requests\/sec/ {print $2}' "$work/out"); count=$(grep -o '[0-9]* requests in' "$work/out" | cut -d' ' -f1) ;;
+            ours)
+                /usr/bin/time -f "%U %S" -o "$work/time" "$BIN" load "$url" -c 32 -d "$DURATION" --json "$@" >"$work/ours.json"
+                rate=$(json "$work/ours.json" "round(d['requests_per_second'], 1)"); count=$(json "$work/ours.json" "d['total_requests']") ;;
+            nio)
+                /usr/bin/time -f "%U %S" -o "$work/time" "$BIN" load "$url" -c 32 -d "$DURATION" --json --swiftnio-loop "$@" >"$work/nio.json"
+                rate=$(json "$work/nio.json" "round(d['requests_per_second'], 1)"); count=$(json "$work/nio.json" "d['total_requests']") ;;
+            esac
+            cpu=$(python3 -c "u,s=open('$work/time').read().split(); print(round((float(u)+float(s))/$count*1e6, 2))")
+            echo "$round $name $rate $cpu" >>"$work/rounds"
+            line="$line $name ${rate} req/s (${cpu} us/req);"
+        done
+        echo "$line"
     done
-    echo "  mean throughput ratio (archmesh load / better wrk): $(python3 -c "print(round($ours_total/$best_total, 3))")"
-    echo "  mean CPU per request: archmesh load $(python3 -c "print(round($ours_cpu_total/$ROUNDS, 2))") us, the better wrk $(python3 -c "print(round($wrk_cpu_total/$ROUNDS, 2))") us"
+    python3 - "$work/rounds" <<'PY'
+import statistics, sys
+rows = [line.split() for line in open(sys.argv[1])]
+rate = {n: statistics.median(float(r[2]) for r in rows if r[1] == n) for n in ("wrk1", "wrk2", "ours")}
+cpu = {n: statistics.median(float(r[3]) for r in rows if r[1] == n) for n in ("wrk1", "wrk2", "ours")}
+print("  medians: wrk -t1 %.0f req/s (%.2f us/req), wrk -t2 %.0f req/s (%.2f us/req), archmesh load %.0f req/s (%.2f us/req)"
+      % (rate["wrk1"], cpu["wrk1"], rate["wrk2"], cpu["wrk2"], rate["ours"], cpu["ours"]))
+best = max(("wrk1", "wrk2"), key=lambda n: rate[n])
+print("  throughput ratio (archmesh load / wrk -t1): %.3f; / the better wrk (%s): %.3f"
+      % (rate["ours"] / rate["wrk1"], "-t1" if best == "wrk1" else "-t2", rate["ours"] / rate[best]))
+print("  CPU per request ratio (archmesh load / wrk -t1): %.3f; / wrk -t2: %.3f" % (cpu["ours"] / cpu["wrk1"], cpu["ours"] / cpu["wrk2"]))
+if any(r[1] == "nio" for r in rows):
+    nio_rate = statistics.median(float(r[2]) for r in rows if r[1] == "nio")
+    nio_cpu = statistics.median(float(r[3]) for r in rows if r[1] == "nio")
+    print("  archmesh load on SwiftNIO's loops (--swiftnio-loop): %.0f req/s (%.2f us/req): %.3f of wrk -t1's throughput, %.3f of its CPU per request"
+          % (nio_rate, nio_cpu, nio_rate / rate["wrk1"], nio_cpu / cpu["wrk1"]))
+PY
 }
 
 for part in "${parts[@]}"; do case "$part" in
@@ -58,7 +89,7 @@ throughput)
     path="${THROUGHPUT_PATH:-/health/live}"
     echo "== throughput and CPU per request: GET $path, 32 connections, $DURATION each, $ROUNDS rounds: wrk -t1, wrk -t2, archmesh load"
     echo "   (CPU = user + system seconds of the load generator's own process, from /usr/bin/time, over its requests)"
-    side_by_side "$SERVER_URL$path"
+    WITH_NIO="${WITH_NIO:-1}" side_by_side "$SERVER_URL$path"
     ;;
 https)
     command -v openssl >/dev/null || { echo "openssl is needed: apt-get install -y openssl" >&2; exit 2; }

@@ -37,6 +37,9 @@ struct Load: AsyncParsableCommand {
     @Option(help: "Event-loop threads (default: half the cores, at least one, at most one per connection).")
     var threads: Int?
 
+    @Flag(help: "Plain HTTP/1.1 on SwiftNIO's event loops instead of the engine's own socket loop (to compare the two, or if the own loop misbehaves on this system).")
+    var swiftnioLoop = false
+
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
 
@@ -89,6 +92,7 @@ struct Load: AsyncParsableCommand {
         var plan = LoadPlan(target: target, endpoints: [endpoint], model: model)
         plan.requestTimeout = timeout
         plan.threads = threads
+        plan.ownSocketLoop = !swiftnioLoop
         plan.tls = tls.options
         plan.http2Streams = http2.streamsPerConnection
         let progress = ProgressLine()

@@ -146,7 +146,10 @@ http2)
     h2load -c 2 -m 16 -D 2 "$url" >/dev/null 2>&1 || true
     ours_total=0; theirs_total=0; ours_cpu_total=0; theirs_cpu_total=0
     for round in $(seq 1 "$ROUNDS"); do
-        /usr/bin/time -f "%U %S" -o "$work/h1" h2load -c 2 -m 16 -D "${DURATION%s}" "$url" >"$work/h2load.txt" 2>&1
+        # The engine's headers, as for wrk (h2load's own user-agent replaced; its request ID fixed,
+        # so HPACK indexes it, where the engine's changes with every request).
+        /usr/bin/time -f "%U %S" -o "$work/h1" h2load -c 2 -m 16 -D "${DURATION%s}" -H "user-agent: archmesh-load" \
+            -H "x-request-id: h2lbench-0000000000000001" "$url" >"$work/h2load.txt" 2>&1
         /usr/bin/time -f "%U %S" -o "$work/h3" "$BIN" load "$url" --http2 --streams 16 -c 32 -d "$DURATION" --json >"$work/ours-h2.json"
         theirs=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$work/h2load.txt")
         n1=$(awk '/^requests:/ {print $6}' "$work/h2load.txt")

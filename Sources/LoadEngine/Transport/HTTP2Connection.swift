@@ -15,7 +15,7 @@ final class HTTP2Connection {
     private enum State {
         case idle
         case connecting
-        case ready(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer)
+        case ready(channel: any Channel, router: HTTP2StreamRouter)
     }
 
     private let worker: Worker
@@ -58,36 +58,10 @@ final class HTTP2Connection {
     }
 
     /// Opens a stream for one request; its answer or failure goes to `user` with `userGeneration`.
-    /// Returns false when the connection is not ready (it was lost in between).
-    /// The request is written as frames: its HEADERS end the stream when there is no body, so no
-    /// empty DATA frame is ever sent (servers count those as abuse: ENHANCE_YOUR_CALM).
+    /// Returns false when the connection is not ready (it was lost in between, or drained).
     func openStream(for user: VirtualUser, generation userGeneration: Int, headers: HPACKHeaders, body: ByteBuffer?) -> Bool {
-        guard case .ready(_, let multiplexer) = state else { return false }
-        let bound = NIOLoopBound(user, eventLoop: worker.eventLoop)
-        let connection = NIOLoopBound(self, eventLoop: worker.eventLoop)
-        let connectionGeneration = generation
-        // A stream that cannot be made (the connection is closing) never runs its initializer: its
-        // request was not sent, and the connection is done for.
-        let opened = worker.eventLoop.makePromise(of: (any Channel).self)
-        opened.futureResult.assumeIsolated().whenFailure { [self] error in
-            lost(generation: connectionGeneration, error: error)
-            user.http2StreamRefused(generation: userGeneration)
-        }
-        multiplexer.createStreamChannel(promise: opened) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(
-                    HTTP2StreamHandler(user: bound.value, generation: userGeneration, connection: connection.value, connectionGeneration: connectionGeneration))
-                bound.value.http2StreamOpened(stream, generation: userGeneration)
-                let head = HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: body == nil))
-                if let body {
-                    stream.write(head, promise: nil)
-                    stream.writeAndFlush(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(body), endStream: true)), promise: nil)
-                } else {
-                    stream.writeAndFlush(head, promise: nil)
-                }
-            }
-        }
-        return true
+        guard case .ready(_, let router) = state else { return false }
+        return router.open(for: user, generation: userGeneration, headers: headers, body: body)
     }
 
     /// Closes the connection (the run is over).
@@ -130,15 +104,10 @@ final class HTTP2Connection {
                         HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Connection.window),
                         HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 20),
                     ]
-                    settings.targetWindowSize = HTTP2Connection.window
-                    var streams = NIOHTTP2Handler.StreamConfiguration()
-                    streams.targetWindowSize = HTTP2Connection.window
-                    _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
-                        mode: .client, connectionConfiguration: settings, streamConfiguration: streams
-                    ) { pushed in
-                        pushed.close()  // a server push is not asked for
-                    }
-                    try channel.pipeline.syncOperations.addHandler(HTTP2ConnectionWatcher(connection: connection.value, generation: generation))
+                    // Frames go to the router, which drives the streams itself (no child channels).
+                    // Server push is off: SwiftNIO's client settings say so.
+                    try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client, connectionConfiguration: settings))
+                    try channel.pipeline.syncOperations.addHandler(HTTP2StreamRouter(connection: connection.value, generation: generation))
                 }
             }
             .connect(to: worker.address)
@@ -159,7 +128,12 @@ final class HTTP2Connection {
             worker.recorder.connections.failed += 1
             failWaiting(.connect, reason: TransportFailure.connectReason(error))
         case .success(let channel):
-            guard let tls = worker.tls else { return ready(channel) }
+            guard let tls = worker.tls else {
+                // h2c: usable once the HTTP/2 handler has sent its preface (`routerActive`).
+                if let router = try? channel.pipeline.syncOperations.handler(type: HTTP2StreamRouter.self), router.isActive { return ready(channel) }
+                pendingChannel = channel
+                return
+            }
             let timeout = worker.eventLoop.assumeIsolated().scheduleTask(in: tls.handshakeTimeout) { [self] in
                 guard generation == self.generation else { return }
                 lost(tlsReason: tls.timeoutReason)
@@ -169,8 +143,15 @@ final class HTTP2Connection {
         }
     }
 
-    /// HTTPS: the channel whose handshake goes on.
+    /// The channel whose handshake goes on (HTTPS), or whose preface is not sent yet (h2c).
     private var pendingChannel: (any Channel)?
+
+    /// h2c: the connection is up and its preface sent; it is ready for streams.
+    func routerActive(generation: Int) {
+        guard generation == self.generation, worker.tls == nil, let channel = pendingChannel else { return }
+        pendingChannel = nil
+        ready(channel)
+    }
 
     /// HTTPS: the handshake is done; the server must have agreed to HTTP/2.
     func handshakeCompleted(negotiatedProtocol: String?, generation: Int) {
@@ -194,8 +175,9 @@ final class HTTP2Connection {
 
     private func ready(_ channel: any Channel) {
         do {
-            let multiplexer = try channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self).syncMultiplexer()
-            state = .ready(channel: channel, multiplexer: multiplexer)
+            let router = try channel.pipeline.syncOperations.handler(type: HTTP2StreamRouter.self)
+            state = .ready(channel: channel, router: router)
+            router.start()
         } catch {
             channel.close(promise: nil)
             return failWaiting(.connect, reason: "HTTP/2 could not start: \(error)")
@@ -256,182 +238,19 @@ final class HTTP2Connection {
     }
 
     /// The server will take no new streams on this connection: new requests go to a new one,
-    /// while the streams under way finish here (they report to their own users).
-    func goAwayReceived(generation: Int, lastStreamID: HTTP2StreamID? = nil, counted: Bool = true) {
-        if let lastStreamID { drainedAfter[generation] = lastStreamID }
+    /// while the streams under way finish here (its router tells their users).
+    func goAwayReceived(generation: Int, counted: Bool = true) {
         guard generation == self.generation else { return }
         if counted { worker.recorder.connections.goAways += 1 }
         guard case .ready(let channel, _) = state else { return }
         self.generation += 1
         state = .idle
-        let users = attached.values
         attached = [:]
         // The server closes it once its streams are done; the run's end closes it otherwise.
         draining.append(channel)
         channel.closeFuture.assumeIsolated().whenComplete { [weak self] _ in self?.draining.removeAll { $0 === channel } }
-        // Streams past the last one the server will process are sent again on a new connection.
-        if let lastStreamID {
-            for (user, userGeneration) in users { user.http2GoAway(lastStreamID: lastStreamID, generation: userGeneration) }
-        }
     }
 
     /// Connections a GOAWAY drained: their streams finish there, no new one starts.
     private var draining: [any Channel] = []
-    /// The last stream each drained connection's server said it would process, by generation.
-    private var drainedAfter: [Int: HTTP2StreamID] = [:]
-
-    /// True when the stream `id` of the connection of `generation` was past the last one its
-    /// server's GOAWAY promised to process: it was not processed, and may be sent again.
-    func wasRefused(_ id: HTTP2StreamID?, generation: Int) -> Bool {
-        guard let last = drainedAfter[generation] else { return false }
-        return id.map { $0 > last } ?? true
-    }
-}
-
-/// Watches an HTTP/2 connection for the events its users care about: the handshake's end, a
-/// GOAWAY, the close and errors.
-final class HTTP2ConnectionWatcher: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame
-
-    private weak var connection: HTTP2Connection?
-    private let generation: Int
-
-    init(connection: HTTP2Connection, generation: Int) {
-        self.connection = connection
-        self.generation = generation
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .goAway(let last, _, _) = unwrapInboundIn(data).payload { connection?.goAwayReceived(generation: generation, lastStreamID: last) }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? TLSUserEvent, case .handshakeCompleted(let negotiated) = event {
-            connection?.handshakeCompleted(negotiatedProtocol: negotiated, generation: generation)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        connection?.lost(generation: generation, error: nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A stream's error is that stream's alone: its request fails, the connection goes on.
-        guard !(error is NIOHTTP2Errors.StreamError) else { return }
-        connection?.lost(generation: generation, error: error)
-        context.close(promise: nil)
-    }
-}
-
-/// One request's stream: the response's status, `Server-Timing` and body size, or how it failed
-/// (a reset by the server counts apart).
-final class HTTP2StreamHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-
-    private weak var user: VirtualUser?
-    private let generation: Int
-    private weak var connection: HTTP2Connection?
-    private let connectionGeneration: Int
-    private var response = ParsedResponse.empty
-    private var done = false
-
-    init(user: VirtualUser, generation: Int, connection: HTTP2Connection, connectionGeneration: Int) {
-        self.user = user
-        self.generation = generation
-        self.connection = connection
-        self.connectionGeneration = connectionGeneration
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .headers(let headers):
-            if response.status == 0 {
-                guard let status = headers.headers.first(name: ":status").flatMap({ Int($0) }), (100...599).contains(status) else {
-                    return fail(context, ResponseParser.Failure.malformed("an HTTP/2 response without a valid :status"))
-                }
-                // Interim (1xx) heads are not the answer.
-                guard status >= 200 else { return }
-                response.status = status
-                if let value = headers.headers.first(name: "server-timing") {
-                    var value = value
-                    value.withUTF8 { response.readServerTiming(UnsafeRawBufferPointer($0)) }
-                }
-            }
-            if headers.endStream { finish(context) }
-        case .data(let data):
-            if case .byteBuffer(let bytes) = data.data { response.bodyBytes += bytes.readableBytes }
-            if data.endStream { finish(context) }
-        case .rstStream(let code):
-            guard !done else { return }
-            if code == .refusedStream, connection?.isGone(since: connectionGeneration) ?? true {
-                // Refused unprocessed by a server that is going away (RFC 9113, 8.7): safe to send
-                // again, on the next connection.
-                done = true
-                user?.http2StreamRefused(generation: generation)
-                return
-            }
-            if code != .noError { user?.http2StreamReset(generation: generation) }
-            fail(context, nil)
-        default:
-            break
-        }
-    }
-
-    private func finish(_ context: ChannelHandlerContext) {
-        guard !done else { return }
-        guard response.status > 0 else { return fail(context, ResponseParser.Failure.malformed("an HTTP/2 stream ended without a response")) }
-        done = true
-        // The stream closes itself now that both sides ended it; closing it here would reset a
-        // finished stream, which servers count against the connection.
-        user?.http2Answered(response, generation: generation)
-    }
-
-    private func fail(_ context: ChannelHandlerContext, _ error: (any Error)?) {
-        guard !done else { return }
-        done = true
-        let id = try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
-        if connection?.wasRefused(id, generation: connectionGeneration) == true {
-            // Past the last stream the server's GOAWAY promised to process (RFC 9113, 6.8): not
-            // processed, so sent again on the next connection.
-            user?.http2StreamRefused(generation: generation)
-        } else if error == nil {
-            // Closed under its request without a word of its own: its connection may be coming down
-            // for a reason it reports in the same turn of the loop (frames that broke HTTP/2 close
-            // every stream first). The connection speaks first; this only tells a user it did not reach.
-            let user = self.user, generation = self.generation
-            context.eventLoop.assumeIsolated().execute { user?.http2StreamFailed(nil, generation: generation) }
-        } else {
-            user?.http2StreamFailed(error, generation: generation)
-        }
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        fail(context, nil)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let refused = error is NIOHTTP2Errors.CreatedStreamAfterGoaway
-            || (error as? NIOHTTP2Errors.StreamClosed)?.errorCode == .refusedStream
-        if refused, !done {
-            // The GOAWAY came before this stream left, or named an earlier last stream: the server
-            // did not process it (RFC 9113, 6.8); it goes to the next connection.
-            done = true
-            connection?.goAwayReceived(generation: connectionGeneration, counted: false)
-            user?.http2StreamRefused(generation: generation)
-            context.close(promise: nil)
-            return
-        }
-        fail(context, error)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? StreamClosedEvent, event.reason == .refusedStream, !done {
-            done = true
-            connection?.goAwayReceived(generation: connectionGeneration, counted: false)
-            user?.http2StreamRefused(generation: generation)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
 }

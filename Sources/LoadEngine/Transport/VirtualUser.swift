@@ -39,7 +39,7 @@ final class VirtualUser {
     /// HTTP/2: the connection this user shares with others; its requests are streams on it.
     private let http2: HTTP2Connection?
     /// HTTP/2: the stream of the request in flight.
-    private var stream: (any Channel)?
+    private var stream: HTTP2StreamHandle?
 
     init(index: Int, worker: Worker, http2: HTTP2Connection? = nil) {
         self.index = index
@@ -175,8 +175,8 @@ final class VirtualUser {
         perform(machine.connectionFailed(kind, now: now), now: now)
     }
 
-    func http2StreamOpened(_ stream: any Channel, generation: Int) {
-        guard generation == self.generation else { return stream.close(promise: nil) }
+    func http2StreamOpened(_ stream: HTTP2StreamHandle, generation: Int) {
+        guard generation == self.generation else { return stream.reset() }
         self.stream = stream
     }
 
@@ -195,15 +195,6 @@ final class VirtualUser {
         perform(machine.connectionFailed(kind, now: now), now: now)
     }
 
-    /// The shared connection's server will process no stream past `lastStreamID`: a request on a
-    /// later stream (or one not yet given an ID) is sent again on a new connection.
-    func http2GoAway(lastStreamID: HTTP2StreamID, generation: Int) {
-        guard generation == self.generation, machine.isWaiting, let stream else { return }
-        let id = try? stream.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID)
-        guard id.map({ $0 > lastStreamID }) ?? true else { return }
-        http2StreamRefused(generation: generation)
-    }
-
     /// A draining server refused the request's stream unprocessed, or its GOAWAY came before the
     /// stream left: the request is sent again on a new connection.
     func http2StreamRefused(generation: Int) {
@@ -211,7 +202,7 @@ final class VirtualUser {
         let refused = stream
         stream = nil
         self.generation += 1  // whatever the refused stream still says is not this request's
-        refused?.close(promise: nil)
+        refused?.reset()
         worker.recorder.connections.streamsRefused += 1
         perform(machine.notSent(), now: EngineClock.now())
     }
@@ -378,7 +369,7 @@ final class VirtualUser {
         handshake = nil
         connection?.close()
         connection = nil
-        stream?.close(promise: nil)  // HTTP/2: resets the stream, not the shared connection
+        stream?.reset()  // HTTP/2: resets the stream, not the shared connection
         stream = nil
         http2?.detach(self)
         parser = ResponseParser()

@@ -103,9 +103,9 @@ final class HTTP2Connection {
                         HTTP2Setting(parameter: .maxConcurrentStreams, value: 1_000),
                         HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Connection.window),
                         HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 20),
+                        HTTP2Setting(parameter: .enablePush, value: 0),  // a server push is not asked for
                     ]
                     // Frames go to the router, which drives the streams itself (no child channels).
-                    // Server push is off: SwiftNIO's client settings say so.
                     try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client, connectionConfiguration: settings))
                     try channel.pipeline.syncOperations.addHandler(HTTP2StreamRouter(connection: connection.value, generation: generation))
                 }

@@ -45,20 +45,13 @@ final class SocketConnection {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let result = address.withSockAddr { pointer, length in Glibc.connect(fd, pointer, socklen_t(length)) }
-        if result == 0 {
-            state = .open
-            if let failure = watch(EPOLLIN.rawValue) {
-                failConnect(failure)
-                return
-            }
-            loop.soon { [self] in tellConnected(nil) }
-            return
-        }
-        let code = errno
-        guard code == EINPROGRESS else {
+        let code = result == 0 ? 0 : errno
+        guard code == 0 || code == EINPROGRESS else {
             failConnect(IOError(errnoCode: code, reason: "connect"))
             return
         }
+        // Connected at once or not, the user hears of it from the loop (`finishConnect`), and only
+        // then is the socket read: bytes a server sends first (a banner) find the user connected.
         if let failure = watch(EPOLLOUT.rawValue) {
             failConnect(failure)
             return

@@ -77,7 +77,6 @@ final class HTTP2StreamRouter: ChannelDuplexHandler {
         let id = nextStreamID
         nextStreamID = id.advanced(by: 2)
         streams[id] = OpenStream(user: user, userGeneration: userGeneration)
-        user.http2StreamOpened(HTTP2StreamHandle(router: self, id: id), generation: userGeneration)
         // A stream that cannot start (the server's GOAWAY arrived while the request was on its way,
         // or the connection is closing) fails its write: the request was not sent.
         let written = context.eventLoop.makePromise(of: Void.self)
@@ -91,6 +90,8 @@ final class HTTP2StreamRouter: ChannelDuplexHandler {
             context.write(wrapOutboundOut(head), promise: written)
         }
         requestFlush()
+        // Told once the stream exists: a user that has moved on in between resets a stream that is there.
+        user.http2StreamOpened(HTTP2StreamHandle(router: self, id: id), generation: userGeneration)
         return true
     }
 

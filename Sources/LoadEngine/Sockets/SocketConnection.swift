@@ -77,14 +77,11 @@ final class SocketConnection {
         flush(&rest)
     }
 
-    /// The user lets go: the socket is closed and nothing more is told.
+    /// The user lets go (or the loop shuts down): the socket is closed and nothing more is told.
     func close() {
         user = nil
         shut()
     }
-
-    /// The loop is shutting down: as `close`.
-    func abandon() { close() }
 
     // MARK: Events from the loop
 

@@ -240,7 +240,7 @@ final class SocketEventLoop: EventLoop, @unchecked Sendable {
     /// The loop is shutting down: open connections are closed (their users are gone), and timers
     /// still waiting fail their futures as NIO's loops do.
     private func closeEverything() {
-        for case let slot? in slots { slot.connection.abandon() }
+        for case let slot? in slots { slot.connection.close() }
         slots.removeAll()
         for body in timers.removeAll() { body(false) }
         runQueued()

@@ -159,25 +159,25 @@ final class HTTP2StreamRouter: ChannelDuplexHandler {
     private func receivedData(_ data: HTTP2Frame.FramePayload.Data, on id: HTTP2StreamID) {
         let length = data.data.readableBytes + (data.paddingBytes ?? 0)
         // The connection's window is the engine's to open again, answered or not.
-        unacknowledged += length
-        if unacknowledged >= HTTP2Connection.window / 2 {
-            writeWindowUpdate(stream: .rootStream, increment: unacknowledged)
-            unacknowledged = 0
-            requestFlush()
-        }
+        reopenWindow(of: .rootStream, taken: &unacknowledged, adding: length)
         guard var stream = streams[id] else { return }
         stream.response.bodyBytes += data.data.readableBytes
-        stream.unacknowledged += length
         if data.endStream {
             streams[id] = stream
             return finish(id)
         }
-        if stream.unacknowledged >= HTTP2Connection.window / 2 {
-            writeWindowUpdate(stream: id, increment: stream.unacknowledged)
-            stream.unacknowledged = 0
-            requestFlush()
-        }
+        reopenWindow(of: id, taken: &stream.unacknowledged, adding: length)
         streams[id] = stream
+    }
+
+    /// Counts `length` more bytes taken from a window, and opens it again by all it has taken once
+    /// that is half of it.
+    private func reopenWindow(of id: HTTP2StreamID, taken: inout Int, adding length: Int) {
+        taken += length
+        guard taken >= HTTP2Connection.window / 2 else { return }
+        writeWindowUpdate(stream: id, increment: taken)
+        taken = 0
+        requestFlush()
     }
 
     private func receivedReset(_ code: HTTP2ErrorCode, on id: HTTP2StreamID) {

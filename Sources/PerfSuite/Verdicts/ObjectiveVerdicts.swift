@@ -44,7 +44,9 @@ public enum ObjectiveVerdicts {
         }
         let figures = slidingFigures(objective.objective, seconds: load.seconds, width: width)
         var broken: [(start: Int, end: Int, worst: Double)] = []
+        var windowsBroken = 0
         for (end, figure) in figures where !objective.objective.isMet(by: figure) {
+            windowsBroken += 1
             let start = max(0, end - width + 1)
             if let last = broken.last, start <= last.end {
                 broken[broken.count - 1].end = end + 1
@@ -56,7 +58,7 @@ public enum ObjectiveVerdicts {
         let worst = figures.map(\.figure).max().flatMap { $0.isFinite ? $0 : nil }
         return ObjectiveResult(
             objective: objective.objective.description, windowSeconds: width, abortOnFail: objective.abortOnFail, met: broken.isEmpty,
-            actual: worst, windowsJudged: figures.count, windowsBroken: figures.filter { !objective.objective.isMet(by: $0.figure) }.count,
+            actual: worst, windowsJudged: figures.count, windowsBroken: windowsBroken,
             brokenWindows: broken.map { BrokenWindow(startSecond: $0.start, endSecond: $0.end, worst: $0.worst.isFinite ? $0.worst : nil) },
             budgetBurntPercent: budget)
     }

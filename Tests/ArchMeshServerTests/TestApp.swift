@@ -46,7 +46,10 @@ enum TestApp {
         try await buildApplication(configuration: configuration, logger: TestDatabase.logger).test(.live) { client in
             // The framework's own client connects as the test starts, with five seconds to do it;
             // a test that then floods the server's accept queue must not leave it waiting there.
-            _ = try await client.execute(uri: "/health/live", method: .get)
+            // On a loaded machine this task may start later than a test's short header or idle
+            // timeout, and the server has then rightly closed that connection: the connection was
+            // made, which is all this wants, so a reset here is not the test's failure.
+            _ = try? await client.execute(uri: "/health/live", method: .get)
             try await test(try #require(client.port))
         }
     }

@@ -150,12 +150,46 @@ public struct ServerTiming: Sendable, Equatable {
     }
 
     /// A plain decimal number (`12`, `1.84`, `-0.5`), or nil; nil too when it does not fit a Double.
+    ///
+    /// Up to 19 digits are gathered as an integer and divided once by a power of ten (exact, and
+    /// cheaper than a division per digit); longer numbers, which no server writes, go digit by digit.
     private static func number(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Double? {
+        var position = start
+        let negative = position < end && bytes[position] == UInt8(ascii: "-")
+        if negative { position += 1 }
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var inFraction = false
+        while position < end {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: ".") {
+                if inFraction { return nil }
+                inFraction = true
+            } else {
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                if digits == 19 { return longNumber(bytes, start, end) }
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                digits += 1
+                if inFraction { fractionDigits += 1 }
+            }
+            position += 1
+        }
+        guard digits > 0 else { return nil }
+        var divisor = 1.0  // powers of ten up to 1e22 are exact in a Double
+        for _ in 0..<fractionDigits { divisor *= 10 }
+        let magnitude = Double(mantissa) / divisor
+        return negative ? -magnitude : magnitude
+    }
+
+    /// `number` for more than 19 digits: a Double accumulated digit by digit (already checked to be
+    /// digits, at most one point and an optional leading minus).
+    private static func longNumber(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Double? {
         var negative = false
         var integer = 0.0
         var fraction = 0.0
         var scale = 1.0
-        var digits = 0
         var inFraction = false
         for position in start..<end {
             let byte = bytes[position]
@@ -165,7 +199,6 @@ public struct ServerTiming: Sendable, Equatable {
                 if inFraction { return nil }
                 inFraction = true
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                digits += 1
                 if inFraction {
                     scale /= 10
                     fraction += Double(byte - UInt8(ascii: "0")) * scale
@@ -176,7 +209,7 @@ public struct ServerTiming: Sendable, Equatable {
                 return nil
             }
         }
-        guard digits > 0, integer.isFinite else { return nil }
+        guard integer.isFinite else { return nil }
         return (negative ? -1 : 1) * (integer + fraction)
     }
 

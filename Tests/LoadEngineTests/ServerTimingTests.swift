@@ -32,6 +32,31 @@ struct ServerTimingTests {
             == .valid(ServerTiming(appMilliseconds: 3_600_000, databaseMilliseconds: 0, poolMilliseconds: 0, queryCount: 0)))
     }
 
+    @Test("durations parse as Swift's own Double parser reads them, short and long, malformed ones refused")
+    func numbersAgainstSwift() {
+        var generator = SystemRandomNumberGenerator()
+        let digitChars = Array("0123456789")
+        for round in 0..<5_000 {
+            // 1 to 30 digits, a point somewhere or nowhere, sometimes a leading minus.
+            let count = round < 2_500 ? Int.random(in: 1...8, using: &generator) : Int.random(in: 1...30, using: &generator)
+            var literal = String((0..<count).map { _ in digitChars.randomElement(using: &generator)! })
+            if Bool.random(using: &generator) { literal.insert(".", at: literal.index(literal.startIndex, offsetBy: Int.random(in: 0...count, using: &generator))) }
+            let negative = Int.random(in: 0..<10, using: &generator) == 0
+            let written = (negative ? "-" : "") + literal
+            let expected = Double(written)!
+            let parsed = ServerTiming(headerValue: "app;dur=\(written)")
+            if expected < 0 || expected > ServerTiming.maximumMilliseconds {
+                #expect(parsed == nil || expected == 0, "\(written)")
+            } else {
+                let got = parsed?.appMilliseconds ?? -1
+                #expect(abs(got - expected) <= abs(expected) * 1e-15, "\(written): \(got) against \(expected)")
+            }
+        }
+        for malformed in ["1.2.3", "-", ".", "1-2", "--1", "1e3", "+1", "0x10", " 1 2"] {
+            #expect(ServerTiming(headerValue: "app;dur=\(malformed)") == nil, "\(malformed)")
+        }
+    }
+
     @Test("durations are written with two decimals and never negative")
     func formatting() {
         #expect(ServerTiming.format(0) == "0.00")

@@ -20,6 +20,39 @@ final class HostileHTTP2Server: Sendable {
         case http1Answer
         /// A response HEADERS block that is not HPACK (an index beyond every table).
         case badHeaderBlock
+        /// Valid, unusual: HEADERS padded and with a priority.
+        case padded
+        /// Valid: the header block split over HEADERS and a CONTINUATION.
+        case continued
+        /// Valid: a 103 head before the 200.
+        case interim
+        /// Valid: a body, then trailers that end the stream.
+        case trailers
+        /// Valid: fields entered in the HPACK dynamic table by the connection's first answer and
+        /// named by index in the others (`:status` and `server-timing`).
+        case dynamicTable
+        /// Valid: a PING after the server's SETTINGS; no stream is answered before its acknowledgement.
+        case pingFirst
+        /// Valid: MAX_CONCURRENT_STREAMS of 1, answers a millisecond late; a client that opens a
+        /// second stream once it has acknowledged the limit gets garbage.
+        case oneStream
+        /// Valid: a stream window of 16 bytes, opened again as DATA arrives; a client that sends
+        /// past the window gets garbage. (The test sends 100-byte bodies.)
+        case smallWindow
+        /// A PUSH_PROMISE, though the client turned push off.
+        case pushPromise
+        /// DATA before the response's HEADERS.
+        case dataBeforeHeaders
+        /// HEADERS on stream 2, which a client never opens.
+        case evenStream
+
+        /// True when a correct client finishes every request with a 200.
+        var isValid: Bool {
+            switch self {
+            case .valid, .padded, .continued, .interim, .trailers, .dynamicTable, .pingFirst, .oneStream, .smallWindow: true
+            default: false
+            }
+        }
     }
 
     let port: Int
@@ -100,6 +133,34 @@ final class HostileHTTP2Server: Sendable {
             return []
         case .badHeaderBlock:
             return frame(type: 0x1, flags: endStream | endHeaders, stream: stream, integer(10_000, prefix: 7, flags: 0x80))
+        case .padded:
+            let padded: UInt8 = 0x8, priority: UInt8 = 0x20
+            return frame(type: 0x1, flags: endStream | endHeaders | padded | priority, stream: stream, [3, 0, 0, 0, 0, 16, 0x88, 0, 0, 0])
+        case .continued:
+            return frame(type: 0x1, flags: endStream, stream: stream, [0x88])
+                + frame(type: 0x9, flags: endHeaders, stream: stream, [0x00, 3] + Array("x-a".utf8) + [1, UInt8(ascii: "b")])
+        case .interim:
+            return frame(type: 0x1, flags: endHeaders, stream: stream, [0x08, 3] + Array("103".utf8))
+                + frame(type: 0x1, flags: endStream | endHeaders, stream: stream, [0x88])
+        case .trailers:
+            return frame(type: 0x1, flags: endHeaders, stream: stream, [0x88])
+                + frame(type: 0x0, stream: stream, Array("hello".utf8))
+                + frame(type: 0x1, flags: endStream | endHeaders, stream: stream, [0x00, 3] + Array("x-t".utf8) + [1, UInt8(ascii: "1")])
+        case .dynamicTable:
+            // Stream 1 is each connection's first: it enters `:status: 200` (62 once the next is
+            // in, 63 after) and `server-timing` (62); the others name both by index.
+            guard stream == 1 else { return frame(type: 0x1, flags: endStream | endHeaders, stream: stream, [0x80 | 63, 0x80 | 62]) }
+            let timing = Array("app;dur=0.5".utf8)
+            return frame(type: 0x1, flags: endStream | endHeaders, stream: stream,
+                [0x48, 3] + Array("200".utf8) + [0x40, 13] + Array("server-timing".utf8) + [UInt8(timing.count)] + timing)
+        case .pingFirst, .oneStream, .smallWindow:
+            return frame(type: 0x1, flags: endStream | endHeaders, stream: stream, [0x88])
+        case .pushPromise:
+            return frame(type: 0x5, flags: endHeaders, stream: stream, [0, 0, 0, 2, 0x82, 0x86, 0x84])
+        case .dataBeforeHeaders:
+            return frame(type: 0x0, flags: endStream, stream: stream, Array("early".utf8))
+        case .evenStream:
+            return frame(type: 0x1, flags: endStream | endHeaders, stream: 2, [0x88])
         }
     }
 
@@ -111,6 +172,18 @@ final class HostileHTTP2Server: Sendable {
         private var buffer: [UInt8] = []
         private var prefaceRead = false
         private var settingsSent = false
+        /// `pingFirst`: streams held until the client acknowledges the PING.
+        private var pingAcknowledged = false
+        private var held: [UInt32] = []
+        /// The client has acknowledged this server's SETTINGS: before, it may rightly go by the
+        /// protocol's defaults (RFC 9113, 6.5.3).
+        private var settingsAcknowledged = false
+        /// `oneStream`: the stream being answered.
+        private var openStream: UInt32?
+        /// `smallWindow`: what each stream opened after the acknowledgement may still send.
+        private var windows: [UInt32: Int] = [:]
+        private static let smallWindow = 16
+        private var broken = false
         /// Pieces waiting to be written, one a millisecond, in order.
         private var pieces: [[UInt8]] = []
 
@@ -137,19 +210,74 @@ final class HostileHTTP2Server: Sendable {
                 guard buffer.count >= 9 + length else { return }
                 let type = buffer[3], flags = buffer[4]
                 let stream = UInt32(buffer[5] & 0x7F) << 24 | UInt32(buffer[6]) << 16 | UInt32(buffer[7]) << 8 | UInt32(buffer[8])
+                let payload = Array(buffer[9..<9 + length])
                 buffer.removeFirst(9 + length)
+                guard !broken else { return }
                 switch type {
                 case 0x4 where flags & 0x1 == 0:
-                    var reply = settingsSent ? [] : HostileHTTP2Server.frame(type: 0x4, [])
+                    var reply = settingsSent ? [] : HostileHTTP2Server.frame(type: 0x4, settings)
+                    if !settingsSent && behaviour == .pingFirst { reply += HostileHTTP2Server.frame(type: 0x6, Array("hostile!".utf8)) }
                     settingsSent = true
                     reply += HostileHTTP2Server.frame(type: 0x4, flags: 0x1, [])
                     send(reply, context: context)
+                case 0x4:
+                    settingsAcknowledged = true
+                case 0x6 where flags & 0x1 != 0:
+                    guard payload == Array("hostile!".utf8) else { return breakOff(context) }
+                    pingAcknowledged = true
+                    for stream in held { send(HostileHTTP2Server.answer(behaviour, stream: stream), context: context) }
+                    held = []
                 case 0x1:
-                    send(HostileHTTP2Server.answer(behaviour, stream: stream), context: context)
+                    headers(stream: stream, endStream: flags & 0x1 != 0, context: context)
+                case 0x0 where behaviour == .smallWindow:
+                    let window = (windows[stream] ?? Int.max) - length
+                    guard window >= 0 else { return breakOff(context) }
+                    windows[stream] = window
+                    if flags & 0x1 != 0 {
+                        send(HostileHTTP2Server.answer(behaviour, stream: stream), context: context)
+                    } else if length > 0 {
+                        windows[stream] = window + length
+                        send(HostileHTTP2Server.frame(type: 0x8, stream: stream, [0, 0, 0, UInt8(length)]), context: context)
+                    }
                 default:
                     break
                 }
             }
+        }
+
+        /// The server's SETTINGS: a limit of one stream, or a stream window of 16 bytes.
+        private var settings: [UInt8] {
+            switch behaviour {
+            case .oneStream: [0, 3, 0, 0, 0, 1]
+            case .smallWindow: [0, 4, 0, 0, 0, UInt8(Self.smallWindow)]
+            default: []
+            }
+        }
+
+        private func headers(stream: UInt32, endStream: Bool, context: ChannelHandlerContext) {
+            switch behaviour {
+            case .pingFirst where !pingAcknowledged:
+                held.append(stream)
+            case .oneStream:
+                guard !settingsAcknowledged || openStream == nil else { return breakOff(context) }
+                openStream = stream
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(1)) {
+                    let (handler, context) = loopBound.value
+                    if handler.openStream == stream { handler.openStream = nil }
+                    handler.send(HostileHTTP2Server.answer(handler.behaviour, stream: stream), context: context)
+                }
+            case .smallWindow where !endStream:
+                if settingsAcknowledged { windows[stream] = Self.smallWindow }  // answered when its body has come
+            default:
+                send(HostileHTTP2Server.answer(behaviour, stream: stream), context: context)
+            }
+        }
+
+        /// The client broke a rule this server checks: it gets garbage, and its requests fail.
+        private func breakOff(_ context: ChannelHandlerContext) {
+            broken = true
+            send([UInt8](repeating: 0xFF, count: 16), context: context)  // a frame of 16 MiB
         }
 
         /// Writes `bytes` whole, or in pieces a millisecond apart.

@@ -1,8 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHPACK
 import NIOHTTP1
-import NIOHTTP2
 import NIOPosix
 import NIOTLS
 import Observability
@@ -59,9 +57,9 @@ final class HTTP2Connection {
 
     /// Opens a stream for one request; its answer or failure goes to `user` with `userGeneration`.
     /// Returns false when the connection is not ready (it was lost in between, or drained).
-    func openStream(for user: VirtualUser, generation userGeneration: Int, headers: HPACKHeaders, body: ByteBuffer?) -> Bool {
+    func openStream(for user: VirtualUser, generation userGeneration: Int, headerBlock: ByteBuffer, body: ByteBuffer?) -> Bool {
         guard case .ready(_, let router) = state else { return false }
-        return router.open(for: user, generation: userGeneration, headers: headers, body: body)
+        return router.open(for: user, generation: userGeneration, headerBlock: headerBlock, body: body)
     }
 
     /// Closes the connection (the run is over).
@@ -97,16 +95,7 @@ final class HTTP2Connection {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler(refusal: refusal)) }
-                    var settings = NIOHTTP2Handler.ConnectionConfiguration()
-                    // Windows large enough that flow control never throttles the test.
-                    settings.initialSettings = [
-                        HTTP2Setting(parameter: .maxConcurrentStreams, value: 1_000),
-                        HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Connection.window),
-                        HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 20),
-                        HTTP2Setting(parameter: .enablePush, value: 0),  // a server push is not asked for
-                    ]
-                    // Frames go to the router, which drives the streams itself (no child channels).
-                    try channel.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .client, connectionConfiguration: settings))
+                    // The router speaks HTTP/2 itself, frame by frame (no child channels, no frame objects).
                     try channel.pipeline.syncOperations.addHandler(HTTP2StreamRouter(connection: connection.value, generation: generation))
                 }
             }
@@ -129,7 +118,7 @@ final class HTTP2Connection {
             failWaiting(.connect, reason: TransportFailure.connectReason(error))
         case .success(let channel):
             guard let tls = worker.tls else {
-                // h2c: usable once the HTTP/2 handler has sent its preface (`routerActive`).
+                // h2c: usable once the router has sent its preface (`routerActive`).
                 if let router = try? channel.pipeline.syncOperations.handler(type: HTTP2StreamRouter.self), router.isActive { return ready(channel) }
                 pendingChannel = channel
                 return

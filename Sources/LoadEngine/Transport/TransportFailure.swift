@@ -4,7 +4,6 @@ import Glibc
 import Darwin
 #endif
 import NIOCore
-import NIOHTTP2
 import NIOPosix
 import NIOSSL
 
@@ -34,9 +33,7 @@ enum TransportFailure {
     /// True for HTTP/2 errors of the peer's frames (malformed, oversized, bad header blocks, not
     /// HTTP/2 at all); not for a stream the server reset, which is its answer, not a broken protocol.
     static func isHTTP2Protocol(_ error: any Error) -> Bool {
-        if error is NIOHTTP2Errors.StreamClosed { return false }
-        if let error = error as? NIOHTTP2Errors.StreamError { return isHTTP2Protocol(error.baseError) }
-        return error is any NIOHTTP2Error
+        error is HTTP2ProtocolError
     }
 
     /// Why a connection could not be made, in a user's words.

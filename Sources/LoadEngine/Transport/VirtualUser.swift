@@ -1,6 +1,5 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP2
 import NIOPosix
 
 /// One connection and the user behind it: the thin I/O shell around `UserStateMachine`. It opens
@@ -344,8 +343,8 @@ final class VirtualUser {
         sent += 1
         if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000, woken: woken) }
         if let http2 {
-            let template = worker.templates[endpoint][path]
-            if !http2.openStream(for: self, generation: generation, headers: template.http2Headers(requestNumber), body: template.body) {
+            let block = worker.templates[endpoint][path].http2Stamped(requestNumber)
+            if !http2.openStream(for: self, generation: generation, headerBlock: block, body: worker.templates[endpoint][path].body) {
                 // The shared connection went away (closed, or drained by a GOAWAY) since the answer
                 // before: the request waits for a new one.
                 perform(machine.notSent(), now: now)

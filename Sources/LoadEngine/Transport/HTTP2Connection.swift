@@ -57,9 +57,9 @@ final class HTTP2Connection {
 
     /// Opens a stream for one request; its answer or failure goes to `user` with `userGeneration`.
     /// Returns false when the connection is not ready (it was lost in between, or drained).
-    func openStream(for user: VirtualUser, generation userGeneration: Int, headerBlock: ByteBuffer, body: ByteBuffer?) -> Bool {
+    func openStream(for user: VirtualUser, generation userGeneration: Int, head: HTTP2RequestHead, requestNumber: UInt64) -> Bool {
         guard case .ready(_, let router) = state else { return false }
-        return router.open(for: user, generation: userGeneration, headerBlock: headerBlock, body: body)
+        return router.open(for: user, generation: userGeneration, head: head, requestNumber: requestNumber)
     }
 
     /// Closes the connection (the run is over).

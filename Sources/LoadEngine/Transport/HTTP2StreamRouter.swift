@@ -3,9 +3,9 @@ import NIOHPACK
 import NIOTLS
 
 /// One HTTP/2 connection's client side, frame by frame on the connection's own pipeline: it
-/// writes the preface and each request's frames as bytes (request header blocks are encoded once
-/// per template, `RequestTemplate.http2Stamped`), reads the server's frames, decodes response
-/// header blocks with NIOHPACK, and routes each response to the user that asked.
+/// writes the preface and each request's frames as bytes (header blocks from the connection's
+/// `HPACKRequestEncoder`), reads the server's frames, decodes response header blocks with
+/// NIOHPACK, and routes each response to the user that asked.
 ///
 /// SwiftNIO's `NIOHTTP2Handler` did this before, with a frame object, a header list of Strings
 /// checked field by field and an encoder searching its tables for every request: more than half
@@ -31,8 +31,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         var unacknowledged = 0
         /// False while the stream waits for room under the server's limit of concurrent streams.
         var sent = false
-        /// The request's header block while it waits to be sent.
-        var headerBlock: ByteBuffer?
+        /// The request while it waits to be sent (its header block is encoded as it leaves: the
+        /// HPACK table must see blocks in the order they are sent).
+        var waiting: (head: HTTP2RequestHead, requestNumber: UInt64)?
         /// Body bytes not sent yet (waiting for the stream to be sent, or for window).
         var body: ByteBuffer?
         /// How much the server lets this stream send.
@@ -81,6 +82,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     private var headerBlock: PendingHeaderBlock?
 
     // Writing.
+    private var encoder = HPACKRequestEncoder()
+    /// One request's header block, before it is framed.
+    private var block = ByteBuffer()
     private var outbox = ByteBuffer()
     private var flushPending = false
 
@@ -92,6 +96,7 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         outbox = context.channel.allocator.buffer(capacity: 4096)
+        block = context.channel.allocator.buffer(capacity: 1024)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -127,9 +132,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
 
     // MARK: Requests
 
-    /// Opens a stream for one request (`headerBlock` HPACK-encoded); false when no new stream may
-    /// start here (a GOAWAY came, the connection is gone, or its stream identifiers are used up).
-    func open(for user: VirtualUser, generation userGeneration: Int, headerBlock: ByteBuffer, body: ByteBuffer?) -> Bool {
+    /// Opens a stream for one request; false when no new stream may start here (a GOAWAY came,
+    /// the connection is gone, or its stream identifiers are used up).
+    func open(for user: VirtualUser, generation userGeneration: Int, head: HTTP2RequestHead, requestNumber: UInt64) -> Bool {
         guard let context, !failed, goAwayLast == nil, context.channel.isActive else { return false }
         guard nextStreamID <= 0x7FFF_FFFF else {
             // Every identifier used: the connection is replaced, as after a GOAWAY.
@@ -140,10 +145,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         nextStreamID += 2
         streams[id] = OpenStream(user: user, userGeneration: userGeneration, sendWindow: peerInitialWindow)
         if queued.isEmpty && sentStreams < peerMaxConcurrentStreams {
-            send(id, headerBlock: headerBlock, body: body)
+            send(id, head: head, requestNumber: requestNumber)
         } else {
-            streams[id]?.headerBlock = headerBlock
-            streams[id]?.body = body
+            streams[id]?.waiting = (head, requestNumber)
             queued.append(id)
         }
         // Told once the stream exists: a user that has moved on in between resets a stream that is there.
@@ -158,12 +162,13 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         requestFlush()
     }
 
-    private func send(_ id: UInt32, headerBlock: ByteBuffer, body: ByteBuffer?) {
+    private func send(_ id: UInt32, head: HTTP2RequestHead, requestNumber: UInt64) {
         sentStreams += 1
         streams[id]?.sent = true
+        block.clear()
+        encoder.encode(head, requestNumber: requestNumber, into: &block)
         // A bodiless request's HEADERS end the stream: no empty DATA frame (servers count those as abuse).
-        let endStream = body == nil ? HTTP2Wire.Flag.endStream : 0
-        var block = headerBlock
+        let endStream = head.body == nil ? HTTP2Wire.Flag.endStream : 0
         if block.readableBytes <= peerMaxFrameSize {
             HTTP2Wire.writeHead(length: block.readableBytes, type: HTTP2Wire.FrameType.headers, flags: HTTP2Wire.Flag.endHeaders | endStream, stream: id, to: &outbox)
             outbox.writeBuffer(&block)
@@ -179,7 +184,7 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
                 flags = 0
             }
         }
-        if let body {
+        if let body = head.body {
             streams[id]?.body = body
             sendBody(id)
         }
@@ -224,9 +229,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     private func startQueued() {
         while sentStreams < peerMaxConcurrentStreams, !queued.isEmpty {
             let id = queued.removeFirst()
-            guard let stream = streams[id], let block = stream.headerBlock else { continue }
-            streams[id]?.headerBlock = nil
-            send(id, headerBlock: block, body: stream.body)
+            guard let waiting = streams[id]?.waiting else { continue }
+            streams[id]?.waiting = nil
+            send(id, head: waiting.head, requestNumber: waiting.requestNumber)
         }
     }
 
@@ -462,8 +467,11 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
                 peerMaxFrameSize = Int(value)
             case HTTP2Wire.Setting.enablePush:
                 guard value <= 1 else { throw HTTP2ProtocolError(code: HTTP2Wire.ErrorCode.protocolError, reason: "ENABLE_PUSH of \(value)") }
+            case HTTP2Wire.Setting.headerTableSize:
+                // Applies from the acknowledgement below: every block written after it.
+                encoder.peerTableSize(Int(value))
             default:
-                break  // the header table size: this client's blocks never use the dynamic table, any size suits them
+                break
             }
         }
         HTTP2Wire.writeHead(length: 0, type: HTTP2Wire.FrameType.settings, flags: HTTP2Wire.Flag.ack, to: &outbox)

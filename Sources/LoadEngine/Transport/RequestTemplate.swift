@@ -1,7 +1,6 @@
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-import NIOHPACK
 
 /// One request's bytes, encoded once with NIOHTTP1's encoder, with a fixed-width slot for the
 /// `X-Request-ID` that each send fills in place: no encoding, no allocation per request.
@@ -18,15 +17,11 @@ struct RequestTemplate {
     let endpoint: Int
     /// What the response to this request will be like, for the parser.
     let expectation: ResponseParser.Expectation
-    /// HTTP/2: the request's HPACK header block (encoded once: pseudo-headers first, the rest in
-    /// lowercase, `Host` as `:authority`, no connection-specific headers, nothing entered in the
-    /// server's dynamic table, so one block serves every connection), its ID last, in a slot
-    /// stamped like the HTTP/1.1 one; and the body.
-    private var http2Block: ByteBuffer
-    private let http2IDOffset: Int
-    let body: ByteBuffer?
+    /// HTTP/2: the request's fields and body, encoded by each connection's `HPACKRequestEncoder`.
+    let http2: HTTP2RequestHead
 
-    init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String) throws {
+    /// `key`: dense over a worker's templates (`HTTP2RequestHead.key`).
+    init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String, key: Int = 0) throws {
         precondition(runTag.utf8.count == 8)
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: endpoint.method), uri: target.basePath + path)
         head.headers.add(name: "Host", value: target.hostHeader)
@@ -55,63 +50,41 @@ struct RequestTemplate {
         self.endpoint = index
         self.expectation = .init(
             bodiless: endpoint.method == "HEAD", closing: head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" })
-        (self.http2Block, self.http2IDOffset) = try Self.http2Block(head, scheme: target.scheme.rawValue)
-        self.body = endpoint.body.map { ByteBuffer(bytes: $0) }
-        let tag = Array(runTag.utf8) + [UInt8(ascii: "-")]
-        bytes.setBytes(tag, at: bytes.readerIndex + requestIDOffset)
-        http2Block.setBytes(tag, at: http2Block.readerIndex + http2IDOffset)
+        self.http2 = HTTP2RequestHead(
+            key: key, fields: Self.http2Fields(head, scheme: target.scheme.rawValue), body: endpoint.body.map { ByteBuffer(bytes: $0) }, runTag: runTag)
+        bytes.setBytes(Array(runTag.utf8) + [UInt8(ascii: "-")], at: bytes.readerIndex + requestIDOffset)
     }
 
-    /// The bytes to send, with the ID's 16 hex digits set to `number`.
+    /// The bytes to send, with the ID's 16 hex digits set to `number`: written in place through one
+    /// pointer (a write per digit through `ByteBuffer` costs an exclusivity check each, measurable
+    /// per request).
     mutating func stamped(_ number: UInt64) -> ByteBuffer {
-        Self.stamp(number, into: &bytes, at: requestIDOffset + 9)
-        return bytes
-    }
-
-    /// HTTP/2: the header block of request `number`, with its request ID.
-    mutating func http2Stamped(_ number: UInt64) -> ByteBuffer {
-        Self.stamp(number, into: &http2Block, at: http2IDOffset + 9)
-        return http2Block
-    }
-
-    /// Writes `number` as 16 hex digits at `start`, in place through one pointer (a write per
-    /// digit through `ByteBuffer` costs an exclusivity check each, measurable per request).
-    private static func stamp(_ number: UInt64, into buffer: inout ByteBuffer, at start: Int) {
-        buffer.withUnsafeMutableReadableBytes { bytes in
+        let start = requestIDOffset + 9
+        bytes.withUnsafeMutableReadableBytes { buffer in
             var remaining = number
             for index in stride(from: 15, through: 0, by: -1) {
                 let digit = UInt8(truncatingIfNeeded: remaining & 0xF)
-                bytes[start + index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+                buffer[start + index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
                 remaining >>= 4
             }
         }
+        return bytes
     }
 
     /// HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2), and the ID is added per request.
     private static let leftOutOfHTTP2: Set<String> = ["host", "x-request-id", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
 
-    /// The block and where its ID's slot starts. Every field is a literal "without indexing"
-    /// (RFC 7541, 6.2.2), named from the static table where it can be: the block means the same
-    /// on any connection, whatever the server's dynamic table holds.
-    private static func http2Block(_ head: HTTPRequestHead, scheme: String) throws -> (ByteBuffer, Int) {
-        var encoder = HPACKEncoder(allocator: ByteBufferAllocator())
-        try encoder.beginEncoding(allocator: ByteBufferAllocator())
-        try encoder.appendNonIndexed(header: ":method", value: head.method.rawValue)
-        try encoder.appendNonIndexed(header: ":scheme", value: scheme)
-        try encoder.appendNonIndexed(header: ":authority", value: head.headers.first(name: "Host") ?? "")
-        try encoder.appendNonIndexed(header: ":path", value: head.uri)
+    private static func http2Fields(_ head: HTTPRequestHead, scheme: String) -> [HTTP2RequestHead.Field] {
+        var fields = [
+            HTTP2RequestHead.Field(name: ":method", value: head.method.rawValue),
+            HTTP2RequestHead.Field(name: ":scheme", value: scheme),
+            HTTP2RequestHead.Field(name: ":authority", value: head.headers.first(name: "Host") ?? ""),
+            HTTP2RequestHead.Field(name: ":path", value: head.uri),
+        ]
         for (name, value) in head.headers where !leftOutOfHTTP2.contains(name.lowercased()) {
-            try encoder.appendNonIndexed(header: name.lowercased(), value: value)
+            fields.append(HTTP2RequestHead.Field(name: name.lowercased(), value: value))
         }
-        var block = try encoder.endEncoding()
-        // `x-request-id` last, its name and value as plain (not Huffman) strings, lengths under 127.
-        block.writeInteger(UInt8(0))
-        block.writeInteger(UInt8(12))
-        block.writeString("x-request-id")
-        block.writeInteger(UInt8(requestIDWidth))
-        let offset = block.readableBytes
-        block.writeString(placeholder)
-        return (block, offset)
+        return fields
     }
 
     /// The request ID that `stamped(number)` sends.

@@ -343,8 +343,7 @@ final class VirtualUser {
         sent += 1
         if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000, woken: woken) }
         if let http2 {
-            let block = worker.templates[endpoint][path].http2Stamped(requestNumber)
-            if !http2.openStream(for: self, generation: generation, headerBlock: block, body: worker.templates[endpoint][path].body) {
+            if !http2.openStream(for: self, generation: generation, head: worker.templates[endpoint][path].http2, requestNumber: requestNumber) {
                 // The shared connection went away (closed, or drained by a GOAWAY) since the answer
                 // before: the request waits for a new one.
                 perform(machine.notSent(), now: now)

@@ -67,8 +67,12 @@ final class Worker {
         case .closedDuration(_, _, let think), .rampingUsers(_, let think): thinkNanos = think.nanoseconds
         default: thinkNanos = 0
         }
+        var key = 0
         templates = try plan.endpoints.enumerated().map { index, endpoint in
-            try endpoint.paths.map { try RequestTemplate(endpoint: index, endpoint, path: $0, target: plan.target, runTag: plan.runTag) }
+            try endpoint.paths.map { path in
+                defer { key += 1 }
+                return try RequestTemplate(endpoint: index, endpoint, path: path, target: plan.target, runTag: plan.runTag, key: key)
+            }
         }
         recorder = WorkerRecorder(endpointCount: plan.endpoints.count, exemplars: plan.exemplars)
     }

@@ -59,20 +59,21 @@ public struct ChildProcess: Sendable {
         return ChildProcess(pid: pid)
     }
 
-    /// Runs `executable` to its end on the calling thread and returns its status and output.
-    public static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Output {
+    /// Runs `executable` to its end on the calling thread and returns its status and output;
+    /// `environment` adds to or replaces ours.
+    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {
         let output = try TemporaryOutput()
         defer { output.close() }
-        let child = try launch(executable, arguments, output: output.descriptor)
+        let child = try launch(executable, arguments, output: output.descriptor, environment: environment)
         let status = child.waitBlocking()
         return Output(status: status, text: output.contents())
     }
 
     /// The same, off Swift's cooperative threads (the wait blocks a thread of its own).
-    public static func run(_ executable: String, _ arguments: [String]) async throws -> Output {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> Output {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(executable, arguments) })
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
             }
         }
     }

@@ -93,14 +93,11 @@ struct Capacity: AsyncParsableCommand {
 
     func validate() throws {
         guard (url == nil) != (scenario == nil) else { throw ValidationError("give a URL or --scenario KEY (one of them)") }
-        if url != nil && (config != nil || environment.target != nil || environment.serverFaults != nil) {
-            throw ValidationError("--config, --target and --server-faults go with --scenario; a URL is loaded as it is")
+        if url != nil && (config != nil || environment.target != nil || environment.serverFaults != nil || environment.tls) {
+            throw ValidationError("--config, --target, --tls and --server-faults go with --scenario; a URL is loaded as it is")
         }
         if scenario != nil && request.isSet {
             throw ValidationError("--method, --header and --body go with a URL; a scenario sends its own endpoints")
-        }
-        if scenario != nil && environment.http2.http2 && environment.target == nil {
-            throw ValidationError("--http2 with --scenario is for a --target (start `archmesh serve --http2` and point --target at it)")
         }
         _ = try parsedObjectives()
         guard startRate >= CapacitySearch.defaultFloor, startRate.isFinite else {
@@ -143,7 +140,7 @@ struct Capacity: AsyncParsableCommand {
                 throw CommandFailure.badUsage(error.description)
             }
             plan = LoadPlan(target: target, endpoints: [request.endpoint(path: path)], model: .closedRequests(users: 1, totalRequests: 1))
-            plan.tls = environment.tls.options
+            plan.tls = environment.tlsClient.options
             plan.http2Streams = environment.http2.streamsPerConnection
         } else {
             let suite: SuiteConfiguration

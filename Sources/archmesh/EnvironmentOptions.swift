@@ -14,8 +14,13 @@ struct EnvironmentOptions: ParsableArguments {
     @Flag(help: "Allow a target that is not on this machine's loopback.")
     var allowRemote = false
 
+    @Flag(help: ArgumentHelp(
+        "Serve the reference server over HTTPS, with a throwaway certificate made for the run (the load trusts it, nothing else does).",
+        discussion: "With --http2, the load speaks h2 to it by ALPN. Its files are removed when the run ends."))
+    var tls = false
+
     @OptionGroup(title: "HTTPS (with an https:// target)")
-    var tls: TLSClientOptions
+    var tlsClient: TLSClientOptions
 
     @OptionGroup(title: "HTTP/2")
     var http2: HTTP2Options
@@ -25,8 +30,11 @@ struct EnvironmentOptions: ParsableArguments {
         discussion: "For proofs and demonstrations: a slowed server to see a regression flagged, an erroring one to see thresholds fail."))
     var serverFaults: String?
 
+    static let http2NeedsTLS = "--http2 against the server this command starts needs --tls (without TLS it serves h2c alone, and the harness's own calls need HTTP/1.1)"
+
     func validate() throws {
         if serverFaults != nil && target != nil { throw ValidationError("--server-faults is for the server this command starts; with --target, set faults on your server") }
+        if tls && target != nil { throw ValidationError("--tls is for the server this command starts; give your server's https:// URL as --target") }
     }
 
     /// With `--target`: that server; otherwise PostgreSQL and `archmesh serve` started here, the
@@ -37,15 +45,18 @@ struct EnvironmentOptions: ParsableArguments {
                 let loadTarget = try LoadTarget(url: target)
                 try loadTarget.requireLoopback(allowRemote: allowRemote)
                 let database = try ProcessInfo.processInfo.environment["DATABASE_URL"].map(DatabaseURL.init(parsing:))
-                return RemoteEnvironment(target: loadTarget, database: database, tls: tls.options, http2Streams: http2.streamsPerConnection)
+                return RemoteEnvironment(target: loadTarget, database: database, tls: tlsClient.options, http2Streams: http2.streamsPerConnection)
             } catch let error as LoadEngineError {
                 throw CommandFailure.badUsage(error.description)
             } catch {
                 throw CommandFailure.from(error)
             }
         }
+        if http2.http2 && !tls { throw CommandFailure.badUsage(Self.http2NeedsTLS) }
         do {
-            return try await LocalEnvironment.start(executable: ServerProcess.currentExecutable, serverLog: serverLog, faults: serverFaults, logger: logger)
+            return try await LocalEnvironment.start(
+                executable: ServerProcess.currentExecutable, serverLog: serverLog, faults: serverFaults,
+                transport: .init(tls: tls, http2Streams: http2.streamsPerConnection), logger: logger)
         } catch {
             throw CommandFailure.from(error)
         }

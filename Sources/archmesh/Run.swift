@@ -62,8 +62,8 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         guard scale > 0, scale <= 100 else { throw ValidationError("--scale must be more than 0 and at most 100, got \(scale)") }
         guard (1...100).contains(repetitions) else { throw ValidationError("--repeat must be 1 to 100, got \(repetitions)") }
-        if environment.http2.http2 && environment.target == nil {
-            throw ValidationError("--http2 is for a --target (start `archmesh serve --http2` and point --target at it)")
+        if environment.http2.http2 && environment.target == nil && !environment.tls {
+            throw ValidationError(EnvironmentOptions.http2NeedsTLS)
         }
     }
 

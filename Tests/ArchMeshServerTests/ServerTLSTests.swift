@@ -2,6 +2,7 @@
 import Foundation
 import HummingbirdTesting
 import LoadEngine
+import PerfSuite
 import Testing
 import TestSupport
 
@@ -11,11 +12,11 @@ import TestSupport
 struct ServerTLSTests {
     @Test("with a certificate and key the server answers over HTTPS, its guard and routes unchanged")
     func servesHTTPS() async throws {
-        let issued = try TestCertificateAuthority().issue()
+        let issued = try CertificateAuthority().issue()
         var configuration = try await TestApp.configuration()
         configuration.tls = (
-            try TestCertificateAuthority.file(issued.certificatePEM, named: "server.pem"),
-            try TestCertificateAuthority.file(issued.keyPEM, named: "server.key"))
+            try CertificateAuthority.file(issued.certificatePEM, named: "server.pem"),
+            try CertificateAuthority.file(issued.keyPEM, named: "server.key"))
         try await buildApplication(configuration: configuration, logger: TestDatabase.logger).test(.ahc(.https)) { client in
             let live = try await client.execute(uri: "/health/live", method: .get)
             #expect(live.status == .ok)
@@ -27,13 +28,13 @@ struct ServerTLSTests {
 
     @Test("a missing or unreadable certificate or key is refused with the flag and the path")
     func badFiles() async throws {
-        let notPEM = try TestCertificateAuthority.file("hello", named: "not.pem")
-        let issued = try TestCertificateAuthority().issue()
-        let key = try TestCertificateAuthority.file(issued.keyPEM, named: "server.key")
+        let notPEM = try CertificateAuthority.file("hello", named: "not.pem")
+        let issued = try CertificateAuthority().issue()
+        let key = try CertificateAuthority.file(issued.keyPEM, named: "server.key")
         for (chain, privateKey, expected) in [
             ("/nonexistent/server.pem", key, "--tls-cert /nonexistent/server.pem"),
             (notPEM, key, "--tls-cert \(notPEM)"),
-            (try TestCertificateAuthority.file(issued.certificatePEM, named: "server.pem"), notPEM, "--tls-key \(notPEM)"),
+            (try CertificateAuthority.file(issued.certificatePEM, named: "server.pem"), notPEM, "--tls-key \(notPEM)"),
         ] {
             var configuration = try await TestApp.configuration()
             configuration.tls = (chain, privateKey)
@@ -80,12 +81,12 @@ struct ServerTLSTests {
 
     @Test("with --http2 and a certificate the API answers h2 agreed by ALPN")
     func servesH2() async throws {
-        let authority = try TestCertificateAuthority()
+        let authority = try CertificateAuthority()
         let issued = try authority.issue()
         var tls = TLSOptions()
-        tls.caCertificatesPath = try TestCertificateAuthority.file(try authority.pem, named: "ca.pem")
-        let certificate = try TestCertificateAuthority.file(issued.certificatePEM, named: "server.pem")
-        let key = try TestCertificateAuthority.file(issued.keyPEM, named: "server.key")
+        tls.caCertificatesPath = try CertificateAuthority.file(try authority.pem, named: "ca.pem")
+        let certificate = try CertificateAuthority.file(issued.certificatePEM, named: "server.pem")
+        let key = try CertificateAuthority.file(issued.keyPEM, named: "server.key")
         let result = try await loadOverHTTP2({
             $0.http2 = true
             $0.tls = (certificate, key)

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LoadEngine
 import NIOSSL
+import PerfSuite
 import Testing
 import TestSupport
 
@@ -75,8 +76,8 @@ struct HTTP2Tests {
 
     @Test("h2 over TLS is agreed by ALPN; a server that offers only HTTP/1.1 is refused as tls with the reason")
     func overTLS() async throws {
-        let authority = try TestCertificateAuthority()
-        let caFile = try TestCertificateAuthority.file(try authority.pem, named: "ca.pem")
+        let authority = try CertificateAuthority()
+        let caFile = try CertificateAuthority.file(try authority.pem, named: "ca.pem")
         let issued = try authority.issue()
         func context(_ protocols: [String]) throws -> NIOSSLContext {
             var configuration = TLSConfiguration.makeServerConfiguration(

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LoadEngine
 import NIOSSL
+import PerfSuite
 import Testing
 import TestSupport
 
@@ -9,16 +10,16 @@ import TestSupport
 /// fails as `tls` with its reason, never a crash or a hang.
 @Suite("TLS")
 struct TLSTests {
-    let authority: TestCertificateAuthority
+    let authority: CertificateAuthority
     let authorityFile: String
 
     init() throws {
-        authority = try TestCertificateAuthority()
-        authorityFile = try TestCertificateAuthority.file(try authority.pem, named: "ca.pem")
+        authority = try CertificateAuthority()
+        authorityFile = try CertificateAuthority.file(try authority.pem, named: "ca.pem")
     }
 
     /// A server context for `issued`; asking clients for a certificate from the authority with `clientsMust`.
-    func serverContext(_ issued: TestCertificateAuthority.Issued, clientsMust: Bool = false) throws -> NIOSSLContext {
+    func serverContext(_ issued: CertificateAuthority.Issued, clientsMust: Bool = false) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(issued.certificatePEM.utf8), format: .pem))],
             privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(issued.keyPEM.utf8), format: .pem)))
@@ -79,8 +80,8 @@ struct TLSTests {
         try await withServer(try serverContext(try authority.issue())) { server in
             let reason = await refusal(plan(port: server.port))
             #expect(reason.contains("TLS: unknown certificate authority"), "\(reason)")
-            let other = try TestCertificateAuthority(name: "another CA")
-            let otherFile = try TestCertificateAuthority.file(try other.pem, named: "other.pem")
+            let other = try CertificateAuthority(name: "another CA")
+            let otherFile = try CertificateAuthority.file(try other.pem, named: "other.pem")
             let wrongRoot = await refusal(plan(port: server.port) { $0.caCertificatesPath = otherFile })
             #expect(wrongRoot.contains("unknown certificate authority"), "\(wrongRoot)")
             let insecure = try await LoadRun.run(plan(port: server.port) { $0.insecure = true })
@@ -129,8 +130,8 @@ struct TLSTests {
                 #expect("\(error)".contains("TLS:"), "\(error)")
             }
             let client = try authority.issue(names: ["load tester"], addresses: [], client: true)
-            let certificate = try TestCertificateAuthority.file(client.certificatePEM, named: "client.pem")
-            let key = try TestCertificateAuthority.file(client.keyPEM, named: "client.key")
+            let certificate = try CertificateAuthority.file(client.certificatePEM, named: "client.pem")
+            let key = try CertificateAuthority.file(client.keyPEM, named: "client.key")
             let result = try await LoadRun.run(plan(port: server.port) {
                 $0.caCertificatesPath = authorityFile
                 $0.clientCertificatePath = certificate
@@ -163,7 +164,7 @@ struct TLSTests {
 
     @Test("files named for TLS that are missing or not PEM are refused with the flag and the path")
     func badFiles() async throws {
-        let notPEM = try TestCertificateAuthority.file("hello", named: "not.pem")
+        let notPEM = try CertificateAuthority.file("hello", named: "not.pem")
         for (configure, flag) in [
             ({ (options: inout TLSOptions) in options.caCertificatesPath = "/nonexistent/ca.pem" }, "--cacert /nonexistent/ca.pem"),
             ({ (options: inout TLSOptions) in options.caCertificatesPath = notPEM }, "--cacert \(notPEM)"),

@@ -38,6 +38,35 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(output.text.contains("/nonexistent/new.json"), output.text)
     }
 
+    /// `run --tls --http2`: the reference server serves HTTPS with a throwaway certificate the load
+    /// trusts (verification on), the suite runs over h2, the server's timings come back, and the
+    /// certificate's files are gone when the command ends. `--http2` alone is refused: without TLS
+    /// the server speaks h2c only, and the harness's own calls need HTTP/1.1.
+    func testRunOverTLSAndHTTP2WithAThrowawayCertificate() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-tlsrun-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = directory.appendingPathComponent("report.json").path
+        let output = try await ChildProcess.run(
+            try ReferenceServer.executable(),
+            ["run", "--tls", "--http2", "--streams", "4", "--scenarios", "health_load", "--scale", "0.1", "--output", report],
+            environment: ["TMPDIR": directory.path])
+        XCTAssertEqual(output.status, 0, output.text)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+        let target = try XCTUnwrap((json["environment"] as? [String: Any])?["target"] as? String)
+        XCTAssertTrue(target.contains("https://127.0.0.1:") && target.contains("HTTP/2"), target)
+        let scenario = try XCTUnwrap((json["scenarios"] as? [[String: Any]])?.first)
+        XCTAssertEqual(scenario["success_rate_percent"] as? Double, 100, "\(scenario["errors"] ?? "")")
+        let breakdown = try XCTUnwrap(((scenario["analysis"] as? [String: Any])?["breakdown"] as? [[String: Any]])?.first)
+        XCTAssertEqual(breakdown["timed_responses"] as? Int, breakdown["requests"] as? Int, "every response carried its Server-Timing")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("archmesh-tls-") }
+        XCTAssertEqual(left, [], "the throwaway certificate's files are removed")
+
+        let refused = try await ChildProcess.run(try ReferenceServer.executable(), ["run", "--http2", "--scenarios", "health_load"])
+        XCTAssertEqual(refused.status, 2, refused.text)
+        XCTAssertTrue(refused.text.contains("needs --tls"), refused.text)
+    }
+
     /// SIGINT in the middle of the endurance scenario: exit 130, the report so far is valid JSON
     /// marked interrupted, and neither the server nor PostgreSQL outlives the command.
     func testInterruptLeavesAValidReportAndNoProcess() async throws {

@@ -14,22 +14,44 @@ public final class LocalEnvironment: TargetEnvironment {
     private let faults: String?
     private let current: Mutex<ServerProcess>
 
-    private init(provision: DatabaseProvision, server: ServerProcess, options: ServerProcess.Options, faults: String?) {
+    private init(provision: DatabaseProvision, server: ServerProcess, options: ServerProcess.Options, faults: String?, http2Streams: Int?) {
         self.provision = provision
         self.options = options
         self.faults = faults
+        self.http2Streams = http2Streams
         current = Mutex(server)
     }
 
     /// The server running now (a restart between repetitions replaces it).
     public var server: ServerProcess { current.withLock { $0 } }
 
+    /// How the server this environment starts speaks: HTTPS with a throwaway certificate, and
+    /// HTTP/2 with this many streams per connection (with TLS: the harness's own calls need HTTP/1.1,
+    /// which the server speaks beside h2 over TLS, and not beside h2c).
+    public struct Transport: Sendable {
+        public var tls = false
+        public var http2Streams: Int?
+
+        public init(tls: Bool = false, http2Streams: Int? = nil) {
+            self.tls = tls
+            self.http2Streams = http2Streams
+        }
+    }
+
     /// Brings the database up, migrates it and starts the server; on failure leaves nothing running.
     /// `faults` (the JSON `PUT /_faults` takes) are set on the server at every start.
     public static func start(
-        executable: String, serverLog: URL, enableFaults: Bool = false, faults: String? = nil, logger: Logger
+        executable: String, serverLog: URL, enableFaults: Bool = false, faults: String? = nil, transport: Transport = Transport(), logger: Logger
     ) async throws -> LocalEnvironment {
-        let provision = try await DatabaseProvision.resolve(logger: logger)
+        precondition(transport.http2Streams == nil || transport.tls, "HTTP/2 to the reference server goes over TLS")
+        let serverTLS = try transport.tls ? ServerTLS.makeThrowaway() : nil
+        let provision: DatabaseProvision
+        do {
+            provision = try await DatabaseProvision.resolve(logger: logger)
+        } catch {
+            serverTLS?.remove()
+            throw error
+        }
         do {
             try await Migrator.bundled().migrate(provision.url, logger: logger)
             if let cluster = provision.embedded {
@@ -39,13 +61,19 @@ public final class LocalEnvironment: TargetEnvironment {
             var options = ServerProcess.Options(
                 executable: executable, database: provision.url, logFile: serverLog)
             options.enableFaults = enableFaults || faults != nil
+            options.tls = serverTLS
+            options.http2 = transport.http2Streams != nil
             let server = try await startServer(options, faults: faults)
-            return LocalEnvironment(provision: provision, server: server, options: options, faults: faults)
+            return LocalEnvironment(provision: provision, server: server, options: options, faults: faults, http2Streams: transport.http2Streams)
         } catch {
             await provision.release()
+            serverTLS?.remove()
             throw error
         }
     }
+
+    public var tls: TLSOptions { options.tls?.clientOptions ?? TLSOptions() }
+    public let http2Streams: Int?
 
     public var target: LoadTarget { server.target }
     public var ownsData: Bool { provision.origin == .embedded }
@@ -58,11 +86,14 @@ public final class LocalEnvironment: TargetEnvironment {
 
     public var summary: String {
         "reference server (pid \(server.pid)) at \(server.target) on \(provision.origin.rawValue) \(provision.url)"
+            + (options.tls != nil ? " (throwaway TLS certificate)" : "")
+            + (http2Streams.map { " over HTTP/2 (\($0) streams per connection)" } ?? "")
     }
 
     public func stop() async {
         await server.stop()
         await provision.release()
+        options.tls?.remove()
     }
 
     public func restartServer() async throws -> Bool {

@@ -1,6 +1,7 @@
 import ArchMeshDatabase
 import Foundation
 import LoadEngine
+import NIOSSL
 import Subprocesses
 import TargetMonitoring
 
@@ -15,8 +16,12 @@ public final class ServerProcess: Sendable {
     /// The fault token, when started with faults enabled.
     public let faultToken: String?
 
-    private init(child: ChildProcess, target: LoadTarget, logFile: URL, faultToken: String?) {
+    /// How the harness's own calls (faults) trust the server's certificate, over HTTPS.
+    private let sideChannelTLS: TLSConfiguration?
+
+    private init(child: ChildProcess, target: LoadTarget, logFile: URL, faultToken: String?, tls: ServerTLS?) {
         self.child = child
+        sideChannelTLS = tls.map { $0.clientOptions.sideChannelConfiguration() }
         self.target = target
         self.logFile = logFile
         self.faultToken = faultToken
@@ -34,6 +39,10 @@ public final class ServerProcess: Sendable {
         public var logRequests = true
         /// Start with `/_faults` enabled, under a fresh random token.
         public var enableFaults = false
+        /// Serve HTTPS (see `ServerTLS`).
+        public var tls: ServerTLS?
+        /// Serve HTTP/2 (h2 by ALPN beside HTTP/1.1 over TLS; h2c alone without).
+        public var http2 = false
 
         public init(executable: String, database: DatabaseURL, logFile: URL) {
             self.executable = executable
@@ -53,6 +62,8 @@ public final class ServerProcess: Sendable {
             "--exit-with-parent", String(getpid()),
         ]
         if options.logRequests { arguments.append("--log-requests") }
+        if let tls = options.tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
+        if options.http2 { arguments.append("--http2") }
         let token = options.enableFaults ? "harness-" + LoadPlan.makeRunTag() + LoadPlan.makeRunTag() : nil
         if token != nil { arguments += ["--enable-faults"] }
         var environment = ["DATABASE_URL": options.database.secretURLString]
@@ -61,11 +72,11 @@ public final class ServerProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let log = (try? String(contentsOf: options.logFile, encoding: .utf8)) ?? ""
-            if let range = log.range(of: "listening on http://"), let line = log[range.upperBound...].split(separator: "\n").first {
-                let address = line.split(separator: ":")
-                if address.count == 2, let port = Int(address[1]) {
-                    return ServerProcess(child: child, target: LoadTarget(host: String(address[0]), port: port), logFile: options.logFile, faultToken: token)
-                }
+            // `serve` prints `listening on http[s]://HOST:PORT` on a line of its own, among its JSON log lines.
+            if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("listening on ") }),
+                let target = try? LoadTarget(url: String(line.dropFirst("listening on ".count)))
+            {
+                return ServerProcess(child: child, target: target, logFile: options.logFile, faultToken: token, tls: options.tls)
             }
             if let status = child.exitStatusIfEnded() {
                 let tail = log.split(separator: "\n").suffix(10).joined(separator: "\n")
@@ -92,18 +103,54 @@ public final class ServerProcess: Sendable {
     public func setFaults(_ json: String) async throws {
         guard let faultToken else { throw SuiteError.environment("the server was started without fault injection") }
         let response = try await HTTPFetch.send(
-            "PUT", target.description + "/_faults", headers: [("X-Fault-Token", faultToken), ("Content-Type", "application/json")], body: Array(json.utf8))
+            "PUT", target.description + "/_faults", headers: [("X-Fault-Token", faultToken), ("Content-Type", "application/json")], body: Array(json.utf8),
+            tls: sideChannelTLS)
         guard response.status == 200 else { throw SuiteError.environment("setting faults failed with \(response.status): \(response.text)") }
     }
 
     /// Clears every injected fault.
     public func clearFaults() async throws {
         guard let faultToken else { return }
-        _ = try await HTTPFetch.send("DELETE", target.description + "/_faults", headers: [("X-Fault-Token", faultToken)])
+        _ = try await HTTPFetch.send("DELETE", target.description + "/_faults", headers: [("X-Fault-Token", faultToken)], tls: sideChannelTLS)
     }
 
     /// The path of the running executable, to start the server from the same build.
     public static var currentExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// The reference server over HTTPS with a certificate from a throwaway authority made for the run
+/// (`run --tls`): the load and the harness trust that authority alone, and its files, in a
+/// directory of their own readable by this user only, go when the run ends.
+public struct ServerTLS: Sendable {
+    public let certificate: String
+    public let key: String
+    /// The authority's certificate, PEM.
+    public let authority: String
+
+    /// A new authority and a certificate for `localhost` and 127.0.0.1, written to files.
+    public static func makeThrowaway() throws -> ServerTLS {
+        let authority = try CertificateAuthority(name: "archmesh run --tls (throwaway)")
+        let issued = try authority.issue()
+        let authorityPath = try CertificateAuthority.file(try authority.pem, named: "ca.pem")
+        let directory = URL(fileURLWithPath: authorityPath).deletingLastPathComponent()
+        let certificate = directory.appendingPathComponent("server.pem")
+        let key = directory.appendingPathComponent("server.key")
+        try issued.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
+        try issued.keyPEM.write(to: key, atomically: true, encoding: .utf8)
+        return ServerTLS(certificate: certificate.path, key: key.path, authority: authorityPath)
+    }
+
+    /// The load's TLS: the throwaway authority trusted, verification on.
+    public var clientOptions: TLSOptions {
+        var options = TLSOptions()
+        options.caCertificatesPath = authority
+        return options
+    }
+
+    /// Removes the files.
+    public func remove() {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: authority).deletingLastPathComponent())
     }
 }

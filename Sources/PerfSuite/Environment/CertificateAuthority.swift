@@ -3,13 +3,15 @@ import Foundation
 import SwiftASN1
 import X509
 
-/// A throwaway certificate authority for TLS tests, made fresh in memory, and the certificates it
-/// issues: for a server under any names, already expired, or for a client.
-public struct TestCertificateAuthority: Sendable {
+/// A throwaway certificate authority, made fresh in memory, and the certificates it issues: for a
+/// server under any names, already expired, or for a client. `run --tls` serves the reference
+/// server with one of its certificates (the load trusts the authority, nothing else does); the
+/// TLS tests make their own.
+public struct CertificateAuthority: Sendable {
     public let certificate: Certificate
     private let key: P256.Signing.PrivateKey
 
-    public init(name: String = "archmesh test CA") throws {
+    public init(name: String = "archmesh throwaway CA") throws {
         key = P256.Signing.PrivateKey()
         let subject = try DistinguishedName { CommonName(name) }
         let now = Date()
@@ -58,10 +60,11 @@ public struct TestCertificateAuthority: Sendable {
         return Issued(certificatePEM: try leaf.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation)
     }
 
-    /// Writes `text` to a new file in the temporary directory and returns its path.
+    /// Writes `text` to a new file in a new directory of the temporary directory, readable by this
+    /// user alone, and returns its path.
     public static func file(_ text: String, named name: String) throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let url = directory.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path

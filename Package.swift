@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LoadEngine", targets: ["LoadEngine"]),
         .library(name: "TargetMonitoring", targets: ["TargetMonitoring"]),
         .library(name: "PerfSuite", targets: ["PerfSuite"]),
+        .library(name: "RunHistory", targets: ["RunHistory"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -135,9 +136,22 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: settings
         ),
+        // Every run recorded in PostgreSQL: listing, past reports, trends, baselines from history.
+        .target(
+            name: "RunHistory",
+            dependencies: [
+                "ArchMeshDatabase",
+                "PerfSuite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "archmesh",
             dependencies: [
+                "RunHistory",
                 "ArchMeshServer",
                 "ArchMeshDatabase",
                 "LoadEngine",
@@ -208,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "PerformanceTests",
             dependencies: [
-                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "archmesh",
+                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "RunHistory", "archmesh",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -35,7 +35,7 @@ short() {
     local false_alarms=0 detected=0 started=$SECONDS
     printf "%-5s %10s %12s %8s %8s\n" "pair" "base p50" "added cpu ms" "same" "slowed"
     for i in $(seq 1 "$PAIRS"); do
-        local run=("$BIN" run --scenarios "${SHORT_SCENARIOS[@]}" --repeat "$REPEAT" --log-level error)
+        local run=("$BIN" run --scenarios "${SHORT_SCENARIOS[@]}" --repeat "$REPEAT" --log-level error --no-history)
         "${run[@]}" --output "$work/base-$i.json" >/dev/null || true
         "${run[@]}" --output "$work/same-$i.json" >/dev/null || true
         local base added
@@ -78,7 +78,7 @@ long() {
     echo "== long: a 10 s open-model scenario (benchmarks/regression-proof.yaml), single runs, $PAIRS pairs against one server"
     local token="proof-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
     ARCHMESH_FAULT_TOKEN="$token" start_server "$work/server.log" --seed-projects 1000 --enable-faults
-    local run=("$BIN" run --target "$SERVER_URL" --config benchmarks/regression-proof.yaml --log-level error)
+    local run=("$BIN" run --target "$SERVER_URL" --config benchmarks/regression-proof.yaml --log-level error --no-history)
     set_latency() { curl -fsS -o /dev/null -X PUT -H "X-Fault-Token: $token" -H "Content-Type: application/json" -d "{\"latency_ms\": $1}" "$SERVER_URL/_faults"; }
     set_latency 0; "${run[@]}" --output "$work/warmup.json" >/dev/null || true
     local false_alarms=0 detected=0

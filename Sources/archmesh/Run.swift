@@ -4,6 +4,7 @@ import Foundation
 import LoadEngine
 import Logging
 import PerfSuite
+import RunHistory
 
 /// `archmesh run`: the whole suite, end to end.
 struct Run: AsyncParsableCommand {
@@ -12,8 +13,9 @@ struct Run: AsyncParsableCommand {
         discussion: """
             With no --target: starts PostgreSQL (DATABASE_URL, the `archmesh db` cluster, or a throwaway one),
             migrates, seeds what the scenarios need, starts the server as a child process, runs, stops everything.
+            Every run is recorded in the history (`archmesh history`) unless --no-history.
             Exit codes: 0 every threshold held, 1 a threshold failed (at --fail-on severity or above),
-            2 bad usage or input, 130 interrupted (the report written so far is marked so).
+            2 bad usage or input, 3 a regression against --baseline, 130 interrupted (the report written so far is marked so).
             """)
 
     @Flag(help: "List the scenarios and exit.")
@@ -49,8 +51,13 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var outputs: ReportOutputs
 
-    @Option(help: "Compare the run with this baseline report; exit 3 on a regression.")
+    @Option(help: ArgumentHelp(
+        "Compare the run with this baseline: a report file, or a recorded run (last, a run's number, best-of:N); exit 3 on a regression.",
+        discussion: "best-of:N takes, of the last N complete recorded runs with these scenarios, the one with the best p95 latencies."))
     var baseline: String?
+
+    @Flag(help: "Do not record this run in the history.")
+    var noHistory = false
 
     @Option(help: "Also save the report as a baseline for later runs' --baseline.")
     var saveBaseline: String?
@@ -84,12 +91,8 @@ struct Run: AsyncParsableCommand {
             return
         }
         // A bad baseline is found before anything starts, not after the run.
-        let base: SuiteReport?
-        do {
-            base = try baseline.map(RegressionComparison.loadBaseline)
-        } catch let error as ReportError {
-            throw CommandFailure.badUsage(error.description)
-        }
+        var base: (report: SuiteReport, name: String)?
+        if let baseline { base = try await Self.loadBaseline(baseline, scenarios: selected.map(\.key), logger: logger) }
         let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
         let environment = try await self.environment.makeEnvironment(
             serverLog: URL(fileURLWithPath: output).deletingLastPathComponent().appendingPathComponent("\(stem).server.log"), logger: logger)
@@ -124,17 +127,58 @@ struct Run: AsyncParsableCommand {
         print(SummaryTable.footer(report))
         try outputs.write(report)
         print("Report: \(output)" + (environment.serverLog.map { "; server log: \($0)" } ?? "") + (outputs.html.map { "; HTML: \($0)" } ?? ""))
+        if !noHistory { await Self.record(report, reportFile: output, logger: logger) }
         if let saveBaseline, !report.interrupted {
             do { try report.write(to: saveBaseline) } catch { throw CommandFailure.badUsage("cannot write the baseline \(saveBaseline): \(error)") }
             print("Baseline saved: \(saveBaseline)")
         }
         if report.interrupted { throw ExitCode(ExitStatus.interrupted) }
-        if let base, let baseline {
+        if let base {
             print("")
-            try Compare.judge(report, against: base, currentName: output, baselineName: baseline, settings: tolerances.settings, json: nil)
+            try Compare.judge(report, against: base.report, currentName: output, baselineName: base.name, settings: tolerances.settings, json: nil)
         }
         let failing = report.scenarios.filter { !$0.passed && $0.severity >= failOn }
         if !failing.isEmpty { throw ExitCode(ExitStatus.failed) }
+    }
+}
+
+extension Run {
+    /// The baseline a `--baseline` names: a report file, or a run read from the history.
+    static func loadBaseline(_ text: String, scenarios: [String], logger: Logger) async throws -> (report: SuiteReport, name: String) {
+        let reference: BaselineReference
+        do {
+            reference = try BaselineReference(text)
+            if case .file(let path) = reference { return (try RegressionComparison.loadBaseline(path), path) }
+        } catch let error as ReportError {
+            throw CommandFailure.badUsage(error.description)
+        } catch let error as HistoryError {
+            throw CommandFailure.badUsage(error.description)
+        }
+        do {
+            return try await HistoryLocation.with(logger: logger) { store, _ in
+                let (run, report) = try await store.baseline(reference, scenarios: scenarios)
+                return (report, "run \(run) (--baseline \(reference))")
+            }
+        } catch let error as HistoryError {
+            throw CommandFailure.badUsage(error.description)
+        } catch {
+            throw CommandFailure.badUsage("--baseline \(text) needs the history, which cannot be opened: \(error)")
+        }
+    }
+
+    /// Records the run; a history that cannot be reached is a warning, never a failed run.
+    static func record(_ report: SuiteReport, reportFile: String, logger: Logger) async {
+        let started = ContinuousClock.now
+        do {
+            let path = URL(fileURLWithPath: reportFile).standardizedFileURL.path
+            try await HistoryLocation.with(logger: logger) { store, place in
+                let id = try await store.record(report, reportFile: path)
+                let elapsed = ContinuousClock.now - started
+                print("Recorded as run \(id) in the history (\(place)) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))).")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("warning: the run was not recorded in the history: \(error)\n".utf8))
+        }
     }
 }
 

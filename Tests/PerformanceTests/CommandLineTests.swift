@@ -49,7 +49,7 @@ final class CommandLineTests: XCTestCase {
         let report = directory.appendingPathComponent("report.json").path
         let output = try await ChildProcess.run(
             try ReferenceServer.executable(),
-            ["run", "--tls", "--http2", "--streams", "4", "--scenarios", "health_load", "--scale", "0.1", "--output", report],
+            ["run", "--tls", "--http2", "--streams", "4", "--scenarios", "health_load", "--scale", "0.1", "--output", report, "--no-history"],
             environment: ["TMPDIR": directory.path])
         XCTAssertEqual(output.status, 0, output.text)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
@@ -78,7 +78,7 @@ final class CommandLineTests: XCTestCase {
         let output = try TemporaryOutput()
         defer { output.close() }
         let child = try ChildProcess.launch(
-            try ReferenceServer.executable(), ["run", "--scenarios", "health_load", "endurance_test", "--output", report.path],
+            try ReferenceServer.executable(), ["run", "--scenarios", "health_load", "endurance_test", "--output", report.path, "--no-history"],
             output: output.descriptor,
             // Its own throwaway cluster, even when `archmesh db` keeps one running on this machine.
             environment: ["DATABASE_URL": "", "ARCHMESH_CLUSTER_DIR": directory.appendingPathComponent("no-cluster").path])

@@ -27,6 +27,17 @@ public struct PersistentCluster: Sendable {
         self.cluster = LocalCluster(root: folder, binaries: try PostgresBinaries.locate(environment: environment), owner: try ClusterOwner.current())
     }
 
+    /// The folder of the run history's own cluster: `$ARCHMESH_HISTORY_DIR`, or `history` beside
+    /// the default cluster's folder (`<ARCHMESH_CLUSTER_DIR>-history` when that is set).
+    public static func historyRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let explicit = environment["ARCHMESH_HISTORY_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        if let explicit = environment["ARCHMESH_CLUSTER_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit + "-history") }
+        return defaultRoot(environment: environment).deletingLastPathComponent().appendingPathComponent("history")
+    }
+
+    /// The history cluster's port when it is made (it keeps it after).
+    public static let historyPort = 54330
+
     static func defaultRoot(environment: [String: String]) -> URL {
         if let explicit = environment["ARCHMESH_CLUSTER_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
         if geteuid() == 0 { return URL(fileURLWithPath: "/var/lib/archmesh/postgres") }

@@ -1,16 +1,23 @@
 import Logging
 import PostgresNIO
 
-/// Applies migrations in order, each once, recorded in `schema_migrations`, under an advisory lock
-/// so that two processes starting together do not race.
+/// Applies migrations in order, each once, recorded in a ledger table (`schema_migrations` for the
+/// server's schema), under an advisory lock so that two processes starting together do not race.
+/// Other schemas (the run history's) keep a ledger and a lock of their own.
 public struct Migrator: Sendable {
-    /// The advisory lock key: "archmesh" in ASCII.
-    static let lockKey: Int64 = 0x6172_6368_6D65_7368
+    /// The server schema's advisory lock key: "archmesh" in ASCII.
+    public static let schemaLockKey: Int64 = 0x6172_6368_6D65_7368
 
     public let migrations: [Migration]
+    /// The table that records which versions were applied.
+    public let ledger: String
+    public let lockKey: Int64
 
-    public init(migrations: [Migration]) {
+    public init(migrations: [Migration], ledger: String = "schema_migrations", lockKey: Int64 = Migrator.schemaLockKey) {
+        precondition(ledger.allSatisfy { $0.isLetter || $0 == "_" }, "a ledger is a plain table name")
         self.migrations = migrations
+        self.ledger = ledger
+        self.lockKey = lockKey
     }
 
     /// A migrator for the package's own `sql/` files.
@@ -28,27 +35,27 @@ public struct Migrator: Sendable {
 
     /// The same, on a connection the caller owns.
     public func migrate(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
-        _ = try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+        _ = try await connection.query("SELECT pg_advisory_lock(\(lockKey))", logger: logger)
         do {
             let applied = try await applyPending(on: connection, logger: logger)
-            _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
             return applied
         } catch {
-            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
             throw error
         }
     }
 
     private func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
         _ = try await connection.query("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
+            CREATE TABLE IF NOT EXISTS \(unescaped: ledger) (
                 version integer PRIMARY KEY,
                 name text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()
             )
             """, logger: logger)
         var done = Set<Int>()
-        for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+        for try await version in try await connection.query("SELECT version FROM \(unescaped: ledger)", logger: logger).decode(Int.self) {
             done.insert(version)
         }
         var applied: [Int] = []
@@ -59,7 +66,7 @@ public struct Migrator: Sendable {
                     _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
                 _ = try await connection.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
+                    "INSERT INTO \(unescaped: ledger) (version, name) VALUES (\(migration.version), \(migration.name))", logger: logger)
                 _ = try await connection.query("COMMIT", logger: logger)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)

@@ -48,7 +48,7 @@ public struct Seeder: Sendable {
             _ = try await connection.query("BEGIN", logger: logger)
             do {
                 // One seeding at a time per database; the lock ends with the transaction.
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Migrator.lockKey + 1))", logger: logger)
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Migrator.schemaLockKey + 1))", logger: logger)
                 if options.reset {
                     _ = try await connection.query("TRUNCATE projects, workflow_sessions, seed_progress", logger: logger)
                 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LoadEngine
 import Yams
@@ -9,6 +10,8 @@ public struct SuiteConfiguration: Sendable {
     public var scenarios: [Scenario]
     /// Where it was read from ("built-in" for the packaged default).
     public var source: String
+    /// SHA-256 of the file's text, hex: two runs of one scenario file have the same.
+    public var digest = ""
 
     /// The packaged default: `Sources/PerfSuite/Resources/scenarios.yaml`.
     public static func builtIn() throws -> SuiteConfiguration {
@@ -65,7 +68,9 @@ public struct SuiteConfiguration: Sendable {
             scenarios.append(scenario)
         }
         guard !scenarios.isEmpty else { throw root["scenarios"].fail("no scenarios") }
-        return SuiteConfiguration(thresholds: thresholds, endpoints: endpoints, scenarios: scenarios, source: file)
+        var configuration = SuiteConfiguration(thresholds: thresholds, endpoints: endpoints, scenarios: scenarios, source: file)
+        configuration.digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return configuration
     }
 
     private static func readThresholds(_ node: YAMLNode) throws -> Thresholds {

@@ -14,6 +14,8 @@ public struct EnvironmentInfo: Codable, Sendable {
     public var postgresVersion: String?
     public var target: String
     public var configuration: String
+    /// SHA-256 of the scenario file (absent in reports written before it was kept).
+    public var configurationDigest: String?
     /// Requests and durations were multiplied by this (1: the scenarios as written).
     public var scale: Double
     public var serverLog: String?
@@ -25,11 +27,12 @@ public struct EnvironmentInfo: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case machine, operatingSystem = "os", cores, memoryMB, archmeshVersion, swiftVersion, commit, postgresVersion, target
-        case configuration, scale, serverLog, repetitions, freshServerPerRepetition
+        case configuration, configurationDigest, scale, serverLog, repetitions, freshServerPerRepetition
     }
 
     public static func current(
-        target: String, configuration: String, scale: Double, postgresVersion: String?, serverLog: String?, repetitions: Int = 1
+        target: String, configuration: String, configurationDigest: String? = nil, scale: Double, postgresVersion: String?, serverLog: String?,
+        repetitions: Int = 1
     ) -> EnvironmentInfo {
         var name = utsname()
         uname(&name)
@@ -42,7 +45,8 @@ public struct EnvironmentInfo: Codable, Sendable {
         return EnvironmentInfo(
             machine: text(name.nodename), operatingSystem: "\(text(name.sysname)) \(text(name.release)) \(text(name.machine))",
             cores: ProcessStatistics.cpuCount, memoryMB: memoryKB / 1024, archmeshVersion: ArchMeshVersion.current, swiftVersion: swiftVersion,
-            commit: gitCommit(), postgresVersion: postgresVersion, target: target, configuration: configuration, scale: scale,
+            commit: gitCommit(), postgresVersion: postgresVersion, target: target, configuration: configuration,
+            configurationDigest: configurationDigest, scale: scale,
             serverLog: serverLog, repetitions: repetitions, freshServerPerRepetition: repetitions > 1)
     }
 

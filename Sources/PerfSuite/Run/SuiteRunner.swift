@@ -53,7 +53,7 @@ public struct SuiteRunner: Sendable {
             schemaVersion: SuiteReport.currentSchemaVersion, interrupted: false,
             summary: .init(startTime: Date(), endTime: Date(), totalScenarios: 0, passed: 0, failed: 0),
             environment: .current(
-                target: environment.summary, configuration: configuration.source, scale: options.scale, postgresVersion: postgresVersion,
+                target: environment.summary, configuration: configuration.source, configurationDigest: configuration.digest, scale: options.scale, postgresVersion: postgresVersion,
                 serverLog: environment.serverLog, repetitions: max(1, options.repetitions)),
             scenarios: [])
         let rounds = max(1, options.repetitions)

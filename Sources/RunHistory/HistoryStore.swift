@@ -1,0 +1,200 @@
+import ArchMeshDatabase
+import Foundation
+import Logging
+import PerfSuite
+import PostgresNIO
+
+/// The run history in PostgreSQL: every recorded run with its whole report (any past report is
+/// rebuilt from it exactly) and each scenario's summary figures, for listing, trends and baselines.
+/// Its schema is migrations of its own (`Sources/RunHistory/Migrations`), in a ledger of its own, so
+/// it may share a database with the server's schema or have one to itself.
+public struct HistoryStore: Sendable {
+    public let url: DatabaseURL
+    private let logger: Logger
+
+    public init(url: DatabaseURL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+    }
+
+    /// "archhist" in ASCII: the history schema's advisory lock.
+    static let lockKey: Int64 = 0x6172_6368_6869_7374
+
+    public static func migrator() throws -> Migrator {
+        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else {
+            throw DatabaseError.migrationsMissing("the run history's Migrations folder is not in its resource bundle")
+        }
+        return Migrator(migrations: try Migration.load(from: folder), ledger: "history_migrations", lockKey: lockKey)
+    }
+
+    /// Brings the history's schema up to date.
+    public func migrate() async throws {
+        try await Self.migrator().migrate(url, logger: logger)
+    }
+
+    // MARK: Recording
+
+    /// Records a run's report; returns the run's number in the history.
+    @discardableResult
+    public func record(_ report: SuiteReport, reportFile: String?) async throws -> Int64 {
+        let json = String(decoding: try SuiteReport.encoder.encode(report), as: UTF8.self)
+        let environment = report.environment
+        let build = environment.commit ?? "unknown"
+        let digest = environment.configurationDigest ?? ""
+        return try await url.withConnection(logger: logger) { connection in
+            _ = try await connection.query("BEGIN", logger: logger)
+            do {
+                let rows = try await connection.query("""
+                    INSERT INTO history_runs (kind, started_at, ended_at, build, archmesh_version, configuration, configuration_digest,
+                        scale, target, interrupted, passed, failed, report_file, report)
+                    VALUES ('run', \(report.summary.startTime), \(report.summary.endTime), \(build), \(environment.archmeshVersion),
+                        \(environment.configuration), \(digest), \(environment.scale), \(environment.target), \(report.interrupted),
+                        \(report.summary.passed), \(report.summary.failed), \(reportFile), \(json)::jsonb)
+                    RETURNING id
+                    """, logger: logger)
+                var id: Int64 = 0
+                for try await value in rows.decode(Int64.self) { id = value }
+                for scenario in report.scenarios {
+                    let latency = scenario.load?.latency
+                    let objectives = String(decoding: try JSONEncoder().encode(scenario.objectives.map { ObjectiveOutcome(objective: $0.objective, met: $0.met) }), as: UTF8.self)
+                    _ = try await connection.query("""
+                        INSERT INTO history_scenarios (run_id, key, passed, requests, requests_per_second, error_rate_percent,
+                            p50_ms, p95_ms, p99_ms, objectives)
+                        VALUES (\(id), \(scenario.key), \(scenario.passed), \(scenario.totalRequests), \(scenario.requestsPerSecond),
+                            \(scenario.errorRatePercent), \(latency?.p50 ?? 0), \(latency?.p95 ?? 0), \(latency?.p99 ?? 0), \(objectives)::jsonb)
+                        ON CONFLICT (run_id, key) DO NOTHING
+                        """, logger: logger)
+                }
+                _ = try await connection.query("COMMIT", logger: logger)
+                return id
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// Recorded runs, newest first: those with `scenario` among their scenarios, of `build` (a
+    /// prefix of it), started at or after `since`; at most `limit`.
+    public func runs(scenario: String? = nil, build: String? = nil, since: Date? = nil, limit: Int = 20) async throws -> [RecordedRun] {
+        let buildPattern = build.map { $0.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+        return try await url.withConnection(logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT r.id, r.started_at, r.ended_at, r.build, r.archmesh_version, r.configuration, r.scale, r.target, r.interrupted,
+                    r.passed, r.failed, COALESCE(string_agg(s.key, ',' ORDER BY s.key), '')
+                FROM history_runs r LEFT JOIN history_scenarios s ON s.run_id = r.id
+                WHERE (\(scenario)::text IS NULL OR EXISTS (SELECT 1 FROM history_scenarios f WHERE f.run_id = r.id AND f.key = \(scenario)))
+                    AND (\(buildPattern)::text IS NULL OR r.build LIKE \(buildPattern))
+                    AND (\(since)::timestamptz IS NULL OR r.started_at >= \(since))
+                GROUP BY r.id
+                ORDER BY r.started_at DESC, r.id DESC
+                LIMIT \(limit)
+                """, logger: logger)
+            var runs: [RecordedRun] = []
+            for try await (id, started, ended, build, version, configuration, scale, target, interrupted, passed, failed, keys) in rows.decode(
+                (Int64, Date, Date, String, String, String, Double, String, Bool, Int, Int, String).self)
+            {
+                runs.append(RecordedRun(
+                    id: id, startedAt: started, endedAt: ended, build: build, archmeshVersion: version, configuration: configuration,
+                    scale: scale, target: target, interrupted: interrupted, passed: passed, failed: failed,
+                    scenarios: keys.isEmpty ? [] : keys.split(separator: ",").map(String.init)))
+            }
+            return runs
+        }
+    }
+
+    /// A recorded run's report, as it was written.
+    public func report(run id: Int64) async throws -> SuiteReport {
+        let text: String? = try await url.withConnection(logger: logger) { connection in
+            let rows = try await connection.query("SELECT report::text FROM history_runs WHERE id = \(id)", logger: logger)
+            var text: String?
+            for try await value in rows.decode(String.self) { text = value }
+            return text
+        }
+        guard let text else { throw HistoryError.noSuchRun(id) }
+        do {
+            return try SuiteReport.decoder.decode(SuiteReport.self, from: Data(text.utf8))
+        } catch {
+            throw HistoryError.unreadable(id, "\(error)")
+        }
+    }
+
+    /// The figures of `scenario` in its last `last` complete recorded runs, oldest first.
+    public func trend(scenario: String, last: Int) async throws -> [TrendPoint] {
+        try await url.withConnection(logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT * FROM (
+                    SELECT r.id, r.started_at, r.build, s.passed, s.requests, s.requests_per_second, s.error_rate_percent,
+                        s.p50_ms, s.p95_ms, s.p99_ms, s.objectives::text
+                    FROM history_scenarios s JOIN history_runs r ON r.id = s.run_id
+                    WHERE s.key = \(scenario) AND NOT r.interrupted
+                    ORDER BY r.started_at DESC, r.id DESC
+                    LIMIT \(last)
+                ) newest ORDER BY started_at, id
+                """, logger: logger)
+            var points: [TrendPoint] = []
+            for try await (id, started, build, passed, requests, rate, errorRate, p50, p95, p99, objectives) in rows.decode(
+                (Int64, Date, String, Bool, Int, Double, Double, Double, Double, Double, String).self)
+            {
+                let outcomes = (try? JSONDecoder().decode([ObjectiveOutcome].self, from: Data(objectives.utf8))) ?? []
+                points.append(TrendPoint(
+                    run: id, startedAt: started, build: build, passed: passed, requests: requests, requestsPerSecond: rate,
+                    errorRatePercent: errorRate, p50: p50, p95: p95, p99: p99, objectives: outcomes))
+            }
+            return points
+        }
+    }
+}
+
+/// One recorded run, as `archmesh history` lists it.
+public struct RecordedRun: Sendable, Equatable {
+    public var id: Int64
+    public var startedAt: Date
+    public var endedAt: Date
+    public var build: String
+    public var archmeshVersion: String
+    public var configuration: String
+    public var scale: Double
+    public var target: String
+    public var interrupted: Bool
+    public var passed: Int
+    public var failed: Int
+    public var scenarios: [String]
+}
+
+/// A scenario's figures in one recorded run.
+public struct TrendPoint: Sendable, Equatable {
+    public var run: Int64
+    public var startedAt: Date
+    public var build: String
+    public var passed: Bool
+    public var requests: Int
+    public var requestsPerSecond: Double
+    public var errorRatePercent: Double
+    public var p50: Double
+    public var p95: Double
+    public var p99: Double
+    public var objectives: [ObjectiveOutcome]
+}
+
+/// Whether one objective held in one run.
+public struct ObjectiveOutcome: Codable, Sendable, Equatable {
+    public var objective: String
+    public var met: Bool
+}
+
+public enum HistoryError: Error, CustomStringConvertible, Equatable {
+    case noSuchRun(Int64)
+    case unreadable(Int64, String)
+    case noBaseline(String)
+
+    public var description: String {
+        switch self {
+        case .noSuchRun(let id): "no run \(id) in the history; `archmesh history` lists them"
+        case .unreadable(let id, let reason): "run \(id)'s recorded report cannot be read: \(reason)"
+        case .noBaseline(let reason): reason
+        }
+    }
+}

@@ -43,7 +43,11 @@ struct Compare: AsyncParsableCommand {
         _ report: SuiteReport, against base: SuiteReport, currentName: String, baselineName: String, settings: RegressionComparison.Settings,
         json: String?
     ) throws {
-        let comparison = RegressionComparison(current: report, baseline: base, settings: settings)
+        try show(RegressionComparison(current: report, baseline: base, settings: settings), currentName: currentName, baselineName: baselineName, json: json)
+    }
+
+    /// Prints a comparison (and writes it as JSON to `json`); exit 3 when it found a regression.
+    static func show(_ comparison: RegressionComparison, currentName: String, baselineName: String, json: String?) throws {
         print(ComparisonText.render(comparison, current: currentName, baseline: baselineName))
         if let json {
             let data = try SuiteReport.encoder.encode(comparison)

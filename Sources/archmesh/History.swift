@@ -82,6 +82,9 @@ struct History: AsyncParsableCommand {
         @Option(help: "How many of its last complete runs.")
         var last = 10
 
+        @Option(help: "Also draw the trend as one self-contained HTML page here (charts as SVG, regressions marked).")
+        var html: String?
+
         @OptionGroup var tolerances: ToleranceOptions
 
         @OptionGroup var logging: LoggingOptions
@@ -93,7 +96,9 @@ struct History: AsyncParsableCommand {
         func run() async throws {
             let logger = logging.makeLogger(label: "archmesh.history")
             try await History.using(logger: logger) { store, _ in
-                print(HistoryText.trend(try await HistoryTrend.build(scenario: scenario, last: last, from: store, settings: tolerances.settings)))
+                let trend = try await HistoryTrend.build(scenario: scenario, last: last, from: store, settings: tolerances.settings)
+                print(HistoryText.trend(trend))
+                if let html { try ReportOutputs.write(HistoryText.html(trend), to: html) }
             }
         }
     }

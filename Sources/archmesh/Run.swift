@@ -59,6 +59,11 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Do not record this run in the history.")
     var noHistory = false
 
+    @Option(name: .customLong("alert-webhook"), help: ArgumentHelp(
+        "POST a JSON alert here for each failed threshold or objective, stopped scenario, interruption and regression (repeatable).",
+        discussion: "Slack-compatible `text` plus the facts as fields; loopback only unless --allow-remote. A webhook that fails is a warning."))
+    var alertWebhooks: [String] = []
+
     @Option(help: "Also save the report as a baseline for later runs' --baseline.")
     var saveBaseline: String?
 
@@ -69,6 +74,14 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         guard scale > 0, scale <= 100 else { throw ValidationError("--scale must be more than 0 and at most 100, got \(scale)") }
         guard (1...100).contains(repetitions) else { throw ValidationError("--repeat must be 1 to 100, got \(repetitions)") }
+        for url in alertWebhooks {
+            do {
+                let (target, _) = try LoadTarget.split(url: url)
+                try target.requireLoopback(allowRemote: environment.allowRemote)
+            } catch let error as LoadEngineError {
+                throw ValidationError("--alert-webhook \(url): \(error.description)")
+            }
+        }
         if environment.http2.http2 && environment.target == nil && !environment.tls {
             throw ValidationError(EnvironmentOptions.http2NeedsTLS)
         }
@@ -127,15 +140,22 @@ struct Run: AsyncParsableCommand {
         print(SummaryTable.footer(report))
         try outputs.write(report)
         print("Report: \(output)" + (environment.serverLog.map { "; server log: \($0)" } ?? "") + (outputs.html.map { "; HTML: \($0)" } ?? ""))
-        if !noHistory { await Self.record(report, reportFile: output, logger: logger) }
+        let recorded = noHistory ? nil : await Self.record(report, reportFile: output, logger: logger)
         if let saveBaseline, !report.interrupted {
             do { try report.write(to: saveBaseline) } catch { throw CommandFailure.badUsage("cannot write the baseline \(saveBaseline): \(error)") }
             print("Baseline saved: \(saveBaseline)")
         }
+        let comparison = base.map { RegressionComparison(current: report, baseline: $0.report, settings: tolerances.settings) }
+        if !alertWebhooks.isEmpty {
+            let alerts = Alert.alerts(for: report, comparison: comparison, run: recorded, reportFile: output)
+            let warnings = await AlertWebhooks(urls: alertWebhooks).send(alerts)
+            for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            if !alerts.isEmpty { print("Alerts: \(alerts.count) posted to \(alertWebhooks.count) webhook\(alertWebhooks.count == 1 ? "" : "s").") }
+        }
         if report.interrupted { throw ExitCode(ExitStatus.interrupted) }
-        if let base {
+        if let base, let comparison {
             print("")
-            try Compare.judge(report, against: base.report, currentName: output, baselineName: base.name, settings: tolerances.settings, json: nil)
+            try Compare.show(comparison, currentName: output, baselineName: base.name, json: nil)
         }
         let failing = report.scenarios.filter { !$0.passed && $0.severity >= failOn }
         if !failing.isEmpty { throw ExitCode(ExitStatus.failed) }
@@ -166,18 +186,21 @@ extension Run {
         }
     }
 
-    /// Records the run; a history that cannot be reached is a warning, never a failed run.
-    static func record(_ report: SuiteReport, reportFile: String, logger: Logger) async {
+    /// Records the run and returns its number; a history that cannot be reached is a warning,
+    /// never a failed run.
+    static func record(_ report: SuiteReport, reportFile: String, logger: Logger) async -> Int64? {
         let started = ContinuousClock.now
         do {
             let path = URL(fileURLWithPath: reportFile).standardizedFileURL.path
-            try await HistoryLocation.with(logger: logger) { store, place in
+            return try await HistoryLocation.with(logger: logger) { store, place in
                 let id = try await store.record(report, reportFile: path)
                 let elapsed = ContinuousClock.now - started
                 print("Recorded as run \(id) in the history (\(place)) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))).")
+                return id
             }
         } catch {
             FileHandle.standardError.write(Data("warning: the run was not recorded in the history: \(error)\n".utf8))
+            return nil
         }
     }
 }

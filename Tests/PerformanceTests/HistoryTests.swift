@@ -114,6 +114,9 @@ final class HistoryTests: XCTestCase {
         let text = HistoryText.trend(trend)
         XCTAssertTrue(text.contains("REGRESSION latency_p50_ms"), text)
         XCTAssertTrue(text.contains("Objective p50<15ms: held in 1 of 2 runs (50%)"), text)
+        let page = HistoryText.html(trend)
+        XCTAssertTrue(page.contains("<svg") && page.contains("regression against the run before"), "the slowed run is marked on the charts")
+        XCTAssertFalse(page.contains("<script"), "no script")
     }
 
     func testBaselineReferencesAreReadAsFilesRunsOrChoices() throws {

@@ -226,8 +226,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         requestFlush()
     }
 
+    /// Waiting streams go out while the server's limit allows; none after a GOAWAY (they are refused).
     private func startQueued() {
-        while sentStreams < peerMaxConcurrentStreams, !queued.isEmpty {
+        while goAwayLast == nil, sentStreams < peerMaxConcurrentStreams, !queued.isEmpty {
             let id = queued.removeFirst()
             guard let waiting = streams[id]?.waiting else { continue }
             streams[id]?.waiting = nil

@@ -141,6 +141,7 @@ let package = Package(
             name: "RunHistory",
             dependencies: [
                 "ArchMeshDatabase",
+                "Observability",
                 "PerfSuite",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -73,7 +73,7 @@ extension HistoryStore {
     private func completeRuns(sharing keys: [String], limit: Int) async throws -> [RecordedRun] {
         // Newest first; a run is taken when it has one of the keys and was not interrupted.
         var found: [RecordedRun] = []
-        for run in try await runs(limit: 1_000) where !run.interrupted && !Set(run.scenarios).isDisjoint(with: keys) {
+        for run in try await runs(limit: 1_000) where run.kind == "run" && !run.interrupted && !Set(run.scenarios).isDisjoint(with: keys) {
             found.append(run)
             if found.count == limit { break }
         }

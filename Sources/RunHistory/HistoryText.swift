@@ -24,7 +24,8 @@ public enum HistoryText {
         var lines = ["Runs recorded in \(place), newest first:", ""]
         lines.append(pad("Run", 6) + pad("Started (UTC)", 22) + pad("Build", 14) + pad("Scale", 7) + pad("Result", 21) + "Scenarios")
         for run in runs {
-            let result = run.interrupted ? "interrupted" : "\(run.passed) passed, \(run.failed) failed"
+            let result = run.kind == "capacity" ? (run.passed > 0 ? "capacity: answered" : "capacity: no answer")
+                : run.interrupted ? "interrupted" : "\(run.passed) passed, \(run.failed) failed"
             let scenarios = run.scenarios.count > 4 ? run.scenarios.prefix(4).joined(separator: ", ") + ", +\(run.scenarios.count - 4)" : run.scenarios.joined(separator: ", ")
             lines.append(pad(String(run.id), 6) + pad(time(run.startedAt), 22) + pad(String(run.build.prefix(12)), 14)
                 + pad(String(format: "%g", run.scale), 7) + pad(result, 21) + scenarios)
@@ -34,7 +35,8 @@ public enum HistoryText {
 
     public static func trend(_ trend: HistoryTrend) -> String {
         guard !trend.rows.isEmpty else { return "No complete recorded run has scenario \(trend.scenario)." }
-        var lines = ["\(trend.scenario): its last \(trend.rows.count) complete recorded runs, oldest first", ""]
+        let count = trend.rows.count == 1 ? "its one complete recorded run" : "its last \(trend.rows.count) complete recorded runs, oldest first"
+        var lines = ["\(trend.scenario): \(count)", ""]
         lines.append(pad("Run", 6) + pad("Started (UTC)", 22) + pad("Build", 14) + padLeft("Req/s", 9) + padLeft("p50 ms", 9)
             + padLeft("p95 ms", 9) + padLeft("p99 ms", 9) + padLeft("Errors", 8) + "  " + pad("Result", 7) + "Against the run before")
         for row in trend.rows {

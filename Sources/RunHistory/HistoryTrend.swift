@@ -21,14 +21,21 @@ public struct HistoryTrend: Sendable {
     public var objectives: [(objective: String, held: Int, judged: Int)]
 
     public static func build(
-        scenario: String, last: Int, from store: HistoryStore, settings: RegressionComparison.Settings = RegressionComparison.Settings()
+        scenario: String, last: Int, since: Date? = nil, from store: HistoryStore,
+        settings: RegressionComparison.Settings = RegressionComparison.Settings()
     ) async throws -> HistoryTrend {
-        let points = try await store.trend(scenario: scenario, last: last)
+        let points = try await store.trend(scenario: scenario, last: last, since: since)
         var rows: [Row] = []
         var previous: SuiteReport?
         for point in points {
-            let report = try await store.report(run: point.run).only(scenario)
             var row = Row(point: point)
+            // A capacity search has no suite report to compare; its rows show its figures alone.
+            guard point.kind == "run" else {
+                rows.append(row)
+                previous = nil
+                continue
+            }
+            let report = try await store.report(run: point.run).only(scenario)
             if let previous {
                 let comparison = RegressionComparison(current: report, baseline: previous, settings: settings)
                 row.regressions = comparison.regressions.map(Self.change)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import LoadEngine
+import Logging
 import PerfSuite
+import RunHistory
 
 /// `archmesh capacity`: the highest arrival rate that meets every objective, what gives first above
 /// it, and how throughput scales with concurrency.
@@ -64,6 +66,9 @@ struct Capacity: AsyncParsableCommand {
 
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
+
+    @Flag(help: "Do not record this search in the history (`archmesh history`).")
+    var noHistory = false
 
     @Option(help: "Also write the result as a self-contained HTML page.")
     var html: String?
@@ -211,7 +216,20 @@ struct Capacity: AsyncParsableCommand {
                 throw CommandFailure(message: "cannot write \(html): \(error)", exitStatus: .failed)
             }
         }
+        if !noHistory { await record(report, logger: logger) }
         if report.maxSustainableRPS == nil { throw ExitCode(ExitStatus.failed) }
+    }
+
+    /// Records the search; a history that cannot be reached is a warning, never a failure.
+    private func record(_ report: CapacityReport, logger: Logger) async {
+        do {
+            try await HistoryLocation.with(logger: logger) { store, place in
+                let id = try await store.record(report, reportFile: html.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
+                printStatus("Recorded as run \(id) in the history (\(place)), key \(HistoryStore.capacityKey(report)).")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("warning: the search was not recorded in the history: \(error)\n".utf8))
+        }
     }
 
     /// Progress goes to stderr with --json (stdout is the JSON alone), to stdout otherwise.

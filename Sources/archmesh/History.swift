@@ -64,10 +64,17 @@ struct History: AsyncParsableCommand {
                     guard let number = Int64(run), number > 0 else { throw CommandFailure.badUsage("'\(run)' is not a run's number; `archmesh history` lists them") }
                     id = number
                 }
-                let report = try await store.report(run: id)
-                print(CorrelationText.render(report, statements: 5, exemplars: 5))
-                if let json { try report.write(to: json) }
-                try outputs.write(report)
+                switch try await store.recorded(run: id) {
+                case .suite(let report):
+                    print(CorrelationText.render(report, statements: 5, exemplars: 5))
+                    if let json { try report.write(to: json) }
+                    try outputs.write(report)
+                case .capacity(let report):
+                    print(CapacityText.conclusion(report))
+                    if let json { try ReportOutputs.write(String(decoding: try ReportCoding.encoder.encode(report), as: UTF8.self), to: json) }
+                    if let html = outputs.html { try ReportOutputs.write(CapacityHTML.render(report), to: html) }
+                    if outputs.junit != nil { throw CommandFailure.badUsage("run \(id) is a capacity search: no JUnit report (--html and --json are)") }
+                }
             }
         }
     }
@@ -81,6 +88,9 @@ struct History: AsyncParsableCommand {
 
         @Option(help: "How many of its last complete runs.")
         var last = 10
+
+        @Option(help: "Only runs started on or after this day (YYYY-MM-DD, UTC), e.g. 30 days back for a monthly objective share.", transform: History.parseDay)
+        var since: Date?
 
         @Option(help: "Also draw the trend as one self-contained HTML page here (charts as SVG, regressions marked).")
         var html: String?
@@ -96,7 +106,7 @@ struct History: AsyncParsableCommand {
         func run() async throws {
             let logger = logging.makeLogger(label: "archmesh.history")
             try await History.using(logger: logger) { store, _ in
-                let trend = try await HistoryTrend.build(scenario: scenario, last: last, from: store, settings: tolerances.settings)
+                let trend = try await HistoryTrend.build(scenario: scenario, last: last, since: since, from: store, settings: tolerances.settings)
                 print(HistoryText.trend(trend))
                 if let html { try ReportOutputs.write(HistoryText.html(trend), to: html) }
             }

@@ -137,10 +137,12 @@ final class CapacityCommandLineTests: XCTestCase {
         try await SerialServer.with(service: .milliseconds(10)) { server in
             let html = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString).html")
             defer { try? FileManager.default.removeItem(at: html) }
+            // Recorded in a history of its own (a database of the test cluster).
+            let history = ["ARCHMESH_HISTORY_URL": try await TestDatabase.emptyDatabase(prefix: "capacityhistory").secretURLString]
             let output = try await ChildProcess.run(try ReferenceServer.executable(), [
                 "capacity", server.url, "--hold", "1s", "--slo", "p99<250ms", "--slo", "errors<1%", "--sweep-users", "1,2,4", "--sweep-hold", "1s",
                 "--json", "--html", html.path,
-            ])
+            ], environment: history)
             XCTAssertEqual(output.status, 0, output.text)
             // Progress goes to stderr (merged here, before the JSON); the JSON is the rest.
             let start = try XCTUnwrap(output.text.range(of: "\n{\n") ?? output.text.range(of: "{\n"), output.text)
@@ -158,6 +160,21 @@ final class CapacityCommandLineTests: XCTestCase {
             let page = try String(contentsOf: html, encoding: .utf8)
             XCTAssertTrue(page.contains("<svg") && page.contains("Latency against rate") && page.contains("Concurrency sweep"))
             XCTAssertFalse(page.contains("<script"))
+
+            // The search is in the history: listed as a capacity search, shown again, trended by its key.
+            let key = "capacity:" + (decoded.endpoints.first ?? "")
+            XCTAssertTrue(output.text.contains("Recorded as run 1 in the history") && output.text.contains("key \(key)"), output.text)
+            let list = try await ChildProcess.run(try ReferenceServer.executable(), ["history"], environment: history)
+            XCTAssertTrue(list.text.contains("capacity: answered"), list.text)
+            let shown = FileManager.default.temporaryDirectory.appendingPathComponent("capacity-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: shown) }
+            let show = try await ChildProcess.run(try ReferenceServer.executable(), ["history", "show", "1", "--json", shown.path], environment: history)
+            XCTAssertEqual(show.status, 0, show.text)
+            let rebuilt = try ReportCoding.decoder.decode(CapacityReport.self, from: Data(contentsOf: shown))
+            XCTAssertEqual(try ReportCoding.encoder.encode(rebuilt), try ReportCoding.encoder.encode(decoded), "rebuilt as recorded")
+            let trend = try await ChildProcess.run(try ReferenceServer.executable(), ["history", "trend", "--scenario", key], environment: history)
+            XCTAssertEqual(trend.status, 0, trend.text)
+            XCTAssertTrue(trend.text.contains("\(key): its one complete recorded run"), trend.text)
         }
     }
 
@@ -166,7 +183,7 @@ final class CapacityCommandLineTests: XCTestCase {
     func testATargetThatAcceptsNothingStopsTheSearchWithAWrittenResult() async throws {
         let port = try await SerialServer.with(service: .milliseconds(1)) { $0.port }  // stopped: nobody listens there now
         let output = try await ChildProcess.run(try ReferenceServer.executable(), [
-            "capacity", "http://127.0.0.1:\(port)/", "--hold", "1s", "--no-sweep", "--json",
+            "capacity", "http://127.0.0.1:\(port)/", "--hold", "1s", "--no-sweep", "--json", "--no-history",
         ])
         XCTAssertEqual(output.status, 1, output.text)
         let start = try XCTUnwrap(output.text.range(of: "{\n"), output.text)

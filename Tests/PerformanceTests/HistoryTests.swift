@@ -71,6 +71,8 @@ final class HistoryTests: XCTestCase {
             XCTAssertEqual(error, .noSuchRun(999_999))
         }
 
+        let sinceSecond = try await store.trend(scenario: "health_load", last: 10, since: Date(timeIntervalSince1970: 1_800_000_000 + 3_600))
+        XCTAssertEqual(sinceSecond.map(\.run), Array(ids.suffix(2)), "--since keeps the runs started on or after it")
         let shortTrend = try await HistoryTrend.build(scenario: "health_load", last: 2, from: store)
         XCTAssertEqual(shortTrend.rows.map(\.point.run), Array(ids.suffix(2)), "the last two, oldest first")
         XCTAssertNil(shortTrend.rows[0].regressions, "the first has nothing to be judged against")

@@ -1,13 +1,19 @@
 import Foundation
 import LoadEngine
 
-/// How one objective fared in one hold.
+/// How one objective fared in one hold (or, in the run history, one run).
 public struct ObjectiveOutcome: Codable, Sendable, Equatable {
     public var objective: String
     /// Milliseconds or percent; nil when more requests went unfinished than the figure allows
     /// (it lies beyond every answer that came).
     public var actual: Double?
     public var met: Bool
+
+    public init(objective: String, actual: Double?, met: Bool) {
+        self.objective = objective
+        self.actual = actual
+        self.met = met
+    }
 }
 
 /// A hold's mean client latency and its parts (the means add up: client = waiting + database +

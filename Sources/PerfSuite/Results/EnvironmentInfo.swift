@@ -63,7 +63,7 @@ public struct EnvironmentInfo: Codable, Sendable {
     }
 
     /// The commit of the git checkout we run in, if we do.
-    static func gitCommit() -> String? {
+    public static func gitCommit() -> String? {
         for git in ["/usr/bin/git", "/usr/local/bin/git"] where FileManager.default.isExecutableFile(atPath: git) {
             guard let output = try? ChildProcess.runBlocking(git, ["rev-parse", "--short=12", "HEAD"]), output.status == 0 else { return nil }
             let commit = output.text.trimmingCharacters(in: .whitespacesAndNewlines)

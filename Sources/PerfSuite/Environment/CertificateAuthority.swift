@@ -60,13 +60,31 @@ public struct CertificateAuthority: Sendable {
         return Issued(certificatePEM: try leaf.serializeAsPEM().pemString, keyPEM: leafKey.pemRepresentation)
     }
 
-    /// Writes `text` to a new file in a new directory of the temporary directory, readable by this
-    /// user alone, and returns its path.
-    public static func file(_ text: String, named name: String) throws -> String {
+    /// A new directory in the temporary directory, readable by this user alone; the caller removes it.
+    public static func privateDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return directory
+    }
+
+    /// Writes `text` to a new file, readable by this user alone, and returns its path. The files of
+    /// one process share a directory that is removed when the process exits (the TLS tests write
+    /// a few dozen per run and would otherwise leave them in the temporary directory).
+    public static func file(_ text: String, named name: String) throws -> String {
+        let directory = try processDirectory.get().appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let url = directory.appendingPathComponent(name)
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
+    }
+
+    private static let processDirectory: Result<URL, any Error> = Result {
+        let directory = try privateDirectory()
+        atexit { CertificateAuthority.removeProcessDirectory() }
+        return directory
+    }
+
+    private static func removeProcessDirectory() {
+        if case .success(let directory) = processDirectory { try? FileManager.default.removeItem(at: directory) }
     }
 }

@@ -133,13 +133,19 @@ public struct ServerTLS: Sendable {
     public static func makeThrowaway() throws -> ServerTLS {
         let authority = try CertificateAuthority(name: "archmesh run --tls (throwaway)")
         let issued = try authority.issue()
-        let authorityPath = try CertificateAuthority.file(try authority.pem, named: "ca.pem")
-        let directory = URL(fileURLWithPath: authorityPath).deletingLastPathComponent()
+        let directory = try CertificateAuthority.privateDirectory()
+        let authorityFile = directory.appendingPathComponent("ca.pem")
         let certificate = directory.appendingPathComponent("server.pem")
         let key = directory.appendingPathComponent("server.key")
-        try issued.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
-        try issued.keyPEM.write(to: key, atomically: true, encoding: .utf8)
-        return ServerTLS(certificate: certificate.path, key: key.path, authority: authorityPath)
+        do {
+            try authority.pem.write(to: authorityFile, atomically: true, encoding: .utf8)
+            try issued.certificatePEM.write(to: certificate, atomically: true, encoding: .utf8)
+            try issued.keyPEM.write(to: key, atomically: true, encoding: .utf8)
+        } catch {
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        return ServerTLS(certificate: certificate.path, key: key.path, authority: authorityFile.path)
     }
 
     /// The load's TLS: the throwaway authority trusted, verification on.

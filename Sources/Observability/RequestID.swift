@@ -38,14 +38,21 @@ public enum RequestID {
 
     /// `value` as 16 lowercase hex digits, zero padded.
     public static func hex(_ value: UInt64) -> String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 16) { buffer in
-            var remaining = value
-            for index in stride(from: 15, through: 0, by: -1) {
-                buffer[index] = digits[Int(remaining & 0xF)]
-                remaining >>= 4
-            }
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            writeHex(value, into: UnsafeMutableRawBufferPointer(buffer), at: 0)
             return 16
+        }
+    }
+
+    /// Writes `value` as 16 lowercase hex digits, zero padded, at `start` (the load engine stamps
+    /// its request IDs in place with it, once per request).
+    @inlinable
+    public static func writeHex(_ value: UInt64, into buffer: UnsafeMutableRawBufferPointer, at start: Int) {
+        var remaining = value
+        for index in stride(from: 15, through: 0, by: -1) {
+            let digit = UInt8(truncatingIfNeeded: remaining & 0xF)
+            buffer[start + index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            remaining >>= 4
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PerfSuite
+import PostgresNIO
 
 /// What `--baseline` names: a report file, or a run from the history (`last`, a run's number,
 /// `best-of:N`).
@@ -57,27 +58,33 @@ extension HistoryStore {
             guard let run = try await completeRuns(sharing: keys, limit: 1).first else {
                 throw HistoryError.noBaseline("--baseline last: no complete recorded run has any of \(keys.joined(separator: ", "))")
             }
-            return (run.id, try await report(run: run.id))
+            return (run, try await report(run: run))
         case .bestOf(let count):
             let candidates = try await completeRuns(sharing: keys, limit: count)
             guard !candidates.isEmpty else {
                 throw HistoryError.noBaseline("--baseline best-of:\(count): no complete recorded run has any of \(keys.joined(separator: ", "))")
             }
             var reports: [(Int64, SuiteReport)] = []
-            for run in candidates { reports.append((run.id, try await report(run: run.id))) }
+            for run in candidates { reports.append((run, try await report(run: run))) }
             let best = Self.best(reports, keys: keys)
             return best
         }
     }
 
-    private func completeRuns(sharing keys: [String], limit: Int) async throws -> [RecordedRun] {
-        // Newest first; a run is taken when it has one of the keys and was not interrupted.
-        var found: [RecordedRun] = []
-        for run in try await runs(limit: 1_000) where run.kind == "run" && !run.interrupted && !Set(run.scenarios).isDisjoint(with: keys) {
-            found.append(run)
-            if found.count == limit { break }
+    /// The newest `limit` suite runs that were not interrupted and have one of `keys`.
+    private func completeRuns(sharing keys: [String], limit: Int) async throws -> [Int64] {
+        try await url.withConnection(logger: logger) { connection in
+            let rows = try await connection.query("""
+                SELECT r.id FROM history_runs r
+                WHERE r.kind = 'run' AND NOT r.interrupted
+                    AND EXISTS (SELECT 1 FROM history_scenarios s WHERE s.run_id = r.id AND s.key = ANY(\(keys)))
+                ORDER BY r.started_at DESC, r.id DESC
+                LIMIT \(limit)
+                """, logger: logger)
+            var ids: [Int64] = []
+            for try await id in rows.decode(Int64.self) { ids.append(id) }
+            return ids
         }
-        return found
     }
 
     /// The run whose scenarios rank best on p95 latency, averaged over the scenarios in `keys`

@@ -11,7 +11,7 @@ import PostgresNIO
 /// it may share a database with the server's schema or have one to itself.
 public struct HistoryStore: Sendable {
     public let url: DatabaseURL
-    private let logger: Logger
+    let logger: Logger
 
     public init(url: DatabaseURL, logger: Logger) {
         self.url = url
@@ -151,7 +151,7 @@ public struct HistoryStore: Sendable {
         return try await url.withConnection(logger: logger) { connection in
             let rows = try await connection.query("""
                 SELECT r.id, r.kind, r.started_at, r.ended_at, r.build, r.archmesh_version, r.configuration, r.scale, r.target, r.interrupted,
-                    r.passed, r.failed, COALESCE(string_agg(s.key, ',' ORDER BY s.key), '')
+                    r.passed, r.failed, COALESCE(array_agg(s.key ORDER BY s.key) FILTER (WHERE s.key IS NOT NULL), '{}')
                 FROM history_runs r LEFT JOIN history_scenarios s ON s.run_id = r.id
                 WHERE (\(scenario)::text IS NULL OR EXISTS (SELECT 1 FROM history_scenarios f WHERE f.run_id = r.id AND f.key = \(scenario)))
                     AND (\(buildPattern)::text IS NULL OR r.build LIKE \(buildPattern))
@@ -162,21 +162,28 @@ public struct HistoryStore: Sendable {
                 """, logger: logger)
             var runs: [RecordedRun] = []
             for try await (id, kind, started, ended, build, version, configuration, scale, target, interrupted, passed, failed, keys) in rows.decode(
-                (Int64, String, Date, Date, String, String, String, Double, String, Bool, Int, Int, String).self)
+                (Int64, String, Date, Date, String, String, String, Double, String, Bool, Int, Int, [String]).self)
             {
                 runs.append(RecordedRun(
                     id: id, kind: kind, startedAt: started, endedAt: ended, build: build, archmeshVersion: version, configuration: configuration,
                     scale: scale, target: target, interrupted: interrupted, passed: passed, failed: failed,
-                    scenarios: keys.isEmpty ? [] : keys.split(separator: ",").map(String.init)))
+                    scenarios: keys))
             }
             return runs
         }
     }
 
-    /// A recorded run's report, as it was written: a suite's, or a capacity search's.
-    public func recorded(run id: Int64) async throws -> RecordedReport {
+    /// A recorded run's report, as it was written: a suite's, or a capacity search's; with
+    /// `scenario`, a suite's report holds that scenario alone (chosen in the database, so a trend
+    /// does not read every scenario of every run).
+    public func recorded(run id: Int64, scenario: String? = nil) async throws -> RecordedReport {
         let found: (String, String)? = try await url.withConnection(logger: logger) { connection in
-            let rows = try await connection.query("SELECT kind, report::text FROM history_runs WHERE id = \(id)", logger: logger)
+            let rows = try await connection.query("""
+                SELECT kind, CASE WHEN \(scenario)::text IS NULL OR kind <> 'run' THEN report ELSE jsonb_set(report, '{scenarios}',
+                    COALESCE((SELECT jsonb_agg(s) FROM jsonb_array_elements(report->'scenarios') s WHERE s->>'key' = \(scenario)), '[]'::jsonb))
+                    END::text
+                FROM history_runs WHERE id = \(id)
+                """, logger: logger)
             var found: (String, String)?
             for try await row in rows.decode((String, String).self) { found = row }
             return found
@@ -190,9 +197,9 @@ public struct HistoryStore: Sendable {
         }
     }
 
-    /// A recorded suite run's report, as it was written.
-    public func report(run id: Int64) async throws -> SuiteReport {
-        guard case .suite(let report) = try await recorded(run: id) else { throw HistoryError.notASuiteRun(id) }
+    /// A recorded suite run's report, as it was written (with `scenario`, that scenario alone).
+    public func report(run id: Int64, scenario: String? = nil) async throws -> SuiteReport {
+        guard case .suite(let report) = try await recorded(run: id, scenario: scenario) else { throw HistoryError.notASuiteRun(id) }
         return report
     }
 

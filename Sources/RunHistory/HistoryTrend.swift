@@ -35,7 +35,7 @@ public struct HistoryTrend: Sendable {
                 previous = nil
                 continue
             }
-            let report = try await store.report(run: point.run).only(scenario)
+            let report = try await store.report(run: point.run, scenario: scenario)
             if let previous {
                 let comparison = RegressionComparison(current: report, baseline: previous, settings: settings)
                 row.regressions = comparison.regressions.map(Self.change)
@@ -57,15 +57,6 @@ public struct HistoryTrend: Sendable {
 
     static func change(_ comparison: MetricComparison) -> String {
         String(format: "%@ %+.0f%%", comparison.metric, comparison.changePercent)
-    }
-}
-
-extension SuiteReport {
-    /// The report with only scenario `key`.
-    func only(_ key: String) -> SuiteReport {
-        var copy = self
-        copy.scenarios = scenarios.filter { $0.key == key }
-        return copy
     }
 }
 

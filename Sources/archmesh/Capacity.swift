@@ -222,14 +222,9 @@ struct Capacity: AsyncParsableCommand {
 
     /// Records the search; a history that cannot be reached is a warning, never a failure.
     private func record(_ report: CapacityReport, logger: Logger) async {
-        do {
-            try await HistoryLocation.with(logger: logger) { store, place in
-                let id = try await store.record(report, reportFile: html.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
-                printStatus("Recorded as run \(id) in the history (\(place)), key \(HistoryStore.capacityKey(report)).")
-            }
-        } catch {
-            FileHandle.standardError.write(Data("warning: the search was not recorded in the history: \(error)\n".utf8))
-        }
+        let page = html.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        guard let recorded = await History.record("search", logger: logger, { try await $0.record(report, reportFile: page) }) else { return }
+        printStatus("Recorded as run \(recorded.id) in the history (\(recorded.place)), key \(HistoryStore.capacityKey(report)).")
     }
 
     /// Progress goes to stderr with --json (stdout is the JSON alone), to stdout otherwise.

@@ -127,6 +127,23 @@ struct History: AsyncParsableCommand {
         }
     }
 
+    /// Records what a command measured (`insert` writes it and returns its number): the number,
+    /// where, and how long it took; nil, with a warning, when the history cannot be reached, which
+    /// never fails the command.
+    static func record(
+        _ subject: String, logger: Logger, _ insert: (HistoryStore) async throws -> Int64
+    ) async -> (id: Int64, place: String, elapsed: Duration)? {
+        let started = ContinuousClock.now
+        do {
+            return try await HistoryLocation.with(logger: logger) { store, place in
+                (try await insert(store), place, ContinuousClock.now - started)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("warning: the \(subject) was not recorded in the history: \(error)\n".utf8))
+            return nil
+        }
+    }
+
     static func parseDay(_ text: String) throws -> Date {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")

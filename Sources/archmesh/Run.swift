@@ -189,19 +189,11 @@ extension Run {
     /// Records the run and returns its number; a history that cannot be reached is a warning,
     /// never a failed run.
     static func record(_ report: SuiteReport, reportFile: String, logger: Logger) async -> Int64? {
-        let started = ContinuousClock.now
-        do {
-            let path = URL(fileURLWithPath: reportFile).standardizedFileURL.path
-            return try await HistoryLocation.with(logger: logger) { store, place in
-                let id = try await store.record(report, reportFile: path)
-                let elapsed = ContinuousClock.now - started
-                print("Recorded as run \(id) in the history (\(place)) in \(elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))).")
-                return id
-            }
-        } catch {
-            FileHandle.standardError.write(Data("warning: the run was not recorded in the history: \(error)\n".utf8))
-            return nil
-        }
+        let path = URL(fileURLWithPath: reportFile).standardizedFileURL.path
+        guard let recorded = await History.record("run", logger: logger, { try await $0.record(report, reportFile: path) }) else { return nil }
+        let elapsed = recorded.elapsed.formatted(.units(allowed: [.seconds, .milliseconds], width: .narrow))
+        print("Recorded as run \(recorded.id) in the history (\(recorded.place)) in \(elapsed).")
+        return recorded.id
     }
 }
 

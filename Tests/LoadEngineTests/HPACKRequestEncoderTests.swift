@@ -28,6 +28,7 @@ struct HPACKRequestEncoderTests {
         var generator = SystemRandomNumberGenerator()
         for sequence in 0..<40 {
             let pool = Self.pool(&generator)
+            let runTag = "seq\(String(sequence).padding(toLength: 5, withPad: "0", startingAt: 0))"
             let heads = (0..<6).map { key in
                 HTTP2RequestHead(
                     key: key,
@@ -35,7 +36,7 @@ struct HPACKRequestEncoderTests {
                         let (name, value) = pool.randomElement(using: &generator)!
                         return HTTP2RequestHead.Field(name: name, value: value)
                     },
-                    body: nil, runTag: "seq\(String(sequence).padding(toLength: 5, withPad: "0", startingAt: 0))")
+                    body: nil, runTag: runTag)
             }
             var encoder = HPACKRequestEncoder()
             var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
@@ -51,7 +52,7 @@ struct HPACKRequestEncoderTests {
                 encoder.encode(head, requestNumber: number, into: &block)
                 let decoded = try decoder.decodeHeaders(from: &block)
                 let expected = head.fields.map { (String(decoding: $0.name, as: UTF8.self), String(decoding: $0.value, as: UTF8.self)) }
-                    + [("x-request-id", RequestTemplate.requestID(runTag: String(decoding: head.requestIDPrefix.dropLast(), as: UTF8.self), number: number))]
+                    + [("x-request-id", RequestTemplate.requestID(runTag: runTag, number: number))]
                 let got = decoded.map { ($0.name, $0.value) }
                 #expect(got.map(\.0) == expected.map(\.0) && got.map(\.1) == expected.map(\.1), "sequence \(sequence), step \(step)")
             }

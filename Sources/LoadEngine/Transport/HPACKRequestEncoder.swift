@@ -1,4 +1,5 @@
 import NIOCore
+import Observability
 
 /// One request's header fields for HTTP/2, fixed for the run: pseudo-headers first, names in
 /// lowercase, no connection-specific fields; the request ID is not among them (it changes with
@@ -26,14 +27,16 @@ final class HTTP2RequestHead: Sendable {
     let key: Int
     let fields: [Field]
     let body: ByteBuffer?
-    /// `<run tag>-`: the request ID's first nine bytes.
-    let requestIDPrefix: [UInt8]
+    /// The request ID's field up to its 16 hex digits: a literal never entered (0x00), its name
+    /// and its value's length as plain strings, then `<run tag>-`.
+    let requestIDLiteral: [UInt8]
 
     init(key: Int, fields: [Field], body: ByteBuffer?, runTag: String) {
         self.key = key
         self.fields = fields
         self.body = body
-        self.requestIDPrefix = Array(runTag.utf8) + [UInt8(ascii: "-")]
+        let name = Array(RequestID.headerName.lowercased().utf8)
+        self.requestIDLiteral = [0, UInt8(name.count)] + name + [UInt8(RequestTemplate.requestIDWidth)] + Array(runTag.utf8) + [UInt8(ascii: "-")]
     }
 }
 
@@ -67,7 +70,7 @@ struct HPACKRequestEncoder {
     }
 
     /// Writes the header block of one request with `head`'s fields and the request ID
-    /// `head.requestIDPrefix` + 16 hex digits of `number`.
+    /// `<run tag>-` + 16 hex digits of `number`.
     mutating func encode(_ head: HTTP2RequestHead, requestNumber number: UInt64, into block: inout ByteBuffer) {
         if let size = pendingSizeUpdate {
             Self.writeInteger(size, prefix: 5, flags: 0x20, to: &block)
@@ -85,19 +88,9 @@ struct HPACKRequestEncoder {
             }
             block.writeBuffer(&fixed)
         }
-        // x-request-id: a literal never entered (0x00, then the name and the value, plain).
-        block.writeInteger(UInt8(0))
-        block.writeInteger(UInt8(12))
-        block.writeString("x-request-id")
-        block.writeInteger(UInt8(RequestTemplate.requestIDWidth))
-        block.writeBytes(head.requestIDPrefix)
+        block.writeBytes(head.requestIDLiteral)
         block.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { space in
-            var remaining = number
-            for index in stride(from: 15, through: 0, by: -1) {
-                let digit = UInt8(truncatingIfNeeded: remaining & 0xF)
-                space[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
-                remaining >>= 4
-            }
+            RequestID.writeHex(number, into: space, at: 0)
             return 16
         }
     }

@@ -1,8 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 import NIOPosix
-import NIOTLS
 import Observability
 
 /// One HTTP/2 connection shared by up to `streams` users of a worker: each user's request is a

@@ -29,11 +29,11 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         var response = ParsedResponse.empty
         /// Body bytes taken since the stream's window was last opened again.
         var unacknowledged = 0
-        /// False while the stream waits for room under the server's limit of concurrent streams.
-        var sent = false
         /// The request while it waits to be sent (its header block is encoded as it leaves: the
         /// HPACK table must see blocks in the order they are sent).
         var waiting: (head: HTTP2RequestHead, requestNumber: UInt64)?
+        /// False while the stream waits for room under the server's limit of concurrent streams.
+        var sent: Bool { waiting == nil }
         /// Body bytes not sent yet (waiting for the stream to be sent, or for window).
         var body: ByteBuffer?
         /// How much the server lets this stream send.
@@ -164,7 +164,6 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
 
     private func send(_ id: UInt32, head: HTTP2RequestHead, requestNumber: UInt64) {
         sentStreams += 1
-        streams[id]?.sent = true
         block.clear()
         encoder.encode(head, requestNumber: requestNumber, into: &block)
         // A bodiless request's HEADERS end the stream: no empty DATA frame (servers count those as abuse).

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+import Observability
 
 /// One request's bytes, encoded once with NIOHTTP1's encoder, with a fixed-width slot for the
 /// `X-Request-ID` that each send fills in place: no encoding, no allocation per request.
@@ -60,14 +61,7 @@ struct RequestTemplate {
     /// per request).
     mutating func stamped(_ number: UInt64) -> ByteBuffer {
         let start = requestIDOffset + 9
-        bytes.withUnsafeMutableReadableBytes { buffer in
-            var remaining = number
-            for index in stride(from: 15, through: 0, by: -1) {
-                let digit = UInt8(truncatingIfNeeded: remaining & 0xF)
-                buffer[start + index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
-                remaining >>= 4
-            }
-        }
+        bytes.withUnsafeMutableReadableBytes { RequestID.writeHex(number, into: $0, at: start) }
         return bytes
     }
 
@@ -89,7 +83,6 @@ struct RequestTemplate {
 
     /// The request ID that `stamped(number)` sends.
     static func requestID(runTag: String, number: UInt64) -> String {
-        let digits = String(number, radix: 16)
-        return runTag + "-" + String(repeating: "0", count: 16 - digits.count) + digits
+        runTag + "-" + RequestID.hex(number)
     }
 }

@@ -46,7 +46,7 @@ public enum RequestID {
 
     /// Writes `value` as 16 lowercase hex digits, zero padded, at `start` (the load engine stamps
     /// its request IDs in place with it, once per request).
-    @inlinable
+    @inlinable @inline(__always)
     public static func writeHex(_ value: UInt64, into buffer: UnsafeMutableRawBufferPointer, at start: Int) {
         var remaining = value
         for index in stride(from: 15, through: 0, by: -1) {

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TargetMonitoring", targets: ["TargetMonitoring"]),
         .library(name: "PerfSuite", targets: ["PerfSuite"]),
         .library(name: "RunHistory", targets: ["RunHistory"]),
+        .library(name: "LiveDashboard", targets: ["LiveDashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -148,9 +149,25 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: settings
         ),
+        // The live dashboard: a command's state as it runs, served on loopback with its page.
+        .target(
+            name: "LiveDashboard",
+            dependencies: [
+                "LoadEngine",
+                "Observability",
+                "PerfSuite",
+                "TargetMonitoring",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "archmesh",
             dependencies: [
+                "LiveDashboard",
                 "RunHistory",
                 "ArchMeshServer",
                 "ArchMeshDatabase",
@@ -223,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "PerformanceTests",
             dependencies: [
-                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "RunHistory", "archmesh",
+                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "RunHistory", "LiveDashboard", "archmesh",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -21,10 +21,15 @@ public final class ResourceMonitor: Sendable {
         self.task = task
     }
 
-    /// Starts sampling every `interval` until `stop()`.
-    public static func start(_ source: Source, interval: Duration = .milliseconds(250), cores: Int = ProcessStatistics.cpuCount) -> ResourceMonitor {
+    /// A process's latest sample as it is taken ("server" or "postgres"), for a live view.
+    public typealias Watcher = @Sendable (_ process: String, _ sample: ResourceSample) -> Void
+
+    /// Starts sampling every `interval` until `stop()`; `watcher` sees each sample as it is taken.
+    public static func start(
+        _ source: Source, interval: Duration = .milliseconds(250), cores: Int = ProcessStatistics.cpuCount, watcher: Watcher? = nil
+    ) -> ResourceMonitor {
         ResourceMonitor(task: Task.detached {
-            await sample(source, interval: interval, cores: cores)
+            await sample(source, interval: interval, cores: cores, watcher: watcher)
         })
     }
 
@@ -46,31 +51,37 @@ public final class ResourceMonitor: Sendable {
         return await task.value
     }
 
-    private static func sample(_ source: Source, interval: Duration, cores: Int) async -> [ResourceSeries] {
+    private static func sample(_ source: Source, interval: Duration, cores: Int, watcher: Watcher?) async -> [ResourceSeries] {
         let start = MonotonicClock.nanoseconds()
         func elapsed() -> Double { Double(MonotonicClock.nanoseconds() &- start) / 1e9 }
+        func keep(_ reading: ResourceReading, of process: String, in readings: inout [ResourceReading], cores: Int) {
+            if let watcher, let previous = readings.last { watcher(process, ResourceSample(from: previous, to: reading, cores: cores)) }
+            readings.append(reading)
+        }
         switch source {
         case .processes(let server, let postgres):
             var readers = [server.map { ("server", ProcessGroupReader(group: $0)) }, postgres.map { ("postgres", ProcessGroupReader(group: $0)) }]
                 .compactMap { $0 }
-            var readings = Array(repeating: [(second: Double, cpuSeconds: Double, residentBytes: Int)](), count: readers.count)
+            var readings = Array(repeating: [ResourceReading](), count: readers.count)
             repeat {
                 let now = elapsed()
                 for index in readers.indices {
-                    if let reading = readers[index].1.read() { readings[index].append((now, reading.cpuSeconds, reading.residentBytes)) }
+                    if let reading = readers[index].1.read() { keep((now, reading.cpuSeconds, reading.residentBytes), of: readers[index].0, in: &readings[index], cores: cores) }
                 }
                 if Task.isCancelled { break }
                 try? await Task.sleep(for: interval)
             } while true
             return readers.indices.map { ResourceSeries(process: readers[$0].0, source: "proc", readings: readings[$0], cores: cores) }
         case .metrics(let baseURL, let tls):
-            var readings: [(second: Double, cpuSeconds: Double, residentBytes: Int)] = []
+            // /metrics gives the server's CPU time, not how many cores its machine has: count one.
+            var readings: [ResourceReading] = []
             repeat {
-                if let reading = try? await PrometheusText.processFigures(from: baseURL, tls: tls) { readings.append((elapsed(), reading.cpuSeconds, reading.residentBytes)) }
+                if let reading = try? await PrometheusText.processFigures(from: baseURL, tls: tls) {
+                    keep((elapsed(), reading.cpuSeconds, reading.residentBytes), of: "server", in: &readings, cores: 1)
+                }
                 if Task.isCancelled { break }
                 try? await Task.sleep(for: interval)
             } while true
-            // /metrics gives the server's CPU time, not how many cores its machine has: count one.
             return [ResourceSeries(process: "server", source: "metrics", readings: readings, cores: 1)]
         }
     }

@@ -14,6 +14,20 @@ public struct ResourceSample: Codable, Sendable, Equatable {
     }
 }
 
+extension ResourceSample {
+    /// The reading at `current`: CPU over the span since `previous`, memory at `current`.
+    init(from previous: ResourceReading, to current: ResourceReading, cores: Int) {
+        let wall = max(current.second - previous.second, 1e-6)
+        let core = max(0, current.cpuSeconds - previous.cpuSeconds) / wall * 100
+        self.init(
+            second: current.second, cpuPercentOfCore: core, cpuPercentOfMachine: core / Double(max(cores, 1)),
+            memoryMB: Double(current.residentBytes) / 1_048_576)
+    }
+}
+
+/// A raw reading: seconds from the start of monitoring, cumulative CPU seconds, resident bytes.
+typealias ResourceReading = (second: Double, cpuSeconds: Double, residentBytes: Int)
+
 /// A process's readings over a run and what they add up to.
 public struct ResourceSeries: Codable, Sendable, Equatable {
     /// What was watched: "server", "postgres".
@@ -30,16 +44,12 @@ public struct ResourceSeries: Codable, Sendable, Equatable {
     public var finalMemoryMB: Double
 
     /// Builds the summary from raw readings of cumulative CPU seconds and resident bytes.
-    init(process: String, source: String, readings: [(second: Double, cpuSeconds: Double, residentBytes: Int)], cores: Int) {
+    init(process: String, source: String, readings: [ResourceReading], cores: Int) {
         self.process = process
         self.source = source
         var samples: [ResourceSample] = []
         for (previous, current) in zip(readings, readings.dropFirst()) {
-            let wall = max(current.second - previous.second, 1e-6)
-            let core = max(0, current.cpuSeconds - previous.cpuSeconds) / wall * 100
-            samples.append(ResourceSample(
-                second: current.second, cpuPercentOfCore: core, cpuPercentOfMachine: core / Double(max(cores, 1)),
-                memoryMB: Double(current.residentBytes) / 1_048_576))
+            samples.append(ResourceSample(from: previous, to: current, cores: cores))
         }
         self.samples = samples
         if let first = readings.first, let last = readings.last, last.second > first.second {

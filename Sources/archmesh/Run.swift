@@ -1,6 +1,7 @@
 import ArchMeshDatabase
 import ArgumentParser
 import Foundation
+import LiveDashboard
 import LoadEngine
 import Logging
 import PerfSuite
@@ -69,6 +70,8 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var tolerances: ToleranceOptions
 
+    @OptionGroup var dashboard: DashboardOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -114,17 +117,27 @@ struct Run: AsyncParsableCommand {
         options.outputPath = output
         options.repetitions = repetitions
         let runner = SuiteRunner(configuration: suite, scenarios: selected, environment: environment, options: options, logger: logger)
+        let live: LiveView?
+        do {
+            live = try await dashboard.start(DashboardFeed(suite: selected, target: environment.summary))
+        } catch {
+            await environment.stop()
+            throw error
+        }
         print("Running \(selected.count) scenarios against \(environment.summary)")
         print(SummaryTable.header())
         let progress = ProgressLine()
         let report: SuiteReport
+        let scale = scale
         do {
             report = try await Interrupts.cancellingOnSignals {
                 await runner.run { event in
+                    live?.feed.handle(event, scale: scale)
                     switch event {
                     case .preparing(let scenario): progress.note("\(scenario.key): seeding its dataset")
                     case .started(let scenario): progress.note("\(scenario.key): running")
                     case .progress(_, let live): progress.show(live)
+                    case .resources: break
                     case .finished(let result):
                         progress.clear()
                         print(SummaryTable.row(result))
@@ -132,10 +145,12 @@ struct Run: AsyncParsableCommand {
                 }
             }
         } catch {
+            await live?.finish(interrupted: true, reportHTML: nil)
             await environment.stop()
             throw error
         }
         await environment.stop()
+        await live?.finish(interrupted: report.interrupted, reportHTML: HTMLReport.render(report))
         print("")
         print(SummaryTable.footer(report))
         try outputs.write(report)

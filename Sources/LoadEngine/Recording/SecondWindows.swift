@@ -103,9 +103,6 @@ struct SecondWindows {
         }
     }
 
-    /// The last second that is complete (for live progress), if any.
-    var lastClosed: SecondWindow? { closed.last }
-
     /// The windows of seconds `from..<before`, the open one included (as it is now): what a watch
     /// of the run reads once those seconds are over.
     func snapshot(from: Int, before: Int) -> [SecondWindow] {

@@ -71,12 +71,9 @@ public enum LoadRun {
         for worker in workers {
             worker.eventLoop.execute { worker.value.begin(startNanos: start) }
         }
-        let reporter = progress.map { report in
-            Task { await reportProgress(coordinator: coordinator, workers: workers, start: start, report: report) }
-        }
-        let watcher = plan.abortCheck.map { check in
-            Task { await watch(check, coordinator: coordinator, workers: workers, start: start) }
-        }
+        let watcher = (progress != nil || plan.abortCheck != nil) ? Task {
+            await watch(plan.abortCheck, progress: progress, coordinator: coordinator, workers: workers, start: start)
+        } : nil
         await withTaskCancellationHandler {
             try? await coordinator.allFinished.get()
         } onCancel: {
@@ -84,7 +81,6 @@ public enum LoadRun {
             for worker in workers { worker.eventLoop.execute { worker.value.stopAll() } }
         }
         let end = EngineClock.now()
-        reporter?.cancel()
         watcher?.cancel()
         // A watch in the middle of a pass finishes it before the result is made (and before the
         // loops it asks are shut down); it aborts nothing once cancelled.
@@ -153,16 +149,19 @@ public enum LoadRun {
             histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
     }
 
-    /// Hands the plan's check every second that is over, each merged over the workers, about four
-    /// times a second; stops the run when it answers with a reason.
+    /// Reads every second that is over, merged over the workers, about four times a second; hands
+    /// the new ones to `progress` and everything so far to the plan's check, and stops the run when
+    /// the check answers with a reason.
     private static func watch(
-        _ check: @Sendable ([SecondWindow]) -> String?, coordinator: RunCoordinator, workers: [NIOLoopBound<Worker>], start: UInt64
+        _ check: (@Sendable ([SecondWindow]) -> String?)?, progress: (@Sendable (LiveProgress) -> Void)?, coordinator: RunCoordinator,
+        workers: [NIOLoopBound<Worker>], start: UInt64
     ) async {
         var past: [SecondWindow] = []
         var next = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
-            let over = Int((EngineClock.now() &- start) / 1_000_000_000)
+            let now = EngineClock.now()
+            let over = Int((now &- start) / 1_000_000_000)
             guard over > next, !Task.isCancelled else { continue }
             var merged: [Int: SecondWindow] = [:]
             for worker in workers where !Task.isCancelled {
@@ -170,42 +169,19 @@ public enum LoadRun {
                 guard let windows = try? await worker.eventLoop.submit({ worker.value.seconds(from: from, before: over) }).get() else { continue }
                 SecondWindow.merge(windows, into: &merged)
             }
-            past += merged.values.sorted { $0.second < $1.second }
+            guard !Task.isCancelled else { return }
+            let new = merged.values.sorted { $0.second < $1.second }
             next = over
-            if !Task.isCancelled, let reason = check(past) {
+            progress?(LiveProgress(
+                elapsedSeconds: Double(now &- start) / 1e9, finishedRequests: coordinator.finishedRequests.load(ordering: .relaxed),
+                failedRequests: coordinator.failedRequests.load(ordering: .relaxed), seconds: new))
+            guard let check else { continue }
+            past += new
+            if let reason = check(past) {
                 coordinator.abort(reason)
                 for worker in workers { worker.eventLoop.execute { worker.value.stopAll() } }
                 return
             }
-        }
-    }
-
-    private static func reportProgress(
-        coordinator: RunCoordinator, workers: [NIOLoopBound<Worker>], start: UInt64, report: @Sendable (LiveProgress) -> Void
-    ) async {
-        var previous = 0
-        var previousTime = start
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(1))
-            if Task.isCancelled { return }
-            let now = EngineClock.now()
-            let finished = coordinator.finishedRequests.load(ordering: .relaxed)
-            var last: SecondWindow?
-            for worker in workers {
-                guard let window = try? await worker.eventLoop.submit({ worker.value.lastSecond }).get() else { continue }
-                if last == nil || window.second > last!.second {
-                    last = window
-                } else if window.second == last!.second {
-                    last!.merge(window)
-                }
-            }
-            report(LiveProgress(
-                elapsedSeconds: Double(now &- start) / 1e9, finishedRequests: finished,
-                failedRequests: coordinator.failedRequests.load(ordering: .relaxed),
-                currentRate: Double(finished - previous) / max(Double(now &- previousTime) / 1e9, 1e-9),
-                lastSecondP95: last.map { $0.client.histogram.milliseconds(atPercentile: 95) }))
-            previous = finished
-            previousTime = now
         }
     }
 }

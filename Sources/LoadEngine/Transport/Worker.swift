@@ -184,9 +184,6 @@ final class Worker {
         return recorder
     }
 
-    /// The last complete second this worker saw, for live progress.
-    var lastSecond: SecondWindow? { recorder.seconds.lastClosed }
-
-    /// This worker's windows of seconds `from..<before`, for the run's watch.
+    /// This worker's windows of seconds `from..<before`, for the run's watch (progress and the abort check).
     func seconds(from: Int, before: Int) -> [SecondWindow] { recorder.seconds.snapshot(from: from, before: before) }
 }

@@ -74,31 +74,56 @@ public struct ThresholdViolation: Codable, Sendable, Equatable {
     public var message: String
 }
 
-extension Thresholds {
-    /// Every limit `figures` break; a limit on a figure that was not measured is not judged.
-    public func violations(of figures: JudgedFigures) -> [ThresholdViolation] {
-        var violations: [ThresholdViolation] = []
-        func above(_ metric: String, _ label: String, _ unit: String, _ actual: Double?, _ limit: Double?) {
-            guard let actual, let limit, actual > limit else { return }
-            violations.append(ThresholdViolation(
-                metric: metric, limit: limit, actual: actual, message: "\(label) \(format(actual))\(unit) exceeds the limit of \(format(limit))\(unit)"))
-        }
-        func below(_ metric: String, _ label: String, _ unit: String, _ actual: Double?, _ limit: Double?) {
-            guard let actual, let limit, actual < limit else { return }
-            violations.append(ThresholdViolation(
-                metric: metric, limit: limit, actual: actual, message: "\(label) \(format(actual))\(unit) is below the limit of \(format(limit))\(unit)"))
-        }
-        above("average_response_time_ms", "Average response time", " ms", figures.averageMs, maxAverageMs)
-        above("p95_response_time_ms", "95th percentile response time", " ms", figures.p95Ms, maxP95Ms)
-        below("requests_per_second", "Throughput", " requests/s", figures.requestsPerSecond, minRPS)
-        above("max_cpu_percent", "Server CPU", "%", figures.maxCPUPercent, maxCPUPercent)
-        above("max_memory_mb", "Server memory", " MB", figures.maxMemoryMB, maxMemoryMB)
-        below("success_rate_percent", "Success rate", "%", figures.successPercent, minSuccessPercent)
-        above("error_rate_percent", "Error rate", "%", figures.errorRatePercent, maxErrorRatePercent)
-        return violations
+/// One limit against its figure: what a live view shows for every limit, and a report for each broken one.
+public struct ThresholdCheck: Codable, Sendable, Equatable {
+    /// The limit's name in reports (`p95_response_time_ms`).
+    public var metric: String
+    public var label: String
+    public var unit: String
+    public var limit: Double
+    /// True for a ceiling (`max_...`), false for a floor (`min_...`).
+    public var isCeiling: Bool
+    /// Nil when the figure was not measured, and then the limit is not judged.
+    public var actual: Double?
+
+    /// Whether the limit held; nil when it could not be judged.
+    public var held: Bool? { actual.map { isCeiling ? !($0 > limit) : !($0 < limit) } }
+
+    /// The violation, when the limit did not hold.
+    public var violation: ThresholdViolation? {
+        guard let actual, held == false else { return nil }
+        let verb = isCeiling ? "exceeds" : "is below"
+        return ThresholdViolation(
+            metric: metric, limit: limit, actual: actual,
+            message: "\(label) \(Self.format(actual))\(unit) \(verb) the limit of \(Self.format(limit))\(unit)")
     }
 
-    private func format(_ value: Double) -> String {
+    /// A limit or figure as reports write it: whole numbers bare, others with two decimals.
+    public static func format(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e9 ? String(Int(value)) : String(format: "%.2f", value)
+    }
+}
+
+extension Thresholds {
+    /// Every limit that is set, each with the figure it is judged on.
+    public func checks(of figures: JudgedFigures) -> [ThresholdCheck] {
+        var checks: [ThresholdCheck] = []
+        func add(_ metric: String, _ label: String, _ unit: String, ceiling: Bool, _ actual: Double?, _ limit: Double?) {
+            guard let limit else { return }
+            checks.append(ThresholdCheck(metric: metric, label: label, unit: unit, limit: limit, isCeiling: ceiling, actual: actual))
+        }
+        add("average_response_time_ms", "Average response time", " ms", ceiling: true, figures.averageMs, maxAverageMs)
+        add("p95_response_time_ms", "95th percentile response time", " ms", ceiling: true, figures.p95Ms, maxP95Ms)
+        add("requests_per_second", "Throughput", " requests/s", ceiling: false, figures.requestsPerSecond, minRPS)
+        add("max_cpu_percent", "Server CPU", "%", ceiling: true, figures.maxCPUPercent, maxCPUPercent)
+        add("max_memory_mb", "Server memory", " MB", ceiling: true, figures.maxMemoryMB, maxMemoryMB)
+        add("success_rate_percent", "Success rate", "%", ceiling: false, figures.successPercent, minSuccessPercent)
+        add("error_rate_percent", "Error rate", "%", ceiling: true, figures.errorRatePercent, maxErrorRatePercent)
+        return checks
+    }
+
+    /// Every limit `figures` break; a limit on a figure that was not measured is not judged.
+    public func violations(of figures: JudgedFigures) -> [ThresholdViolation] {
+        checks(of: figures).compactMap(\.violation)
     }
 }

@@ -29,6 +29,8 @@ public struct SuiteRunner: Sendable {
         case preparing(Scenario)
         case started(Scenario)
         case progress(Scenario, LiveProgress)
+        /// A reading of the server's or PostgreSQL's CPU and memory (`process`: "server", "postgres"), about four a second.
+        case resources(Scenario, process: String, ResourceSample)
         case finished(ScenarioResult)
     }
 
@@ -137,7 +139,7 @@ public struct SuiteRunner: Sendable {
             plan.abortCheck = { ObjectiveVerdicts.abortReason(objectives, seconds: $0) }
         }
         let probe = await CorrelationProbe.start(environment: environment, logger: logger)
-        let monitor = ResourceMonitor.start(environment.monitorSource)
+        let monitor = ResourceMonitor.start(environment.monitorSource) { events(.resources(scenario, process: $0, $1)) }
         let load: LoadResult
         do {
             load = try await LoadRun.run(plan) { events(.progress(scenario, $0)) }

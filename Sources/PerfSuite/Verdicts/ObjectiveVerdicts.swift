@@ -63,20 +63,31 @@ public enum ObjectiveVerdicts {
             budgetBurntPercent: budget)
     }
 
-    /// Why the run should stop now, judging each abort-on-fail objective on the seconds over so far:
-    /// a windowed one on the latest window, another on everything so far; none before its grace.
+    /// Why the run should stop now, judging each abort-on-fail objective on the seconds over so far
+    /// (see `latest`); none before its grace.
     public static func abortReason(_ objectives: [ScenarioObjective], seconds: [SecondWindow]) -> String? {
         guard let last = seconds.last?.second else { return nil }
         for objective in objectives where objective.abortOnFail && Double(last + 1) >= objective.grace.seconds {
-            // A window is judged once it is whole, as at the end of the run.
-            if let window = objective.windowSeconds, last + 1 < window { continue }
-            let width = objective.windowSeconds ?? (last + 1)
-            let window = seconds.filter { $0.second > last - width }
-            guard let figure = figure(objective.objective, over: window), !objective.objective.isMet(by: figure) else { continue }
-            let span = "seconds \(max(0, last - width + 1))–\(last + 1)"
-            return "\(objective.objective.description) broken in \(span) (\(objective.objective.metricName) \(format(figure))\(objective.objective.unit))"
+            guard let latest = latest(objective, seconds: seconds), !objective.objective.isMet(by: latest.figure) else { continue }
+            let span = "seconds \(latest.start)–\(last + 1)"
+            return "\(objective.objective.description) broken in \(span) (\(objective.objective.metricName) \(format(latest.figure))\(objective.objective.unit))"
         }
         return nil
+    }
+
+    /// An objective's figure on the seconds over so far: a windowed one on its latest window once
+    /// that is whole (as at the end of the run), another on everything so far; nil when there is
+    /// nothing to judge yet. `start` is the window's first second.
+    public static func latest(_ objective: ScenarioObjective, seconds: [SecondWindow]) -> (figure: Double, start: Int)? {
+        guard let last = seconds.last?.second else { return nil }
+        if let window = objective.windowSeconds, last + 1 < window { return nil }
+        let width = objective.windowSeconds ?? (last + 1)
+        var window: [SecondWindow] = []
+        for second in seconds.reversed() {
+            if second.second <= last - width { break }
+            window.append(second)
+        }
+        return figure(objective.objective, over: window).map { ($0, max(0, last - width + 1)) }
     }
 
     /// The objective's figure in each window of `width` seconds, by the second it ends on; a run

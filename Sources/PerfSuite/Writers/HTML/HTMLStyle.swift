@@ -1,7 +1,7 @@
 /// The report's stylesheet, inlined in the page: system font, light theme, thin table borders, pass
 /// green and fail red.
-enum HTMLStyle {
-    static let css = """
+public enum HTMLStyle {
+    public static let css = """
         :root { --pass: #1a7f37; --fail: #cf222e; --stopped: #9a6700; --muted: #57606a; --line: #d0d7de; --soft: #f6f8fa; }
         * { box-sizing: border-box; }
         body { margin: 0; color: #1f2328; background: #fff;

@@ -3,7 +3,7 @@ import PerfSuite
 /// The dashboard's one page: the report's stylesheet and colours, and a small script that reads
 /// `/state` every second and redraws (text and SVG, nothing fetched from elsewhere). When the
 /// command is over it replaces itself with the final report.
-enum DashboardPage {
+public enum DashboardPage {
     static let html = """
         <!DOCTYPE html>
         <html lang="en">
@@ -31,6 +31,17 @@ enum DashboardPage {
         </body>
         </html>
         """
+
+    /// A report that is text (what `archmesh load` prints) as a page of its own.
+    public static func textReport(title: String, text: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>\(title.markupEscaped)</title><style>\(HTMLStyle.css)</style></head>
+        <body><main><h1>\(title.markupEscaped)</h1><pre>\(text.markupEscaped)</pre></main></body>
+        </html>
+        """
+    }
 
     private static let css = """
         .muted { color: var(--muted); }

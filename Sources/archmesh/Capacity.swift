@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiveDashboard
 import LoadEngine
 import Logging
 import PerfSuite
@@ -76,6 +77,8 @@ struct Capacity: AsyncParsableCommand {
     @OptionGroup var request: RequestOptions
 
     @OptionGroup var environment: EnvironmentOptions
+
+    @OptionGroup var dashboard: DashboardOptions
 
     @OptionGroup var logging: LoggingOptions
 
@@ -174,6 +177,13 @@ struct Capacity: AsyncParsableCommand {
         plan.requestTimeout = timeout
         plan.threads = threads
 
+        let live: LiveView?
+        do {
+            live = try await dashboard.start(DashboardFeed(capacity: plan.target.description))
+        } catch {
+            await targetEnvironment?.stop()
+            throw error
+        }
         printStatus(CapacityText.opening(target: plan.target.description, endpoints: plan.endpoints.map(\.name), options: options))
         printStatus(CapacityText.stepHeader())
         let json = self.json
@@ -182,25 +192,27 @@ struct Capacity: AsyncParsableCommand {
             let runPlan = plan, runOptions = options, key = scenario
             report = try await Interrupts.cancellingOnSignals {
                 try await CapacityRun.run(runPlan, options: runOptions, scenario: key) { event in
+                    live?.feed.handle(event, objectives: runOptions.objectives)
                     switch event {
                     case .step(let step): Self.printStatus(CapacityText.stepRow(step), json: json)
                     case .sweepStarted: Self.printStatus("\nConcurrency sweep (closed model)\n" + CapacityText.sweepHeader(), json: json)
                     case .sweep(let step): Self.printStatus(CapacityText.sweepRow(step), json: json)
+                    case .holdStarted, .sweepHoldStarted, .progress: break
                     }
                 }
             }
-        } catch is CancellationError {
-            await targetEnvironment?.stop()
-            throw ExitCode(ExitStatus.interrupted)
-        } catch let error as LoadEngineError {
-            // Bad plans only: an unreachable target ends the search with what it measured.
-            await targetEnvironment?.stop()
-            throw CommandFailure(message: error.description, exitStatus: .failed)
         } catch {
+            await live?.finish(interrupted: true, reportHTML: nil)
             await targetEnvironment?.stop()
-            throw error
+            switch error {
+            case is CancellationError: throw ExitCode(ExitStatus.interrupted)
+            // Bad plans only: an unreachable target ends the search with what it measured.
+            case let error as LoadEngineError: throw CommandFailure(message: error.description, exitStatus: .failed)
+            default: throw error
+            }
         }
         await targetEnvironment?.stop()
+        await live?.finish(interrupted: false, reportHTML: CapacityHTML.render(report))
         // The result first: a page that cannot be written must not lose a search of minutes.
         if json {
             print(String(decoding: try ReportCoding.encoder.encode(report), as: UTF8.self))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LiveDashboard
 import LoadEngine
 import PerfSuite
 
@@ -49,6 +50,9 @@ struct Load: AsyncParsableCommand {
     @OptionGroup(title: "HTTP/2")
     var http2: HTTP2Options
 
+    @OptionGroup(title: "Dashboard")
+    var dashboard: DashboardOptions
+
     @OptionGroup(title: "HTTPS")
     var tls: TLSClientOptions
 
@@ -95,22 +99,34 @@ struct Load: AsyncParsableCommand {
         plan.ownSocketLoop = !swiftnioLoop
         plan.tls = tls.options
         plan.http2Streams = http2.streamsPerConnection
+        let described = "\(request.method) \(target)\(path)"
+        let live = try await dashboard.start(DashboardFeed(load: described, model: model))
         let progress = ProgressLine()
         let result: LoadResult
         do {
             let runPlan = plan
             result = try await Interrupts.cancellingOnSignals {
-                try await LoadRun.run(runPlan) { progress.show($0) }
+                try await LoadRun.run(runPlan) { now in
+                    progress.show(now)
+                    live?.feed.progress(now)
+                }
             }
-        } catch let error as LoadEngineError {
+        } catch {
             progress.clear()
-            throw CommandFailure(message: error.description, exitStatus: .failed)
+            await live?.finish(interrupted: true, reportHTML: nil)
+            if let error = error as? LoadEngineError { throw CommandFailure(message: error.description, exitStatus: .failed) }
+            throw error
         }
         progress.clear()
+        let summary = LoadSummaryText.render(result, request: described)
+        if let live {
+            live.feed.finished(result, request: described)
+            await live.finish(interrupted: result.interrupted, reportHTML: DashboardPage.textReport(title: "archmesh load: \(described)", text: summary))
+        }
         if json {
             print(String(decoding: try ReportCoding.encoder.encode(result), as: UTF8.self))
         } else {
-            print(LoadSummaryText.render(result, request: "\(request.method) \(target)\(path)"))
+            print(summary)
         }
     }
 }

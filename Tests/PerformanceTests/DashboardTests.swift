@@ -125,4 +125,55 @@ final class DashboardTests: XCTestCase {
         let gone = try? await HTTPFetch.send("GET", server.url + "state", timeout: .seconds(1))
         XCTAssertNil(gone, "the server has stopped")
     }
+
+    /// `load --dashboard` and `capacity --dashboard` serve the same page: the load (or each hold)
+    /// as the current unit while it runs, its row when it ends, and the command's own report at
+    /// `/report` once it is over (the text summary of `load`, the capacity page of `capacity`).
+    func testLoadAndCapacityServeTheirDashboardsToo() async throws {
+        try await SerialServer.with(service: .milliseconds(5)) { server in
+            let load = try await Self.follow(["load", server.url, "-c", "2", "-d", "3s", "--dashboard"])
+            XCTAssertEqual(load.status, 0, load.output)
+            XCTAssertTrue(load.states.contains { ($0["current"] as? [String: Any])?["key"] as? String == "load" }, "the load ran as the current unit")
+            XCTAssertEqual(load.states.last?["command"] as? String, "archmesh load")
+            XCTAssertEqual((load.states.last?["finished"] as? [[String: Any]])?.first?["requests"] as? Int, Self.requests(in: load.output))
+            XCTAssertTrue(load.report.contains("GET ") && load.report.contains("<pre>"), load.report)
+
+            let capacity = try await Self.follow(["capacity", server.url, "--hold", "1s", "--slo", "p99<250ms", "--no-sweep", "--no-history", "--dashboard"])
+            XCTAssertEqual(capacity.status, 0, capacity.output)
+            let holds = try XCTUnwrap(capacity.states.last?["finished"] as? [[String: Any]])
+            XCTAssertGreaterThanOrEqual(holds.count, 2, "\(holds)")
+            XCTAssertEqual(holds.first?["key"] as? String, "hold 1")
+            XCTAssertEqual(capacity.states.last?["planned"] as? [String], holds.map { $0["key"] as? String ?? "" })
+            XCTAssertTrue(capacity.report.contains("Latency against rate"), "the capacity page")
+        }
+    }
+
+    /// Runs an `archmesh` command with `--dashboard`, reads its state every 300 ms until it is over,
+    /// then its final report; returns them with the exit status and the command's output.
+    private static func follow(_ arguments: [String]) async throws -> (status: Int32, output: String, states: [[String: Any]], report: String) {
+        let output = try TemporaryOutput()
+        defer { output.close() }
+        let child = try ChildProcess.launch(try ReferenceServer.executable(), arguments, output: output.descriptor)
+        var url: String?
+        var states: [[String: Any]] = []
+        let deadline = ContinuousClock.now + .seconds(120)
+        while child.exitStatusIfEnded() == nil, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(300))
+            if url == nil, let match = output.contents().firstMatch(of: /Dashboard: (http:\/\/127\.0\.0\.1:\d+\/)/) { url = String(match.1) }
+            guard let url, let read = try? await HTTPFetch.send("GET", url + "state"),
+                let state = try JSONSerialization.jsonObject(with: Data(read.body)) as? [String: Any]
+            else { continue }
+            states.append(state)
+            if state["status"] as? String != "running" { break }
+        }
+        let page = try XCTUnwrap(url, output.contents())
+        let report = try await HTTPFetch.send("GET", page + "report")
+        XCTAssertEqual(report.status, 200)
+        return (await child.wait(), output.contents(), states, report.text)
+    }
+
+    /// The request count `archmesh load` printed.
+    private static func requests(in output: String) -> Int? {
+        output.firstMatch(of: /([0-9]+) requests in/).flatMap { Int($0.1) }
+    }
 }

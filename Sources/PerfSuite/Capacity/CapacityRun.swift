@@ -27,9 +27,15 @@ public struct CapacityOptions: Sendable {
 /// Runs the capacity search and the concurrency sweep against a target, hold by hold.
 public enum CapacityRun {
     public enum Event: Sendable {
+        /// A hold of the search begins: its number, its rate, and its model.
+        case holdStarted(number: Int, phase: CapacitySearch.Phase, model: LoadModel)
         case step(CapacityStep)
-        case sweep(SweepStep)
         case sweepStarted
+        /// A hold of the concurrency sweep begins.
+        case sweepHoldStarted(users: Int, model: LoadModel)
+        case sweep(SweepStep)
+        /// The seconds that are over in the current hold.
+        case progress(LiveProgress)
     }
 
     /// A scenario's endpoint mix against `environment`, its dataset made first; the note says what
@@ -58,10 +64,11 @@ public enum CapacityRun {
             var stepPlan = plan
             stepPlan.runTag = LoadPlan.makeRunTag()
             stepPlan.model = .constantRate(rate: rate, duration: options.hold, maxInFlight: options.maxInFlight)
+            events(.holdStarted(number: steps.count + 1, phase: phase, model: stepPlan.model))
             let began = ContinuousClock.now
             let load: LoadResult
             do {
-                load = try await LoadRun.run(stepPlan)
+                load = try await LoadRun.run(stepPlan) { events(.progress($0)) }
             } catch LoadEngineError.unreachable(_, let reason) {
                 // No connection at all: nothing below this rate can be measured either. The search
                 // stops with what it has, and says why.
@@ -93,9 +100,10 @@ public enum CapacityRun {
             var sweepPlan = plan
             sweepPlan.runTag = LoadPlan.makeRunTag()
             sweepPlan.model = .closedDuration(users: users, duration: options.sweepHold, thinkTime: .zero)
+            events(.sweepHoldStarted(users: users, model: sweepPlan.model))
             let load: LoadResult
             do {
-                load = try await LoadRun.run(sweepPlan)
+                load = try await LoadRun.run(sweepPlan) { events(.progress($0)) }
             } catch LoadEngineError.unreachable(_, let reason) {
                 report.stopped = "the target accepted no connection in the sweep at \(users) users (\(reason))"
                 break

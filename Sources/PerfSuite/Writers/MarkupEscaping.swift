@@ -4,7 +4,7 @@ extension String {
     /// The text with `&`, `<`, `>`, `"` and `'` as character references, safe as HTML, SVG or XML
     /// text and inside a quoted attribute; control characters that XML 1.0 forbids (all below
     /// U+0020 but tab, newline and carriage return) are dropped.
-    var markupEscaped: String {
+    public var markupEscaped: String {
         var escaped = ""
         escaped.reserveCapacity(utf8.count)
         for scalar in unicodeScalars {

@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "PerfSuite", targets: ["PerfSuite"]),
         .library(name: "RunHistory", targets: ["RunHistory"]),
         .library(name: "LiveDashboard", targets: ["LiveDashboard"]),
+        .library(name: "Distribution", targets: ["Distribution"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -149,14 +150,10 @@ let package = Package(
             resources: [.copy("Migrations")],
             swiftSettings: settings
         ),
-        // The live dashboard: a command's state as it runs, served on loopback with its page.
+        // A Hummingbird router served in the background while a command runs (dashboard, coordinator).
         .target(
-            name: "LiveDashboard",
+            name: "HTTPServing",
             dependencies: [
-                "LoadEngine",
-                "Observability",
-                "PerfSuite",
-                "TargetMonitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -164,9 +161,41 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // A run spread over worker processes (or pods): the coordinator, the worker, their messages.
+        .target(
+            name: "Distribution",
+            dependencies: [
+                "HTTPServing",
+                "Subprocesses",
+                "LoadEngine",
+                "Observability",
+                "PerfSuite",
+                "TargetMonitoring",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        // The live dashboard: a command's state as it runs, served on loopback with its page.
+        .target(
+            name: "LiveDashboard",
+            dependencies: [
+                "HTTPServing",
+                "LoadEngine",
+                "Observability",
+                "PerfSuite",
+                "TargetMonitoring",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "archmesh",
             dependencies: [
+                "Distribution",
                 "LiveDashboard",
                 "RunHistory",
                 "ArchMeshServer",
@@ -240,7 +269,7 @@ let package = Package(
         .testTarget(
             name: "PerformanceTests",
             dependencies: [
-                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "RunHistory", "LiveDashboard", "archmesh",
+                "PerfSuite", "LoadEngine", "TargetMonitoring", "ArchMeshDatabase", "Observability", "Subprocesses", "TestSupport", "RunHistory", "LiveDashboard", "Distribution", "archmesh",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -2,7 +2,7 @@
 ///
 /// The server writes it on every response (`app;dur=1.84, db;dur=0.92, pool;dur=0.05, dbq;desc=2`)
 /// and the load engine parses it on every response, so both halves share this one definition.
-public struct ServerTiming: Sendable, Equatable {
+public struct ServerTiming: Codable, Sendable, Equatable {
     /// Time spent in the whole handler, in milliseconds.
     public var appMilliseconds: Double
     /// Sum of the request's query times, in milliseconds.

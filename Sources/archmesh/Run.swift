@@ -1,5 +1,6 @@
 import ArchMeshDatabase
 import ArgumentParser
+import Distribution
 import Foundation
 import LiveDashboard
 import LoadEngine
@@ -72,6 +73,9 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var dashboard: DashboardOptions
 
+    @OptionGroup(title: "Distributed load")
+    var distribution: DistributionOptions
+
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
@@ -116,14 +120,18 @@ struct Run: AsyncParsableCommand {
         options.scale = scale
         options.outputPath = output
         options.repetitions = repetitions
-        let runner = SuiteRunner(configuration: suite, scenarios: selected, environment: environment, options: options, logger: logger)
         let live: LiveView?
+        let pool: WorkerPool?
         do {
+            pool = try await distribution.start(
+                configuration: suite, configPath: config, logStem: URL(fileURLWithPath: output).deletingPathExtension(), logger: logger)
+            if let pool { options.executor = pool.coordinator }
             live = try await dashboard.start(DashboardFeed(suite: selected, target: environment.summary))
         } catch {
             await environment.stop()
             throw error
         }
+        let runner = SuiteRunner(configuration: suite, scenarios: selected, environment: environment, options: options, logger: logger)
         print("Running \(selected.count) scenarios against \(environment.summary)")
         print(SummaryTable.header())
         let progress = ProgressLine()
@@ -146,9 +154,11 @@ struct Run: AsyncParsableCommand {
             }
         } catch {
             await live?.finish(interrupted: true, reportHTML: nil)
+            await pool?.stop()
             await environment.stop()
             throw error
         }
+        await pool?.stop()
         await environment.stop()
         await live?.finish(interrupted: report.interrupted, reportHTML: HTMLReport.render(report))
         print("")

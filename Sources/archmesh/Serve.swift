@@ -139,19 +139,8 @@ struct Serve: AsyncParsableCommand {
                 // One line on stdout, for people and for the harness that starts us as a child process.
                 FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(port)\n".utf8))
             }
-            if let exitWithParent { Self.watchParent(exitWithParent) }
+            if let exitWithParent { ParentWatch.exitWhenGone(exitWithParent) }
             try await app.runService()
-        }
-    }
-
-    /// Polls the parent PID; once the harness that started us is gone, asks ourselves to shut down
-    /// gracefully (SIGTERM goes through the same path as an operator's).
-    private static func watchParent(_ parent: Int32) {
-        Task.detached {
-            while getppid() == parent {
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-            kill(getpid(), SIGTERM)
         }
     }
 

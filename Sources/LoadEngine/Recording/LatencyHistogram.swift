@@ -81,10 +81,6 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
 
     /// The histogram again, at the precision it was recorded with.
     public var histogram: Histogram<UInt64> {
-        var histogram = Histogram<UInt64>.latency(digits: SignificantDigits(rawValue: Int8(digits)) ?? .three)
-        for index in stride(from: 0, to: pairs.count - 1, by: 2) {
-            _ = histogram.record(Swift.min(pairs[index], histogram.highestTrackableValue), count: pairs[index + 1])
-        }
-        return histogram
+        restored(into: .latency(digits: SignificantDigits(rawValue: Int8(digits)) ?? .three))
     }
 }

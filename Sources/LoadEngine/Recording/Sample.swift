@@ -1,7 +1,7 @@
 import Observability
 
 /// One finished request, as the transport hands it to its worker's recorder.
-struct Sample {
+struct Sample: Codable {
     var endpoint: Int
     /// HTTP status, or 0 when no response came (see `error`).
     var status: Int

@@ -51,8 +51,8 @@ public struct SecondWindow: Codable, Sendable, Equatable {
         timedResponses = try container.decode(Int.self, forKey: .timedResponses)
     }
 
-    /// Workers' windows added into `bySecond`, each second's views combined.
-    static func merge(_ windows: [SecondWindow], into bySecond: inout [Int: SecondWindow]) {
+
+    public static func merge(_ windows: [SecondWindow], into bySecond: inout [Int: SecondWindow]) {
         for window in windows {
             if bySecond[window.second] == nil { bySecond[window.second] = window } else { bySecond[window.second]!.merge(window) }
         }

@@ -31,6 +31,28 @@ public struct LoadPlan: Sendable {
     /// merged over the workers, in order; seconds in which nothing finished are absent). A reason
     /// returned stops the run at once, marked aborted with it (`LoadResult.abortReason`).
     public var abortCheck: (@Sendable (_ seconds: [SecondWindow]) -> String?)?
+    /// This process's share of a run spread over several: the model's users whose index is
+    /// `shard.index` modulo `shard.count`. Everything a user does follows from its run-wide index
+    /// (its requests in an open model, its place in a ramp, its request count, its request IDs), so
+    /// the shares together send exactly what one engine would. Nil: every user.
+    public var shard: Shard?
+
+    /// One of `count` shares of a run's users.
+    public struct Shard: Codable, Sendable, Equatable {
+        public var index: Int
+        public var count: Int
+
+        public init(index: Int, count: Int) {
+            self.index = index
+            self.count = count
+        }
+    }
+
+    /// The run-wide indices of the users this process runs.
+    var userIndices: [Int] {
+        guard let shard else { return Array(0..<model.connections) }
+        return Array(stride(from: shard.index, to: model.connections, by: shard.count))
+    }
 
     public init(target: LoadTarget, endpoints: [Endpoint], model: LoadModel, runTag: String? = nil) {
         self.target = target
@@ -61,6 +83,14 @@ public struct LoadPlan: Sendable {
             throw LoadEngineError.invalidPlan("streams per HTTP/2 connection must be 1 to 1000, got \(http2Streams)")
         }
         if let threads, threads < 1 { throw LoadEngineError.invalidPlan("threads must be at least 1, got \(threads)") }
+        if let shard {
+            guard shard.count >= 1, (0..<shard.count).contains(shard.index) else {
+                throw LoadEngineError.invalidPlan("share \(shard.index) of \(shard.count) does not exist")
+            }
+            guard shard.count <= model.connections else {
+                throw LoadEngineError.invalidPlan("\(shard.count) shares of \(model.connections) users: every share needs a user")
+            }
+        }
     }
 
     /// The order in which a connection takes endpoints: each appears as often as its weight.

@@ -124,12 +124,14 @@ public struct LoadResult: Codable, Sendable {
     /// Whether the engine itself kept up with the plan (nil in reports written before it was kept).
     public var engine: EngineCheck?
     public var histograms: ClientHistograms
+    /// A run spread over worker processes: how they started and which were lost (nil: one process).
+    public var distribution: DistributionSummary?
 
     enum CodingKeys: String, CodingKey {
         case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, abortReason, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
-        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms
+        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms, distribution
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.

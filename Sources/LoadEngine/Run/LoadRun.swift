@@ -10,18 +10,47 @@ public enum LoadRun {
     /// Runs `plan` to its end (or until the calling task is cancelled, which ends it early with a
     /// result marked interrupted). `progress` is called about once a second.
     public static func run(_ plan: LoadPlan, progress: (@Sendable (LiveProgress) -> Void)? = nil) async throws -> LoadResult {
+        result(of: [try await record(plan, progress: progress)], plan: plan)
+    }
+
+    /// Runs this process's share of `plan` (all of it without a `shard`) and returns what it
+    /// recorded, to be made into a result here or merged with other processes' shares
+    /// (`result(of:plan:)`). `ready` is awaited once every connection is open and before the clock
+    /// starts: a run spread over processes starts them all at one instant there.
+    public static func record(
+        _ plan: LoadPlan, ready: (@Sendable () async throws -> Void)? = nil, progress: (@Sendable (LiveProgress) -> Void)? = nil
+    ) async throws -> WorkerRecording {
         try plan.validate()
-        let connections = plan.model.connections
-        let threads = min(plan.threads ?? max(1, ProcessStatistics.cpuCount / 2), connections)
+        let users = plan.userIndices
+        let threads = min(plan.threads ?? max(1, ProcessStatistics.cpuCount / 2), users.count)
         let group = try makeLoops(for: plan, threads: threads)
         do {
-            let result = try await run(plan, on: group, threads: threads, progress: progress)
+            let recording = try await record(plan, users: users, on: group, threads: threads, ready: ready, progress: progress)
             try await group.shutdownGracefully()
-            return result
+            return recording
         } catch {
             try? await group.shutdownGracefully()
             throw error
         }
+    }
+
+    /// One result from the recordings of a run's shares: histograms added bucket by bucket, counts
+    /// summed, each second's windows combined, the slowest requests of all: exactly what one engine
+    /// would have recorded for the union of their requests.
+    public static func result(of recordings: [WorkerRecording], plan: LoadPlan) -> LoadResult {
+        precondition(!recordings.isEmpty, "a result needs at least one recording")
+        var merged = recordings[0].recorder
+        var seconds: [Int: SecondWindow] = [:]
+        SecondWindow.merge(recordings[0].seconds, into: &seconds)
+        for recording in recordings.dropFirst() {
+            merged.merge(recording.recorder)
+            SecondWindow.merge(recording.seconds, into: &seconds)
+        }
+        return makeResult(
+            plan: plan, recorder: merged, seconds: seconds.values.sorted { $0.second < $1.second },
+            threads: recordings.reduce(0) { $0 + $1.threads }, startedAt: recordings.map(\.startedAt).min()!,
+            elapsed: recordings.map(\.elapsedSeconds).max()!, interrupted: recordings.contains(where: \.interrupted),
+            abortReason: recordings.lazy.compactMap(\.abortReason).first)
     }
 
     /// The engine's own socket loops for plain HTTP/1.1 on Linux; SwiftNIO's otherwise.
@@ -34,9 +63,10 @@ public enum LoadRun {
         return MultiThreadedEventLoopGroup(numberOfThreads: threads)
     }
 
-    private static func run(
-        _ plan: LoadPlan, on group: any EventLoopGroup, threads: Int, progress: (@Sendable (LiveProgress) -> Void)?
-    ) async throws -> LoadResult {
+    private static func record(
+        _ plan: LoadPlan, users: [Int], on group: any EventLoopGroup, threads: Int, ready: (@Sendable () async throws -> Void)?,
+        progress: (@Sendable (LiveProgress) -> Void)?
+    ) async throws -> WorkerRecording {
         let address: SocketAddress
         do {
             address = try SocketAddress.makeAddressResolvingHost(plan.target.host, port: plan.target.port)
@@ -44,8 +74,7 @@ public enum LoadRun {
             throw LoadEngineError.unreachable(target: plan.target.description, reason: "cannot resolve \(plan.target.host)")
         }
         let tls = plan.target.scheme == .https ? try TLSClient(options: plan.tls, host: plan.target.host, http2: plan.http2Streams != nil) : nil
-        let connections = plan.model.connections
-        let coordinator = RunCoordinator(users: connections, target: plan.target.description, eventLoop: group.next())
+        let coordinator = RunCoordinator(users: users.count, target: plan.target.description, eventLoop: group.next())
         // Each worker is made on its own loop and stays there: the run only reaches it through the loop.
         var made: [NIOLoopBound<Worker>] = []
         for eventLoop in group.makeIterator() {
@@ -55,7 +84,7 @@ public enum LoadRun {
         }
         let workers = made
         for (number, worker) in workers.enumerated() {
-            let indices = Array(stride(from: number, to: connections, by: workers.count))
+            let indices = Array(stride(from: number, to: users.count, by: workers.count).map { users[$0] })
             worker.eventLoop.execute { worker.value.connectUsers(indices) }
         }
         do {
@@ -64,6 +93,14 @@ public enum LoadRun {
             // Close what did connect and let the workers go (each user holds its worker until collected).
             for worker in workers { _ = try? await worker.eventLoop.submit { worker.value.stopAll(); _ = worker.value.collect() }.get() }
             throw error
+        }
+        if let ready {
+            do {
+                try await ready()
+            } catch {
+                for worker in workers { _ = try? await worker.eventLoop.submit { worker.value.stopAll(); _ = worker.value.collect() }.get() }
+                throw error
+            }
         }
 
         let startedAt = Date()
@@ -93,10 +130,9 @@ public enum LoadRun {
             SecondWindow.merge(recorder.seconds.closed, into: &seconds)
             if merged == nil { merged = recorder } else { merged!.merge(recorder) }
         }
-        return makeResult(
-            plan: plan, recorder: merged!, seconds: seconds.values.sorted { $0.second < $1.second }, threads: threads,
-            startedAt: startedAt, elapsed: Double(end &- start) / 1e9, interrupted: coordinator.isStopped && coordinator.abortReason == nil,
-            abortReason: coordinator.abortReason)
+        return WorkerRecording(
+            recorder: merged!, seconds: seconds.values.sorted { $0.second < $1.second }, startedAt: startedAt, elapsedSeconds: Double(end &- start) / 1e9,
+            threads: threads, interrupted: coordinator.isStopped && coordinator.abortReason == nil, abortReason: coordinator.abortReason)
     }
 
     private static func makeResult(

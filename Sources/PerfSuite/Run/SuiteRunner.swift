@@ -20,6 +20,8 @@ public struct SuiteRunner: Sendable {
         /// Runs of every scenario, in rounds (all scenarios, then all again), with the server
         /// restarted between rounds when the harness owns it: what a comparison across runs needs.
         public var repetitions = 1
+        /// Who runs each scenario's load (a memory scenario's leak check always runs here).
+        public var executor: any LoadExecutor = LocalLoad()
 
         public init() {}
     }
@@ -142,7 +144,7 @@ public struct SuiteRunner: Sendable {
         let monitor = ResourceMonitor.start(environment.monitorSource) { events(.resources(scenario, process: $0, $1)) }
         let load: LoadResult
         do {
-            load = try await LoadRun.run(plan) { events(.progress(scenario, $0)) }
+            load = try await options.executor.run(plan, scenario: scenario, scale: options.scale) { events(.progress(scenario, $0)) }
         } catch {
             _ = await monitor.stop()
             return result(for: scenario, load: nil, failure: "\(error)")

@@ -13,11 +13,6 @@ public final class LocalWorkers: Sendable {
         self.logs = logs
     }
 
-    /// The environment worker `index` gets, here and in a pod (where the Job sets the index).
-    public static func environment(coordinator: String, index: Int, configPath: String?) -> [String: String] {
-        ["ARCHMESH_COORDINATOR": coordinator, "ARCHMESH_WORKER_INDEX": String(index), "ARCHMESH_CONFIG": configPath ?? ""]
-    }
-
     /// Starts `count` workers of `executable`, logs as `<logStem>.worker-<index>.log`; a worker
     /// given `wrapper` runs inside it (`ip netns exec NAME`, for example).
     public static func start(
@@ -36,7 +31,7 @@ public final class LocalWorkers: Sendable {
                 let command = wrapper(index) + [executable, "worker", "--exit-with-parent", String(getpid())]
                 children.append(try ChildProcess.launch(
                     command[0], Array(command.dropFirst()), output: descriptor,
-                    environment: environment(coordinator: coordinator, index: index, configPath: configPath)))
+                    environment: WorkerEnvironment.variables(coordinator: coordinator, index: index, configPath: configPath)))
                 logs.append(log)
             }
         } catch {

@@ -12,7 +12,7 @@ struct Archmesh: AsyncParsableCommand {
             throwaway PostgreSQL cluster that is removed when the command ends.
             Exit codes: 0 success, 1 a threshold failed, 2 bad usage or input, 3 a regression.
             """,
-        subcommands: [Run.self, Report.self, Compare.self, History.self, Serve.self, Seed.self, Database.self, Load.self, Capacity.self, WorkerCommand.self])
+        subcommands: [Run.self, Report.self, Compare.self, History.self, Serve.self, Seed.self, Database.self, Load.self, Capacity.self, WorkerCommand.self, Kubernetes.self])
 
     /// Runs the command, mapping every failure to the documented exit codes (ArgumentParser's own
     /// usage errors would otherwise exit 64).

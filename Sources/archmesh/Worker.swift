@@ -13,15 +13,16 @@ struct WorkerCommand: AsyncParsableCommand {
         discussion: """
             Registers with the coordinator, runs its share of each scenario it is given, reports every second and
             its whole recording, and exits when the coordinator says the run is over.
-            Environment (what a pod gets): ARCHMESH_COORDINATOR, ARCHMESH_WORKER_INDEX (or JOB_COMPLETION_INDEX),
-            ARCHMESH_CONFIG (a scenario file; the built-in one when unset). Flags override them.
+            Environment (what a pod gets, and what `run --workers` gives its local workers): ARCHMESH_COORDINATOR,
+            JOB_COMPLETION_INDEX (set by Kubernetes for an Indexed Job), ARCHMESH_CONFIG (a scenario file; the built-in
+            one when unset or empty). Flags override them.
             Exit codes: 0 the run is over, 1 the coordinator is gone, 2 refused (another version or scenario file).
             """)
 
     @Option(help: "The coordinator, http://host:port (default: $ARCHMESH_COORDINATOR).")
     var coordinator: String?
 
-    @Option(help: "This worker's index, from 0 (default: $ARCHMESH_WORKER_INDEX, else $JOB_COMPLETION_INDEX).")
+    @Option(help: "This worker's index, from 0 (default: $JOB_COMPLETION_INDEX).")
     var index: Int?
 
     @Option(help: "The scenario file (default: $ARCHMESH_CONFIG, else the built-in one); it must be the coordinator's.")
@@ -35,14 +36,14 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let logger = logging.makeLogger(label: "archmesh.worker")
-        guard let coordinator = coordinator ?? environment["ARCHMESH_COORDINATOR"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            throw CommandFailure.badUsage("say where the coordinator is: --coordinator http://host:port or ARCHMESH_COORDINATOR")
+        guard let coordinator = coordinator ?? environment[WorkerEnvironment.coordinator].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw CommandFailure.badUsage("say where the coordinator is: --coordinator http://host:port or \(WorkerEnvironment.coordinator)")
         }
-        let indexText = index.map(String.init) ?? environment["ARCHMESH_WORKER_INDEX"] ?? environment["JOB_COMPLETION_INDEX"]
+        let indexText = index.map(String.init) ?? environment[WorkerEnvironment.index]
         guard let indexText, let index = Int(indexText), index >= 0 else {
-            throw CommandFailure.badUsage("say which worker this is: --index N, ARCHMESH_WORKER_INDEX or JOB_COMPLETION_INDEX (got \(indexText ?? "none"))")
+            throw CommandFailure.badUsage("say which worker this is: --index N or \(WorkerEnvironment.index) (got \(indexText ?? "none"))")
         }
-        let path = config ?? environment["ARCHMESH_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = config ?? environment[WorkerEnvironment.config].flatMap { $0.isEmpty ? nil : $0 }
         let suite: SuiteConfiguration
         do {
             suite = try path.map(SuiteConfiguration.load(path:)) ?? SuiteConfiguration.builtIn()

@@ -122,7 +122,7 @@ final class DistributionTests: XCTestCase {
 
         // The real worker, with the built-in scenario file instead of the coordinator's.
         let refused = try await ChildProcess.run(
-            try ReferenceServer.executable(), ["worker"], environment: ["ARCHMESH_COORDINATOR": url, "ARCHMESH_WORKER_INDEX": "1", "ARCHMESH_CONFIG": ""])
+            try ReferenceServer.executable(), ["worker"], environment: WorkerEnvironment.variables(coordinator: url, index: 1, configPath: nil))
         XCTAssertEqual(refused.status, 2, refused.text)
         XCTAssertTrue(refused.text.contains("scenario file with SHA-256"), refused.text)
 

@@ -15,10 +15,15 @@ public struct SuiteConfiguration: Sendable {
 
     /// The packaged default: `Sources/PerfSuite/Resources/scenarios.yaml`.
     public static func builtIn() throws -> SuiteConfiguration {
+        try parse(builtInText(), file: "built-in scenarios.yaml")
+    }
+
+    /// The built-in scenario file's text.
+    public static func builtInText() throws -> String {
         guard let url = Bundle.module.url(forResource: "scenarios", withExtension: "yaml") else {
             throw ConfigurationError(file: "scenarios.yaml", place: "bundle", message: "the built-in scenario file is missing")
         }
-        return try parse(String(contentsOf: url, encoding: .utf8), file: "built-in scenarios.yaml")
+        return try String(contentsOf: url, encoding: .utf8)
     }
 
     /// Reads a scenario file; every problem is a `ConfigurationError` naming the file and place.

@@ -20,6 +20,11 @@ struct DistributionOptions: ParsableArguments {
     @Option(help: "Give up a worker not heard from for this many seconds while a scenario runs.")
     var workerSilence: Double = 5
 
+    @Flag(help: ArgumentHelp(
+        "Run each local worker in a network namespace of its own, bridged to the coordinator and the server as pods are (needs root and iproute2).",
+        discussion: "The server this command starts, and the coordinator, then listen on the bridge's address instead of loopback."))
+    var workerNamespaces = false
+
     func validate() throws {
         if let workers, !(1...256).contains(workers) { throw ValidationError("--workers must be 1 to 256, got \(workers)") }
         if workers == nil && (externalWorkers || coordinatorListen != nil) {
@@ -29,6 +34,9 @@ struct DistributionOptions: ParsableArguments {
             throw ValidationError("--coordinator-listen must be HOST:PORT, got \(coordinatorListen)")
         }
         guard workerSilence >= 1, workerSilence <= 3600 else { throw ValidationError("--worker-silence must be 1 to 3600 seconds") }
+        if workerNamespaces && (workers == nil || externalWorkers || coordinatorListen != nil) {
+            throw ValidationError("--worker-namespaces needs --workers N started here, and chooses where the coordinator listens itself")
+        }
     }
 
     static func split(_ text: String) -> (host: String, port: Int)? {
@@ -37,14 +45,26 @@ struct DistributionOptions: ParsableArguments {
         return host.isEmpty ? nil : (host, port)
     }
 
-    /// The coordinator and, unless external, its local workers, once every worker has registered.
-    func start(configuration: SuiteConfiguration, configPath: String?, logStem: URL, logger: Logger) async throws -> WorkerPool? {
+    /// With --worker-namespaces: a namespace per worker and the bridge between them and this machine.
+    func makeNetwork() async throws -> WorkerNetwork? {
+        guard workerNamespaces, let workers else { return nil }
+        do {
+            return try await WorkerNetwork.create(workers: workers)
+        } catch {
+            throw CommandFailure(message: "--worker-namespaces: \(error)", exitStatus: .failed)
+        }
+    }
+
+    /// The coordinator and, unless external, its local workers (in `network`'s namespaces when
+    /// given), once every worker has registered.
+    func start(configuration: SuiteConfiguration, configPath: String?, logStem: URL, network: WorkerNetwork?, logger: Logger) async throws -> WorkerPool? {
         guard let workers else { return nil }
         var options = Coordinator.Options(workers: workers, scenarioDigest: configuration.digest)
         if let listen = coordinatorListen.flatMap(Self.split) {
             options.host = listen.host
             options.port = listen.port
         }
+        if let network { options.host = network.hostAddress }
         options.silenceLimit = .milliseconds(Int64(workerSilence * 1000))
         let coordinator: Coordinator
         do {
@@ -59,7 +79,8 @@ struct DistributionOptions: ParsableArguments {
             do {
                 local = try LocalWorkers.start(
                     executable: ServerProcess.currentExecutable, count: workers, coordinator: reachable,
-                    configPath: configPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, logStem: logStem)
+                    configPath: configPath.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, logStem: logStem,
+                    wrapper: { network?.wrapper(for: $0) ?? [] })
             } catch {
                 await coordinator.finish(linger: .zero)
                 throw CommandFailure(message: "cannot start the workers: \(error)", exitStatus: .failed)

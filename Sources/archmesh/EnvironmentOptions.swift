@@ -39,7 +39,8 @@ struct EnvironmentOptions: ParsableArguments {
 
     /// With `--target`: that server; otherwise PostgreSQL and `archmesh serve` started here, the
     /// server's log at `serverLog`.
-    func makeEnvironment(serverLog: URL, logger: Logger) async throws -> any TargetEnvironment {
+    /// `serverHost`: where the started server listens (loopback unless workers run in namespaces of their own).
+    func makeEnvironment(serverLog: URL, serverHost: String = "127.0.0.1", logger: Logger) async throws -> any TargetEnvironment {
         if let target {
             do {
                 let loadTarget = try LoadTarget(url: target)
@@ -56,7 +57,7 @@ struct EnvironmentOptions: ParsableArguments {
         do {
             return try await LocalEnvironment.start(
                 executable: ServerProcess.currentExecutable, serverLog: serverLog, faults: serverFaults,
-                transport: .init(tls: tls, http2Streams: http2.streamsPerConnection), logger: logger)
+                transport: .init(tls: tls, http2Streams: http2.streamsPerConnection, host: serverHost), logger: logger)
         } catch {
             throw CommandFailure.from(error)
         }

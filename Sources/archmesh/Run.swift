@@ -89,6 +89,9 @@ struct Run: AsyncParsableCommand {
                 throw ValidationError("--alert-webhook \(url): \(error.description)")
             }
         }
+        if distribution.workerNamespaces && environment.target != nil {
+            throw ValidationError("--worker-namespaces is for the server this command starts: a --target on loopback cannot be reached from the namespaces")
+        }
         if environment.http2.http2 && environment.target == nil && !environment.tls {
             throw ValidationError(EnvironmentOptions.http2NeedsTLS)
         }
@@ -114,8 +117,16 @@ struct Run: AsyncParsableCommand {
         var base: (report: SuiteReport, name: String)?
         if let baseline { base = try await Self.loadBaseline(baseline, scenarios: selected.map(\.key), logger: logger) }
         let stem = URL(fileURLWithPath: output).deletingPathExtension().lastPathComponent
-        let environment = try await self.environment.makeEnvironment(
-            serverLog: URL(fileURLWithPath: output).deletingLastPathComponent().appendingPathComponent("\(stem).server.log"), logger: logger)
+        let network = try await distribution.makeNetwork()
+        let environment: any TargetEnvironment
+        do {
+            environment = try await self.environment.makeEnvironment(
+                serverLog: URL(fileURLWithPath: output).deletingLastPathComponent().appendingPathComponent("\(stem).server.log"),
+                serverHost: network?.hostAddress ?? "127.0.0.1", logger: logger)
+        } catch {
+            await network?.remove()
+            throw error
+        }
         var options = SuiteRunner.Options()
         options.scale = scale
         options.outputPath = output
@@ -124,11 +135,12 @@ struct Run: AsyncParsableCommand {
         let pool: WorkerPool?
         do {
             pool = try await distribution.start(
-                configuration: suite, configPath: config, logStem: URL(fileURLWithPath: output).deletingPathExtension(), logger: logger)
+                configuration: suite, configPath: config, logStem: URL(fileURLWithPath: output).deletingPathExtension(), network: network, logger: logger)
             if let pool { options.executor = pool.coordinator }
             live = try await dashboard.start(DashboardFeed(suite: selected, target: environment.summary))
         } catch {
             await environment.stop()
+            await network?.remove()
             throw error
         }
         let runner = SuiteRunner(configuration: suite, scenarios: selected, environment: environment, options: options, logger: logger)
@@ -156,10 +168,12 @@ struct Run: AsyncParsableCommand {
             await live?.finish(interrupted: true, reportHTML: nil)
             await pool?.stop()
             await environment.stop()
+            await network?.remove()
             throw error
         }
         await pool?.stop()
         await environment.stop()
+        await network?.remove()
         await live?.finish(interrupted: report.interrupted, reportHTML: HTMLReport.render(report))
         print("")
         print(SummaryTable.footer(report))

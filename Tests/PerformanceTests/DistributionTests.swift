@@ -137,6 +137,38 @@ final class DistributionTests: XCTestCase {
         await coordinator.finish(linger: .zero)
     }
 
+    /// `archmesh run --workers 2 --worker-namespaces`: each worker in a network namespace of its
+    /// own, reaching the coordinator and the server across a bridge as pods do; the report holds
+    /// exactly the scenario's requests, and nothing of the network is left afterwards.
+    func testRunOnTheCommandLineWithWorkersInNamespacesOfTheirOwn() async throws {
+        guard getuid() == 0, WorkerNetwork.ipCommand != nil else {
+            throw XCTSkip("network namespaces need root and iproute2 (.ci/setup installs iproute2; CI runs as root)")
+        }
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = directory.appendingPathComponent("report.json")
+        let output = try await ChildProcess.run(
+            try ReferenceServer.executable(),
+            ["run", "--scenarios", "health_load", "--scale", "0.2", "--workers", "2", "--worker-namespaces", "--no-history", "--output", report.path],
+            environment: ["DATABASE_URL": "", "ARCHMESH_CLUSTER_DIR": directory.appendingPathComponent("no-cluster").path])
+        XCTAssertEqual(output.status, 0, output.text)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any])
+        let target = try XCTUnwrap((json["environment"] as? [String: Any])?["target"] as? String)
+        XCTAssertTrue(target.contains("http://10.201."), "the server listens on the bridge: \(target)")
+        let scenario = try XCTUnwrap((json["scenarios"] as? [[String: Any]])?.first)
+        XCTAssertEqual(scenario["total_requests"] as? Int, 200, "20 users x 50 requests x 0.2")
+        let distribution = try XCTUnwrap((scenario["load"] as? [String: Any])?["distribution"] as? [String: Any])
+        XCTAssertEqual(distribution["workers"] as? Int, 2)
+        XCTAssertEqual(distribution["partial"] as? Bool, false)
+        for index in 0..<2 {
+            let log = try String(contentsOf: directory.appendingPathComponent("report.worker-\(index).log"), encoding: .utf8)
+            XCTAssertTrue(log.contains("coordinator=http://10.201.") && log.contains("share done"), log)
+        }
+        let bridge = try XCTUnwrap(target.firstMatch(of: /http:\/\/(10\.201\.\d+\.1):/)).1
+        let addresses = try await ChildProcess.run(try XCTUnwrap(WorkerNetwork.ipCommand), ["-o", "addr", "show"])
+        XCTAssertFalse(addresses.text.contains("\(bridge)/24"), "the bridge is removed (and with it the namespaces' links): \(addresses.text)")
+    }
+
     /// Two scenarios: 6 users x 100 requests (closed), and 300 requests/s for 3 s (open), on /health/live.
     static let scenarios = """
         thresholds:

@@ -31,10 +31,13 @@ public final class LocalEnvironment: TargetEnvironment {
     public struct Transport: Sendable {
         public var tls = false
         public var http2Streams: Int?
+        /// The address the server listens on (see `ServerProcess.Options.host`).
+        public var host = "127.0.0.1"
 
-        public init(tls: Bool = false, http2Streams: Int? = nil) {
+        public init(tls: Bool = false, http2Streams: Int? = nil, host: String = "127.0.0.1") {
             self.tls = tls
             self.http2Streams = http2Streams
+            self.host = host
         }
     }
 
@@ -63,6 +66,7 @@ public final class LocalEnvironment: TargetEnvironment {
             options.enableFaults = enableFaults || faults != nil
             options.tls = serverTLS
             options.http2 = transport.http2Streams != nil
+            options.host = transport.host
             let server = try await startServer(options, faults: faults)
             return LocalEnvironment(provision: provision, server: server, options: options, faults: faults, http2Streams: transport.http2Streams)
         } catch {

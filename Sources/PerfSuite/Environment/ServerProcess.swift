@@ -43,6 +43,8 @@ public final class ServerProcess: Sendable {
         public var tls: ServerTLS?
         /// Serve HTTP/2 (h2 by ALPN beside HTTP/1.1 over TLS; h2c alone without).
         public var http2 = false
+        /// The address it listens on: loopback, or the bridge of the workers' network namespaces.
+        public var host = "127.0.0.1"
 
         public init(executable: String, database: DatabaseURL, logFile: URL) {
             self.executable = executable
@@ -58,7 +60,7 @@ public final class ServerProcess: Sendable {
         guard descriptor >= 0 else { throw SuiteError.environment("cannot write the server log \(options.logFile.path)") }
         defer { close(descriptor) }
         var arguments = [
-            "serve", "--port", "0", "--pool-size", String(options.poolSize), "--log-format", "json",
+            "serve", "--host", options.host, "--port", "0", "--pool-size", String(options.poolSize), "--log-format", "json",
             "--exit-with-parent", String(getpid()),
         ]
         if options.logRequests { arguments.append("--log-requests") }

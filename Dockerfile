@@ -1,4 +1,6 @@
-# The reference server and harness in a container: `docker compose up --build` uses it.
+# The reference server and the harness in a container: `docker compose up --build` uses it, and on
+# Kubernetes it runs both roles of a distributed run (`archmesh kubernetes manifests`): the coordinator
+# (`archmesh run --workers N --external-workers`) and the workers (`archmesh worker`).
 FROM swift:6.2-bookworm AS build
 WORKDIR /src
 COPY Package.swift ./

@@ -80,13 +80,16 @@ public final class Coordinator: LoadExecutor {
     public func run(_ plan: LoadPlan, scenario: Scenario, scale: Double, progress: @escaping @Sendable (LiveProgress) -> Void) async throws -> LoadResult {
         let run = try ledger.begin(WorkerMessages.Assignment(
             run: 0, done: false, scenario: scenario.key, scale: scale, target: plan.target.description, runTag: plan.runTag, shard: nil,
-            exemplars: plan.exemplars, http2Streams: plan.http2Streams, requestTimeoutSeconds: plan.requestTimeout.seconds))
+            exemplars: plan.exemplars, http2Streams: plan.http2Streams, requestTimeoutSeconds: plan.requestTimeout.seconds), users: plan.model.connections)
         // Every live worker ready (connections open), or given up.
         let readyBy = ContinuousClock.now + options.gatherTimeout
         while !ledger.everyLiveWorkerReady(run) {
-            try Task.checkCancellation()
+            if Task.isCancelled {
+                ledger.callOff(run)
+                throw CancellationError()
+            }
             if ContinuousClock.now >= readyBy { ledger.loseUnready(run, reason: "not ready after \(options.gatherTimeout)") }
-            try await Task.sleep(for: .milliseconds(20))
+            await Self.pause(.milliseconds(20))
         }
         guard ledger.liveWorkers(run) > 0 else { throw DistributionError.noWorkerLeft(ledger.lossReasons(run)) }
         let startAt = WorkerMessages.unixNanoseconds() + Int64(options.startDelay.seconds * 1e9)
@@ -96,8 +99,11 @@ public final class Coordinator: LoadExecutor {
         var past: [SecondWindow] = []
         var finished = 0, failed = 0
         while !ledger.everyLiveWorkerDone(run) {
+            // Cancelled (Ctrl-C): the workers are told to stop and still send what they recorded,
+            // so the pause must not end early with the task.
             if Task.isCancelled { ledger.stop(run, reason: nil) }
-            try? await Task.sleep(for: .milliseconds(100))
+            await Self.pause(.milliseconds(100))
+            ledger.reject(run) { $0.recording.mismatch(with: plan) }
             ledger.loseSilent(run, after: options.silenceLimit, startAt: startAt)
             let (through, windows) = ledger.mergedSeconds(run, from: handed)
             guard through > handed else { continue }
@@ -111,6 +117,7 @@ public final class Coordinator: LoadExecutor {
             past += windows
             if let reason = check(past) { ledger.stop(run, reason: reason) }
         }
+        ledger.reject(run) { $0.recording.mismatch(with: plan) }
         let outcome = ledger.outcome(run)
         guard !outcome.results.isEmpty else { throw DistributionError.noWorkerLeft(ledger.lossReasons(run)) }
         let merging = ContinuousClock.now
@@ -120,12 +127,21 @@ public final class Coordinator: LoadExecutor {
         result.abortReason = outcome.stopReason
         if outcome.cancelled { result.interrupted = true }
         result.distribution = DistributionSummary(
-            workers: outcome.shares, startOffsetsMilliseconds: outcome.startOffsetsMilliseconds, partial: !outcome.lost.isEmpty,
+            workers: outcome.shares, startOffsetsMilliseconds: outcome.startOffsetsMilliseconds,
+            clockOffsetsMilliseconds: outcome.clockOffsetsMilliseconds, clockUncertaintyMilliseconds: outcome.clockUncertaintyMilliseconds,
+            partial: !outcome.lost.isEmpty,
             lost: outcome.lost, repeatedWindowsIgnored: outcome.repeatedWindows, mergeMilliseconds: mergeSeconds * 1000)
         if !outcome.lost.isEmpty {
             logger.warning("workers lost during the run", metadata: ["scenario": "\(scenario.key)", "lost": "\(outcome.lost.map(\.worker))"])
         }
         return result
+    }
+}
+
+extension Coordinator {
+    /// A pause that a cancelled task also takes (`Task.sleep` would return at once).
+    static func pause(_ duration: Duration) async {
+        _ = try? await Task.detached { try await Task.sleep(for: duration) }.value
     }
 }
 

@@ -50,6 +50,8 @@ public enum DistributedWorker {
                 continue
             }
             last = assignment.run
+            // A run with fewer users than workers leaves some without a share.
+            guard assignment.scenario != nil else { continue }
             do {
                 try await runShare(assignment, options: options, client: client, logger: logger)
             } catch let error as DistributionError {
@@ -87,12 +89,14 @@ public enum DistributedWorker {
                 }
             }
         }
-        let skew = SkewBox()
+        let clock = ClockBox()
         let recording: WorkerRecording
         do {
             recording = try await LoadRun.record(plan, ready: {
-                let start = try await waitForStart(client: client, worker: worker, run: run)
-                skew.set(try await sleep(untilUnixNanoseconds: start))
+                let (start, offset) = try await waitForStart(client: client, worker: worker, run: run)
+                // The agreed instant is on the coordinator's clock; this worker's reads `offset` more.
+                let late = try await sleep(untilUnixNanoseconds: start + offset.nanoseconds)
+                clock.set(Timing(startSkew: late, offset: offset))
             }, progress: { sink.yield($0) })
         } catch {
             sink.finish()
@@ -101,18 +105,35 @@ public enum DistributedWorker {
         }
         sink.finish()
         await poster.value
+        let timing = clock.value
         let answer = try await client.send(
-            "/result", WorkerMessages.Result(worker: worker, run: run, recording: recording, startSkewNanoseconds: skew.value))
+            "/result", WorkerMessages.Result(
+                worker: worker, run: run, recording: recording, startSkewNanoseconds: timing.startSkew,
+                clockOffsetNanoseconds: timing.offset.nanoseconds, clockUncertaintyNanoseconds: timing.offset.uncertainty))
         guard answer.status == 204 else { throw WorkerError("the coordinator did not take the recording: \(answer.status) \(answer.text)") }
         logger.info("share done", metadata: ["run": "\(run)", "requests": "\(recording.finishedRequests)"])
     }
 
-    /// Asks until every worker is ready and the coordinator names the start.
-    private static func waitForStart(client: CoordinatorClient, worker: Int, run: Int) async throws -> Int64 {
+    /// Asks until every worker is ready and the coordinator names the start; returns it, and this
+    /// worker's clock's offset from the coordinator's, estimated from the quickest of the exchanges
+    /// (the coordinator's clock read halfway through the round trip, give or take half of it).
+    private static func waitForStart(client: CoordinatorClient, worker: Int, run: Int) async throws -> (start: Int64, offset: ClockOffset) {
+        var best: ClockOffset?
         while true {
+            let sent = WorkerMessages.unixNanoseconds()
             let answer = try await client.send("/ready", WorkerMessages.Ready(worker: worker, run: run))
-            if answer.status == 200 { return try WorkerMessages.decoder.decode(WorkerMessages.Start.self, from: Data(answer.body)).startAtUnixNanoseconds }
-            try await Task.sleep(for: .milliseconds(20))
+            let received = WorkerMessages.unixNanoseconds()
+            switch answer.status {
+            case 200, 202:
+                let start = try WorkerMessages.decoder.decode(WorkerMessages.Start.self, from: Data(answer.body))
+                let estimate = ClockOffset(
+                    nanoseconds: sent + (received - sent) / 2 - start.coordinatorNowUnixNanoseconds, uncertainty: (received - sent) / 2)
+                if best == nil || estimate.uncertainty < best!.uncertainty { best = estimate }
+                if let instant = start.startAtUnixNanoseconds { return (instant, best!) }
+                try await Task.sleep(for: .milliseconds(20))
+            case 410: throw WorkerError("the coordinator called the run off before its start")
+            default: throw WorkerError("the coordinator answered \(answer.status) to ready: \(answer.text)")
+            }
         }
     }
 
@@ -137,10 +158,22 @@ private final class StopBox: Sendable {
     func set(_ reason: String) { state.withLock { if $0 == nil { $0 = reason } } }
 }
 
-private final class SkewBox: Sendable {
-    private let state = Mutex<Int64>(0)
-    var value: Int64 { state.withLock { $0 } }
-    func set(_ value: Int64) { state.withLock { $0 = value } }
+/// This worker's clock against the coordinator's: worker minus coordinator, and the estimate's margin.
+struct ClockOffset: Sendable {
+    var nanoseconds: Int64
+    var uncertainty: Int64
+}
+
+/// How the share's clock started: how late against the agreed instant, and the clock offset used.
+private struct Timing: Sendable {
+    var startSkew: Int64 = 0
+    var offset = ClockOffset(nanoseconds: 0, uncertainty: 0)
+}
+
+private final class ClockBox: Sendable {
+    private let state = Mutex(Timing())
+    var value: Timing { state.withLock { $0 } }
+    func set(_ value: Timing) { state.withLock { $0 = value } }
 }
 
 /// Requests to the coordinator, retried while it cannot be reached (up to `patience`).

@@ -34,7 +34,7 @@ public struct KubernetesManifests: Sendable {
 
     private var header: String {
         """
-        # archmesh: \(workers) load workers against \(target), scenarios from \(scenarioName).
+        # archmesh: \(workers) load workers against \(Self.commentSafe(target)), scenarios from \(Self.commentSafe(scenarioName)).
         # kubectl apply -f this file; kubectl logs -f job/archmesh-coordinator follows the run;
         # the report is left in the archmesh-results volume (report.json, report.html).
         # Made by `archmesh kubernetes manifests`; the workers' version and scenario file must match the coordinator's.
@@ -187,19 +187,39 @@ public struct KubernetesManifests: Sendable {
         """
     }
 
-    /// A YAML double-quoted scalar (JSON's escaping is valid YAML).
+    /// A YAML double-quoted scalar: `"` and backslash escaped, and every character YAML would not keep
+    /// as itself inside one (controls, DEL, the Unicode line breaks, a byte-order mark) as a `\u` escape.
     static func quoted(_ text: String) -> String {
-        let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
-        let array = data.map { String(decoding: $0, as: UTF8.self) } ?? "[\"\"]"
-        return String(array.dropFirst().dropLast())
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if needsEscape(scalar) { out += String(format: "\\u%04X", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
     }
 
     /// `text` as a literal block (readable) when YAML keeps it exactly so, else as a quoted scalar.
     static func block(_ text: String, indent: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let literal = text.hasSuffix("\n") && !text.hasSuffix("\n\n") && !text.contains("\r") && !text.contains("\t")
+        let literal = text.hasSuffix("\n") && !text.hasSuffix("\n\n") && !text.unicodeScalars.contains { $0 != "\n" && needsEscape($0) || $0 == "\t" }
             && !(lines.first?.isEmpty ?? true) && !(lines.first?.hasPrefix(" ") ?? true)
         guard literal else { return quoted(text) }
         return "|\n" + lines.dropLast().map { $0.isEmpty ? "" : indent + $0 }.joined(separator: "\n")
+    }
+
+    /// One line of a comment: line breaks and other controls become spaces.
+    static func commentSafe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { needsEscape($0) || $0 == "\n" || $0 == "\t" ? " " : $0 }))
+    }
+
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029 || scalar.value == 0xFEFF
+            || (0x80...0x9F).contains(scalar.value)
     }
 }

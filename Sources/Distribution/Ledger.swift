@@ -35,6 +35,8 @@ final class Ledger: Sendable {
         var lost: [Int: LostWorker] = [:]
         var stopReason: String?
         var cancelled = false
+        /// Cancelled before the start: workers waiting for it are told the run is off.
+        var calledOff = false
         var repeated = 0
     }
 
@@ -44,6 +46,8 @@ final class Ledger: Sendable {
         var lost: [LostWorker]
         var shares: Int
         var startOffsetsMilliseconds: [Double?]
+        var clockOffsetsMilliseconds: [Double?]
+        var clockUncertaintyMilliseconds: Double
         var stopReason: String?
         var cancelled: Bool
         var repeatedWindows: Int
@@ -83,6 +87,7 @@ final class Ledger: Sendable {
                 shared.toldDone.insert(worker)
                 return WorkerMessages.Assignment(run: shared.runs, done: true, scale: 1, exemplars: 0)
             }
+            // Between runs, or a run without a share for this worker: nothing to do (no scenario).
             guard var assignment = shared.assignment, let share = shared.shares[worker] else {
                 return WorkerMessages.Assignment(run: shared.runs, done: false, scale: 1, exemplars: 0)
             }
@@ -91,21 +96,29 @@ final class Ledger: Sendable {
         }
     }
 
-    /// The agreed start, once every worker is ready (nil before).
-    func ready(_ ready: WorkerMessages.Ready) -> Int64? {
+    enum Readiness: Equatable {
+        case wait
+        case start(Int64)
+        /// The run is off (called off before its start, or over, or the worker was given up).
+        case off
+    }
+
+    /// The agreed start once every worker is ready.
+    func ready(_ ready: WorkerMessages.Ready) -> Readiness {
         shared.withLock { shared in
-            guard var run = shared.current, run.id == ready.run, shared.shares[ready.worker] != nil, run.lost[ready.worker] == nil else { return nil }
+            guard var run = shared.current, run.id == ready.run, !run.calledOff, shared.shares[ready.worker] != nil, run.lost[ready.worker] == nil
+            else { return .off }
             run.ready.insert(ready.worker)
             run.lastHeard[ready.worker] = .now
             shared.current = run
-            return run.startAt
+            return run.startAt.map(Readiness.start) ?? .wait
         }
     }
 
     /// Keeps each second a worker reports once; says whether to stop.
     func windows(_ report: WorkerMessages.Windows) -> String? {
         shared.withLock { shared in
-            guard var run = shared.current, run.id == report.run, run.lost[report.worker] == nil else { return nil }
+            guard var run = shared.current, run.id == report.run, shared.shares[report.worker] != nil, run.lost[report.worker] == nil else { return nil }
             run.lastHeard[report.worker] = .now
             var kept = run.windows[report.worker] ?? [:]
             for window in report.seconds {
@@ -120,7 +133,9 @@ final class Ledger: Sendable {
 
     func result(_ result: WorkerMessages.Result) {
         shared.withLock { shared in
-            guard var run = shared.current, run.id == result.run, run.lost[result.worker] == nil, run.results[result.worker] == nil else { return }
+            guard var run = shared.current, run.id == result.run, shared.shares[result.worker] != nil, run.lost[result.worker] == nil,
+                run.results[result.worker] == nil
+            else { return }
             run.results[result.worker] = result
             run.lastHeard[result.worker] = .now
             shared.current = run
@@ -140,10 +155,11 @@ final class Ledger: Sendable {
         shared.withLock { shared in (0..<shared.workers).filter { shared.registered[$0] == nil } }
     }
 
-    /// A new run for every worker still taking part; its number.
-    func begin(_ template: WorkerMessages.Assignment) throws -> Int {
+    /// A new run, a share for each worker still taking part, but never more shares than `users`
+    /// (a worker without a share sits this run out); its number.
+    func begin(_ template: WorkerMessages.Assignment, users: Int) throws -> Int {
         try shared.withLock { shared in
-            let live = shared.registered.keys.filter { shared.gone[$0] == nil }.sorted()
+            let live = Array(shared.registered.keys.filter { shared.gone[$0] == nil }.sorted().prefix(max(1, users)))
             guard !live.isEmpty else { throw DistributionError.noWorkerLeft(shared.gone.sorted { $0.key < $1.key }.map { "worker \($0.key): \($0.value)" }) }
             shared.runs += 1
             var assignment = template
@@ -207,11 +223,8 @@ final class Ledger: Sendable {
                 ? (live.compactMap { run.windows[$0]?.keys.max() }.max().map { $0 + 1 } ?? from)
                 : pending.map { run.through[$0] ?? 0 }.min()!
             guard through > from else { return (from, []) }
-            var merged: [Int: SecondWindow] = [:]
-            for worker in live {
-                SecondWindow.merge((run.windows[worker] ?? [:]).values.filter { $0.second >= from && $0.second < through }, into: &merged)
-            }
-            return (through, merged.values.sorted { $0.second < $1.second })
+            let windows = live.map { (run.windows[$0] ?? [:]).values.filter { $0.second >= from && $0.second < through } }
+            return (through, SecondWindow.merged(windows))
         }
     }
 
@@ -219,6 +232,28 @@ final class Ledger: Sendable {
         shared.withLock { shared in
             guard let run = shared.current, run.id == id else { return true }
             return Self.live(shared).allSatisfy { run.results[$0] != nil }
+        }
+    }
+
+    /// Cancelled before the start: the workers waiting for it are told the run is off.
+    func callOff(_ id: Int) {
+        shared.withLock { shared in
+            guard shared.current?.id == id else { return }
+            shared.current!.calledOff = true
+            shared.assignment = nil
+        }
+    }
+
+    /// Gives up the workers whose recording `mismatch` finds wrong (a recording is data from the
+    /// network: it must fit the plan before it is merged).
+    func reject(_ id: Int, _ mismatch: (WorkerMessages.Result) -> String?) {
+        shared.withLock { shared in
+            guard let run = shared.current, run.id == id else { return }
+            for (worker, result) in run.results {
+                guard let reason = mismatch(result) else { continue }
+                shared.current!.results[worker] = nil
+                Self.lose(worker, reason: "its recording does not fit the plan: \(reason)", in: &shared)
+            }
         }
     }
 
@@ -235,13 +270,18 @@ final class Ledger: Sendable {
             let run = shared.current!
             let live = Self.live(shared)
             var offsets = [Double?](repeating: nil, count: shared.workers)
-            for (worker, result) in run.results { offsets[worker] = Double(result.startSkewNanoseconds) / 1e6 }
+            var clocks = [Double?](repeating: nil, count: shared.workers)
+            for (worker, result) in run.results {
+                offsets[worker] = Double(result.startSkewNanoseconds) / 1e6
+                clocks[worker] = Double(result.clockOffsetNanoseconds) / 1e6
+            }
+            let uncertainty = run.results.values.map { Double($0.clockUncertaintyNanoseconds) / 1e6 }.max() ?? 0
             let shares = shared.shares.count
             shared.assignment = nil
             shared.shares = [:]
             let outcome = Outcome(
                 results: live.compactMap { run.results[$0] }, lost: run.lost.values.sorted { $0.worker < $1.worker }, shares: shares,
-                startOffsetsMilliseconds: offsets, stopReason: run.stopReason, cancelled: run.cancelled, repeatedWindows: run.repeated)
+                startOffsetsMilliseconds: offsets, clockOffsetsMilliseconds: clocks, clockUncertaintyMilliseconds: uncertainty, stopReason: run.stopReason, cancelled: run.cancelled, repeatedWindows: run.repeated)
             shared.last = outcome
             return outcome
         }

@@ -42,8 +42,12 @@ enum WorkerMessages {
         var run: Int
     }
 
+    /// The answer to `ready`: the coordinator's clock as it answered (every answer: from it the
+    /// worker learns how far its own clock is from the coordinator's) and, once every worker is
+    /// ready, the start instant on the coordinator's clock.
     struct Start: Codable, Sendable {
-        var startAtUnixNanoseconds: Int64
+        var coordinatorNowUnixNanoseconds: Int64
+        var startAtUnixNanoseconds: Int64?
     }
 
     /// `POST /windows`: the seconds that are over since the worker's last report. The answer says
@@ -65,8 +69,13 @@ enum WorkerMessages {
         var worker: Int
         var run: Int
         var recording: WorkerRecording
-        /// Its clock's start minus the agreed instant, nanoseconds (positive: late).
+        /// Its clock's start minus the agreed instant, nanoseconds (positive: late), on the
+        /// coordinator's clock as the worker estimated it.
         var startSkewNanoseconds: Int64
+        /// How far the worker's clock was from the coordinator's (worker minus coordinator) and
+        /// how sure that estimate is (half the round trip it came from).
+        var clockOffsetNanoseconds: Int64
+        var clockUncertaintyNanoseconds: Int64
     }
 
     /// `POST /failed`: the worker could not run its share (the target refused it, a bad plan).

@@ -21,9 +21,12 @@ enum WorkerRoutes {
             return try json(ledger.assignment(for: worker))
         }
         router.post("/ready") { request, _ in
-            let ready = try await decode(WorkerMessages.Ready.self, from: request)
-            guard let start = ledger.ready(ready) else { return Response(status: .noContent) }
-            return try json(WorkerMessages.Start(startAtUnixNanoseconds: start))
+            switch ledger.ready(try await decode(WorkerMessages.Ready.self, from: request)) {
+            case .wait: return try json(WorkerMessages.Start(coordinatorNowUnixNanoseconds: WorkerMessages.unixNanoseconds()), status: .accepted)
+            case .start(let instant):
+                return try json(WorkerMessages.Start(coordinatorNowUnixNanoseconds: WorkerMessages.unixNanoseconds(), startAtUnixNanoseconds: instant))
+            case .off: return try json(WorkerMessages.Refusal(reason: "the run is off"), status: .gone)
+            }
         }
         router.post("/windows") { request, _ in
             let report = try await decode(WorkerMessages.Windows.self, from: request)

@@ -72,7 +72,7 @@ public final class DashboardFeed: Sendable {
             guard var current = shared.current else { return }
             current.tally.add(live.seconds)
             current.unit.elapsedSeconds = live.elapsedSeconds
-            current.unit.requests = live.finishedRequests
+            current.unit.requests = current.tally.requests
             current.unit.failures = current.tally.failures
             current.unit.latency = .init(
                 p50: current.tally.latency(atPercentile: 50), p95: current.tally.latency(atPercentile: 95),
@@ -186,8 +186,9 @@ public final class DashboardFeed: Sendable {
     /// (and, for a windowed objective, until its first window is whole).
     private static func checks(of current: Current) -> [DashboardState.Check] {
         let tally = current.tally
+        // Throughput over the seconds the tally holds, not the second still running.
         let figures = tally.figures(
-            elapsedSeconds: current.unit.elapsedSeconds, maxCPUPercent: current.serverMaxCPU, maxMemoryMB: current.serverMaxMemory)
+            elapsedSeconds: Double((tally.seconds.last?.second ?? -1) + 1), maxCPUPercent: current.serverMaxCPU, maxMemoryMB: current.serverMaxMemory)
         var checks = current.thresholds.checks(of: figures).map { check in
             let pending = tally.requests == 0 || check.held == nil
             return DashboardState.Check(

@@ -156,7 +156,7 @@ public enum DashboardPage {
             tile("requests so far", num(unit.requests, 0)) +
             tile("failed so far", num(unit.failures, 0)) +
             tile("client p50 / p95 / p99", last ? `${num(last.p50, 1)} / ${num(last.p95, 1)} / ${num(last.p99, 1)} ms` : "–") +
-            tile("server app / db / pool", last && last.app !== null ? `${num(last.app, 2)} / ${num(last.db, 2)} / ${num(last.pool, 2)} ms` : "–") +
+            tile("server app / db / pool", last && last.app != null ? `${num(last.app, 2)} / ${num(last.db, 2)} / ${num(last.pool, 2)} ms` : "–") +
             tile("whole run p50 / p95 / p99", `${num(unit.latency.p50, 1)} / ${num(unit.latency.p95, 1)} / ${num(unit.latency.p99, 1)} ms`) +
             tile("server CPU / memory", server ? `${num(server.cpu_percent, 0)}% / ${num(server.memory_mb, 0)} MiB` : "not measured") +
             tile("PostgreSQL CPU / memory", postgres ? `${num(postgres.cpu_percent, 0)}% / ${num(postgres.memory_mb, 0)} MiB` : "not measured") +

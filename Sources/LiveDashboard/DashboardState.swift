@@ -32,6 +32,7 @@ struct DashboardState: Codable, Sendable {
         var plannedRequests: Int?
         /// 0 to 100 when the plan gives an end.
         var progressPercent: Double?
+        /// Requests and failures in the seconds that are over.
         var requests: Int
         var failures: Int
         /// Client latency so far (corrected), milliseconds.
@@ -66,7 +67,8 @@ struct DashboardState: Codable, Sendable {
 
     struct ResourceTrace: Codable, Sendable {
         var process: String
-        /// Seconds from the unit's start, CPU as a share of the machine (%), resident memory (MiB).
+        /// Seconds from the start of the unit's resource monitor (started with its load), CPU as a
+        /// share of the machine (%), resident memory (MiB).
         var readings: [[Double]]
         var cpuPercent: Double
         var memoryMB: Double

@@ -37,6 +37,9 @@ struct DistributionOptions: ParsableArguments {
         if workerNamespaces && (workers == nil || externalWorkers || coordinatorListen != nil) {
             throw ValidationError("--worker-namespaces needs --workers N started here, and chooses where the coordinator listens itself")
         }
+        if workerNamespaces, let workers, workers > WorkerNetwork.largestSize {
+            throw ValidationError("--worker-namespaces takes at most \(WorkerNetwork.largestSize) workers, got \(workers)")
+        }
     }
 
     static func split(_ text: String) -> (host: String, port: Int)? {

@@ -89,6 +89,9 @@ struct Run: AsyncParsableCommand {
                 throw ValidationError("--alert-webhook \(url): \(error.description)")
             }
         }
+        if distribution.workers != nil && (environment.tls || environment.target?.lowercased().hasPrefix("https:") == true) {
+            throw ValidationError("--workers runs plain HTTP for now: the workers are not given the certificate options an HTTPS target needs")
+        }
         if distribution.workerNamespaces && environment.target != nil {
             throw ValidationError("--worker-namespaces is for the server this command starts: a --target on loopback cannot be reached from the namespaces")
         }
@@ -132,13 +135,14 @@ struct Run: AsyncParsableCommand {
         options.outputPath = output
         options.repetitions = repetitions
         let live: LiveView?
-        let pool: WorkerPool?
+        var pool: WorkerPool?
         do {
             pool = try await distribution.start(
                 configuration: suite, configPath: config, logStem: URL(fileURLWithPath: output).deletingPathExtension(), network: network, logger: logger)
             if let pool { options.executor = pool.coordinator }
             live = try await dashboard.start(DashboardFeed(suite: selected, target: environment.summary))
         } catch {
+            await pool?.stop()
             await environment.stop()
             await network?.remove()
             throw error

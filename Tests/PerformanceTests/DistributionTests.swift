@@ -90,6 +90,35 @@ final class DistributionTests: XCTestCase {
         }
     }
 
+    /// An `abort_on_fail` objective broken on the merged seconds stops every worker: the result says
+    /// why, every worker's recording ends early, and none ran its 10 s.
+    func testABrokenObjectiveStopsEveryWorker() async throws {
+        try await ReferenceServer.with { server in
+            let file = Self.scenarios + """
+
+                  - { key: spread_abort, name: Abort, description: abort, type: load, severity: low, endpoints: [live], users: 6, duration: 10s,
+                      objectives: [{slo: 'p50<0.001ms', abort_on_fail: true, grace: 1s}] }
+                """
+            try await Self.withWorkers(3, scenarios: file) { coordinator, _, configuration in
+                let scenario = try XCTUnwrap(configuration.scenarios.first { $0.key == "spread_abort" })
+                var plan = LoadPlan(target: server.process.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: 1))
+                let objectives = scenario.objectives
+                plan.abortCheck = { ObjectiveVerdicts.abortReason(objectives, seconds: $0) }
+                let result = try await coordinator.run(plan, scenario: scenario, scale: 1) { _ in }
+                let reason = try XCTUnwrap(result.abortReason, "stopped by its objective")
+                XCTAssertTrue(reason.contains("p50<0.001ms"), reason)
+                XCTAssertLessThan(result.durationSeconds, 6, "stopped long before its 10 s")
+                let recordings = try XCTUnwrap(coordinator.ledger.lastOutcome).results.map(\.recording)
+                XCTAssertEqual(recordings.count, 3)
+                for recording in recordings {
+                    XCTAssertNotNil(recording.abortReason, "every worker was told to stop")
+                    XCTAssertLessThan(recording.elapsedSeconds, 6)
+                }
+                XCTAssertFalse(result.interrupted)
+            }
+        }
+    }
+
     /// Registration refuses a worker that read another scenario file, runs another version, or
     /// claims an index that is not there or is taken; a real `archmesh worker` with another file
     /// exits 2 saying why. A second that is reported twice is counted once.
@@ -127,13 +156,33 @@ final class DistributionTests: XCTestCase {
         XCTAssertTrue(refused.text.contains("scenario file with SHA-256"), refused.text)
 
         // The same second twice from one worker: kept once.
-        let run = try coordinator.ledger.begin(.init(run: 0, done: false, scale: 1, exemplars: 0))
+        let run = try coordinator.ledger.begin(.init(run: 0, done: false, scale: 1, exemplars: 0), users: 2)
         var window = try JSONDecoder().decode(SecondWindow.self, from: Data(#"{"second": 0, "requests": 5, "errors": 0, "failures": 0, "client": {"digits": 2, "pairs": [1000, 5]}, "app": {"digits": 2, "pairs": []}, "clientMillisecondsSum": 5, "databaseMillisecondsSum": 0, "poolMillisecondsSum": 0, "timedResponses": 0}"#.utf8))
         _ = coordinator.ledger.windows(.init(worker: 0, run: run, through: 1, seconds: [window]))
         window.requests = 50
         _ = coordinator.ledger.windows(.init(worker: 0, run: run, through: 1, seconds: [window]))
         XCTAssertEqual(coordinator.ledger.mergedSeconds(run, from: 0).windows.map(\.requests), [5], "the first report of a second stands")
         XCTAssertEqual(coordinator.ledger.outcome(run).repeatedWindows, 1)
+
+        // Windows that cannot have been recorded are refused before they reach a merge.
+        let good = #"{"second": 0, "requests": 5, "errors": 0, "failures": 0, "client": {"digits": 2, "pairs": [1000, 5]}, "app": {"digits": 2, "pairs": []}, "clientMillisecondsSum": 5, "databaseMillisecondsSum": 0, "poolMillisecondsSum": 0, "timedResponses": 0}"#
+        for (bad, replacement) in [
+            (#""digits": 2, "pairs": [1000, 5]"#, #""digits": 3, "pairs": [1000, 5]"#),
+            (#""digits": 2, "pairs": [1000, 5]"#, #""digits": 200, "pairs": [1000, 5]"#),
+            (#""digits": 2, "pairs": [1000, 5]"#, #""digits": 2, "pairs": [1000]"#),
+            (#""pairs": [1000, 5]"#, #""pairs": [1000, 9223372036854775807]"#),
+            (#""second": 0"#, #""second": -1"#),
+            (#""second": 0"#, #""second": 9223372036854775807"#),
+            (#""requests": 5"#, #""requests": -5"#),
+            (#""requests": 5"#, #""requests": 4611686018427387904"#),
+        ] {
+            let text = good.replacingOccurrences(of: bad, with: replacement)
+            XCTAssertThrowsError(try WorkerMessages.decoder.decode(SecondWindow.self, from: Data(text.utf8)), text)
+            let body = #"{"worker": 0, "run": 2, "through": 1, "seconds": [\#(text)]}"#
+            let answer = try await HTTPFetch.send("POST", url + "/windows", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+            XCTAssertEqual(answer.status, 400, text)
+        }
+        XCTAssertNoThrow(try WorkerMessages.decoder.decode(SecondWindow.self, from: Data(good.utf8)))
         await coordinator.finish(linger: .zero)
     }
 

@@ -17,9 +17,9 @@ final class KubernetesManifestTests: XCTestCase {
         }
         let directory = try DistributionTests.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        // A scenario file YAML must keep exactly: a tab, quotes, a colon, an empty line.
+        // A scenario file YAML must keep exactly: a tab, quotes, a colon, an empty line, a byte-order mark.
         let scenarios = directory.appendingPathComponent("mine.yaml")
-        let text = DistributionTests.scenarios.replacingOccurrences(of: "description: open", with: "description: \"open: \\t 'rate'\"") + "\n\n#\tend\n"
+        let text = DistributionTests.scenarios.replacingOccurrences(of: "description: open", with: "description: \"open: \\t 'rate'\"") + "\n\n#\tend \u{FEFF}\n"
         try text.write(to: scenarios, atomically: true, encoding: .utf8)
 
         for (name, arguments) in [

@@ -22,14 +22,14 @@ public struct ConnectionStats: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        opened = try container.decode(Int.self, forKey: .opened)
-        failed = try container.decode(Int.self, forKey: .failed)
-        closedByServer = try container.decode(Int.self, forKey: .closedByServer)
-        unsolicited = try container.decode(Int.self, forKey: .unsolicited)
+        opened = try container.decodeCount(forKey: .opened)
+        failed = try container.decodeCount(forKey: .failed)
+        closedByServer = try container.decodeCount(forKey: .closedByServer)
+        unsolicited = try container.decodeCount(forKey: .unsolicited)
         // Absent from reports written before HTTP/2.
-        goAways = try container.decodeIfPresent(Int.self, forKey: .goAways) ?? 0
-        streamsReset = try container.decodeIfPresent(Int.self, forKey: .streamsReset) ?? 0
-        streamsRefused = try container.decodeIfPresent(Int.self, forKey: .streamsRefused) ?? 0
+        goAways = try container.contains(.goAways) ? container.decodeCount(forKey: .goAways) : 0
+        streamsReset = try container.contains(.streamsReset) ? container.decodeCount(forKey: .streamsReset) : 0
+        streamsRefused = try container.contains(.streamsRefused) ? container.decodeCount(forKey: .streamsRefused) : 0
     }
 
     mutating func merge(_ other: ConnectionStats) {

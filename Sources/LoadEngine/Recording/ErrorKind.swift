@@ -61,6 +61,11 @@ public struct ErrorCounts: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let names = try [String: Int](from: decoder)
-        for (name, count) in names { if let kind = ErrorKind(rawValue: name) { counts[kind] = count } }
+        for (name, count) in names {
+            guard (0...largestRecordedCount).contains(count) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(count) \(name) errors is not a count of a run"))
+            }
+            if let kind = ErrorKind(rawValue: name) { counts[kind] = count }
+        }
     }
 }

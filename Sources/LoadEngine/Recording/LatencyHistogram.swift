@@ -72,6 +72,22 @@ public struct SparseHistogram: Codable, Sendable, Equatable {
         self.pairs = pairs
     }
 
+    enum CodingKeys: String, CodingKey { case digits, pairs }
+
+    /// Reads a histogram, refusing one that cannot have been recorded (it may come from another
+    /// process): digits outside 1-5, an odd list, counts that could not add up.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        digits = try container.decode(Int.self, forKey: .digits)
+        pairs = try container.decode([UInt64].self, forKey: .pairs)
+        guard (1...5).contains(digits) else {
+            throw DecodingError.dataCorruptedError(forKey: .digits, in: container, debugDescription: "significant digits must be 1 to 5, got \(digits)")
+        }
+        guard pairs.count % 2 == 0, stride(from: 1, to: pairs.count, by: 2).allSatisfy({ pairs[$0] <= UInt64(largestRecordedCount) }) else {
+            throw DecodingError.dataCorruptedError(forKey: .pairs, in: container, debugDescription: "value and count pairs, each count at most \(largestRecordedCount)")
+        }
+    }
+
     /// Non-empty buckets.
     public var bucketCount: Int { pairs.count / 2 }
 

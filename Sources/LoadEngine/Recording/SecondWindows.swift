@@ -36,21 +36,41 @@ public struct SecondWindow: Codable, Sendable, Equatable {
         case second, requests, errors, failures, client, app, clientMillisecondsSum, databaseMillisecondsSum, poolMillisecondsSum, timedResponses
     }
 
-    /// Reads a window; one written before `failures` was kept counts its errors as failures.
+    /// Reads a window; one written before `failures` was kept counts its errors as failures. A
+    /// window that cannot have been recorded (it may come from another process) is refused: a
+    /// second outside a run's span, a count below zero or beyond any run, histograms of another
+    /// precision than the windows' two digits.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decodeCount(forKey: key) }
         second = try container.decode(Int.self, forKey: .second)
-        requests = try container.decode(Int.self, forKey: .requests)
-        errors = try container.decode(Int.self, forKey: .errors)
-        failures = try container.decodeIfPresent(Int.self, forKey: .failures) ?? errors
+        guard (0...Self.lastSecond).contains(second) else {
+            throw DecodingError.dataCorruptedError(forKey: .second, in: container, debugDescription: "second \(second) is outside any run")
+        }
+        requests = try count(.requests)
+        errors = try count(.errors)
+        failures = try container.contains(.failures) ? count(.failures) : errors
         client = try container.decode(SparseHistogram.self, forKey: .client)
         app = try container.decode(SparseHistogram.self, forKey: .app)
+        guard client.digits == 2, app.digits == 2 else {
+            throw DecodingError.dataCorruptedError(forKey: .client, in: container, debugDescription: "a second's histograms have two significant digits")
+        }
         clientMillisecondsSum = try container.decode(Double.self, forKey: .clientMillisecondsSum)
         databaseMillisecondsSum = try container.decode(Double.self, forKey: .databaseMillisecondsSum)
         poolMillisecondsSum = try container.decode(Double.self, forKey: .poolMillisecondsSum)
-        timedResponses = try container.decode(Int.self, forKey: .timedResponses)
+        timedResponses = try count(.timedResponses)
     }
 
+    /// A second past a year of running is no second of a run.
+    static let lastSecond = 366 * 86_400
+
+
+    /// Lists of windows (each process's, each loop's) as one list, each second's windows combined, in order.
+    public static func merged(_ lists: [[SecondWindow]]) -> [SecondWindow] {
+        var bySecond: [Int: SecondWindow] = [:]
+        for list in lists { merge(list, into: &bySecond) }
+        return bySecond.values.sorted { $0.second < $1.second }
+    }
 
     public static func merge(_ windows: [SecondWindow], into bySecond: inout [Int: SecondWindow]) {
         for window in windows {

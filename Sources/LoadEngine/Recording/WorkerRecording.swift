@@ -21,6 +21,15 @@ public struct WorkerRecording: Codable, Sendable {
 
     /// Client latency (corrected) over every endpoint, as recorded.
     public var corrected: SparseHistogram { SparseHistogram(recorder.corrected) }
+
+    /// Why this recording cannot be a share of `plan` (it came over the network: another plan's
+    /// endpoints, a slow request of an endpoint that is not there), or nil when it can.
+    public func mismatch(with plan: LoadPlan) -> String? {
+        let count = plan.endpoints.count
+        if recorder.endpoints.count != count { return "a recording of \(recorder.endpoints.count) endpoints for a plan of \(count)" }
+        if recorder.slowest.kept.contains(where: { $0.endpoint < 0 || $0.endpoint >= count }) { return "a slow request of an endpoint the plan does not have" }
+        return nil
+    }
 }
 
 extension WorkerRecorder: Codable {
@@ -39,14 +48,14 @@ extension WorkerRecorder: Codable {
         guard statusClasses.count == 6 else {
             throw DecodingError.dataCorruptedError(forKey: .statusClasses, in: container, debugDescription: "six status classes, got \(statusClasses.count)")
         }
-        finished = try container.decode(Int.self, forKey: .finished)
+        finished = try container.decodeCount(forKey: .finished)
         lateness = try container.decode(SparseHistogram.self, forKey: .lateness).restored(into: .latency())
         timerLateness = try container.decode(SparseHistogram.self, forKey: .timerLateness).restored(into: .latency())
         threadCPUNanos = try container.decode([UInt64].self, forKey: .threadCPUNanos)
-        unsent = try container.decode(Int.self, forKey: .unsent)
-        cutOffAtEnd = try container.decode(Int.self, forKey: .cutOffAtEnd)
+        unsent = try container.decodeCount(forKey: .unsent)
+        cutOffAtEnd = try container.decodeCount(forKey: .cutOffAtEnd)
         connections = try container.decode(ConnectionStats.self, forKey: .connections)
-        rejectedServerTimings = try container.decode(Int.self, forKey: .rejectedServerTimings)
+        rejectedServerTimings = try container.decodeCount(forKey: .rejectedServerTimings)
         handshakes = try container.decode(SparseHistogram.self, forKey: .handshakes).restored(into: .latency())
         tlsFailures = try container.decode([String: Int].self, forKey: .tlsFailures)
     }
@@ -85,11 +94,11 @@ extension EndpointRecorder: Codable {
         pool = try container.decode(SparseHistogram.self, forKey: .pool).restored(into: .latency())
         remainder = try container.decode(SparseHistogram.self, forKey: .remainder).restored(into: .latency())
         queries = try container.decode(SparseHistogram.self, forKey: .queries).restored(into: .counts())
-        requests = try container.decode(Int.self, forKey: .requests)
-        withServerTiming = try container.decode(Int.self, forKey: .withServerTiming)
+        requests = try container.decodeCount(forKey: .requests)
+        withServerTiming = try container.decodeCount(forKey: .withServerTiming)
         statusClassCounts = try container.decode([Int].self, forKey: .statusClassCounts)
-        guard statusClassCounts.count == 6 else {
-            throw DecodingError.dataCorruptedError(forKey: .statusClassCounts, in: container, debugDescription: "six status classes, got \(statusClassCounts.count)")
+        guard statusClassCounts.count == 6, statusClassCounts.allSatisfy({ (0...largestRecordedCount).contains($0) }) else {
+            throw DecodingError.dataCorruptedError(forKey: .statusClassCounts, in: container, debugDescription: "six counts of status classes")
         }
         errors = try container.decode(ErrorCounts.self, forKey: .errors)
     }
@@ -135,5 +144,19 @@ extension SparseHistogram {
             _ = histogram.record(Swift.min(pairs[index], histogram.highestTrackableValue), count: pairs[index + 1])
         }
         return histogram
+    }
+}
+
+/// More than any run counts of anything, small enough that no sum of such counts overflows.
+let largestRecordedCount = 1 << 40
+
+extension KeyedDecodingContainer {
+    /// A count read from a report or another process: refused below zero or beyond any run.
+    func decodeCount(forKey key: Key) throws -> Int {
+        let value = try decode(Int.self, forKey: key)
+        guard (0...largestRecordedCount).contains(value) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "\(value) is not a count of a run")
+        }
+        return value
     }
 }

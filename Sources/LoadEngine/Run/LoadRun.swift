@@ -40,14 +40,9 @@ public enum LoadRun {
     public static func result(of recordings: [WorkerRecording], plan: LoadPlan) -> LoadResult {
         precondition(!recordings.isEmpty, "a result needs at least one recording")
         var merged = recordings[0].recorder
-        var seconds: [Int: SecondWindow] = [:]
-        SecondWindow.merge(recordings[0].seconds, into: &seconds)
-        for recording in recordings.dropFirst() {
-            merged.merge(recording.recorder)
-            SecondWindow.merge(recording.seconds, into: &seconds)
-        }
+        for recording in recordings.dropFirst() { merged.merge(recording.recorder) }
         return makeResult(
-            plan: plan, recorder: merged, seconds: seconds.values.sorted { $0.second < $1.second },
+            plan: plan, recorder: merged, seconds: SecondWindow.merged(recordings.map(\.seconds)),
             threads: recordings.reduce(0) { $0 + $1.threads }, startedAt: recordings.map(\.startedAt).min()!,
             elapsed: recordings.map(\.elapsedSeconds).max()!, interrupted: recordings.contains(where: \.interrupted),
             abortReason: recordings.lazy.compactMap(\.abortReason).first)
@@ -89,18 +84,11 @@ public enum LoadRun {
         }
         do {
             try await coordinator.allConnected.get()
+            try await ready?()
         } catch {
             // Close what did connect and let the workers go (each user holds its worker until collected).
             for worker in workers { _ = try? await worker.eventLoop.submit { worker.value.stopAll(); _ = worker.value.collect() }.get() }
             throw error
-        }
-        if let ready {
-            do {
-                try await ready()
-            } catch {
-                for worker in workers { _ = try? await worker.eventLoop.submit { worker.value.stopAll(); _ = worker.value.collect() }.get() }
-                throw error
-            }
         }
 
         let startedAt = Date()
@@ -124,14 +112,14 @@ public enum LoadRun {
         await watcher?.value
 
         var merged: WorkerRecorder?
-        var seconds: [Int: SecondWindow] = [:]
+        var seconds: [[SecondWindow]] = []
         for worker in workers {
             let recorder = try await worker.eventLoop.submit { worker.value.collect() }.get()
-            SecondWindow.merge(recorder.seconds.closed, into: &seconds)
+            seconds.append(recorder.seconds.closed)
             if merged == nil { merged = recorder } else { merged!.merge(recorder) }
         }
         return WorkerRecording(
-            recorder: merged!, seconds: seconds.values.sorted { $0.second < $1.second }, startedAt: startedAt, elapsedSeconds: Double(end &- start) / 1e9,
+            recorder: merged!, seconds: SecondWindow.merged(seconds), startedAt: startedAt, elapsedSeconds: Double(end &- start) / 1e9,
             threads: threads, interrupted: coordinator.isStopped && coordinator.abortReason == nil, abortReason: coordinator.abortReason)
     }
 

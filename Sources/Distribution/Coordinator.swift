@@ -80,7 +80,8 @@ public final class Coordinator: LoadExecutor {
     public func run(_ plan: LoadPlan, scenario: Scenario, scale: Double, progress: @escaping @Sendable (LiveProgress) -> Void) async throws -> LoadResult {
         let run = try ledger.begin(WorkerMessages.Assignment(
             run: 0, done: false, scenario: scenario.key, scale: scale, target: plan.target.description, runTag: plan.runTag, shard: nil,
-            exemplars: plan.exemplars, http2Streams: plan.http2Streams, requestTimeoutSeconds: plan.requestTimeout.seconds), users: plan.model.connections)
+            exemplars: plan.exemplars, http2Streams: plan.http2Streams, requestTimeoutSeconds: plan.requestTimeout.seconds,
+            traceContext: plan.traceContext), users: plan.model.connections)
         // Every live worker ready (connections open), or given up.
         let readyBy = ContinuousClock.now + options.gatherTimeout
         while !ledger.everyLiveWorkerReady(run) {

@@ -75,6 +75,7 @@ public enum DistributedWorker {
         plan.shard = shard
         plan.exemplars = assignment.exemplars
         plan.http2Streams = assignment.http2Streams
+        plan.traceContext = assignment.traceContext ?? true
         if let seconds = assignment.requestTimeoutSeconds { plan.requestTimeout = .nanoseconds(Int64(seconds * 1e9)) }
         let told = StopBox()
         plan.abortCheck = { _ in told.reason }

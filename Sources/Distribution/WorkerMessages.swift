@@ -33,6 +33,8 @@ enum WorkerMessages {
         var exemplars: Int
         var http2Streams: Int?
         var requestTimeoutSeconds: Double?
+        /// Send `traceparent` (nil: yes).
+        var traceContext: Bool?
     }
 
     /// `POST /ready`: every connection of the worker's share is open. The answer is the instant

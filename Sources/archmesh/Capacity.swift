@@ -80,6 +80,8 @@ struct Capacity: AsyncParsableCommand {
 
     @OptionGroup var dashboard: DashboardOptions
 
+    @OptionGroup var trace: TraceContextOption
+
     @OptionGroup var logging: LoggingOptions
 
     static func parseUsers(_ text: String) throws -> [Int] {
@@ -176,6 +178,7 @@ struct Capacity: AsyncParsableCommand {
         }
         plan.requestTimeout = timeout
         plan.threads = threads
+        plan.traceContext = !trace.noTraceContext
 
         let live: LiveView?
         do {

@@ -53,6 +53,8 @@ struct Load: AsyncParsableCommand {
     @OptionGroup(title: "Dashboard")
     var dashboard: DashboardOptions
 
+    @OptionGroup var trace: TraceContextOption
+
     @OptionGroup(title: "HTTPS")
     var tls: TLSClientOptions
 
@@ -99,6 +101,7 @@ struct Load: AsyncParsableCommand {
         plan.ownSocketLoop = !swiftnioLoop
         plan.tls = tls.options
         plan.http2Streams = http2.streamsPerConnection
+        plan.traceContext = !trace.noTraceContext
         let described = "\(request.method) \(target)\(path)"
         let live = try await dashboard.start(DashboardFeed(load: described, model: model))
         let progress = ProgressLine()

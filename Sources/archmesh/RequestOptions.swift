@@ -52,3 +52,9 @@ struct HTTP2Options: ParsableArguments {
     /// The plan's `http2Streams`: nil for HTTP/1.1.
     var streamsPerConnection: Int? { http2 ? streams : nil }
 }
+
+/// `--no-trace-context`, shared by `run`, `load` and `capacity`.
+struct TraceContextOption: ParsableArguments {
+    @Flag(help: "Do not send a W3C traceparent with each request (sent by default: each request a trace of its own, its ID in the report's slowest requests).")
+    var noTraceContext = false
+}

@@ -73,6 +73,8 @@ struct Run: AsyncParsableCommand {
 
     @OptionGroup var dashboard: DashboardOptions
 
+    @OptionGroup var trace: TraceContextOption
+
     @OptionGroup(title: "Distributed load")
     var distribution: DistributionOptions
 
@@ -134,6 +136,7 @@ struct Run: AsyncParsableCommand {
         options.scale = scale
         options.outputPath = output
         options.repetitions = repetitions
+        options.traceContext = !trace.noTraceContext
         let live: LiveView?
         var pool: WorkerPool?
         do {

@@ -25,6 +25,26 @@ struct CorrelationHeaderTests {
         }
     }
 
+    @Test("a valid traceparent is answered with traceresponse in the same trace (a span of the server's own); an invalid one is ignored")
+    func traceContext() async throws {
+        let traceParent = HTTPField.Name("traceparent")!, traceResponse = HTTPField.Name("traceresponse")!
+        try await TestApp.withRouter { client in
+            let sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            for (method, path) in [(HTTPRequest.Method.get, "/health/live"), (.get, "/api/v1/nothing"), (.patch, "/api/v1/projects")] {
+                let answered = try await client.send(method, path, headers: [traceParent: sent])
+                let answer = try #require(answered.headers[traceResponse].flatMap(TraceParent.parse), "\(path)")
+                #expect(answer.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+                #expect(answer.parentID != "00f067aa0ba902b7", "the server's own span")
+                #expect(answer.sampled)
+            }
+            for bad in ["00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", "garbage", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"] {
+                let ignored = try await client.send(.get, "/health/live", headers: [traceParent: bad])
+                #expect(ignored.status == .ok)
+                #expect(ignored.headers[traceResponse] == nil, "\(bad)")
+            }
+        }
+    }
+
     @Test("every response carries Server-Timing: errors, 404s and 405s included")
     func serverTimingEverywhere() async throws {
         try await TestApp.withRouter { client in

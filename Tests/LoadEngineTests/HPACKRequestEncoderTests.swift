@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHPACK
+import Observability
 import Testing
 
 @testable import LoadEngine
@@ -77,5 +78,24 @@ struct HPACKRequestEncoderTests {
         var third = ByteBuffer()
         encoder.encode(head, requestNumber: 2, into: &third)
         #expect(third == second)
+    }
+
+    @Test("with trace context each request's block ends with its own traceparent, read back as the request's trace and span")
+    func traceParents() throws {
+        let head = HTTP2RequestHead(
+            key: 0, fields: [.init(name: ":method", value: "GET"), .init(name: ":path", value: "/health/live")], body: nil, runTag: "traced01",
+            traceContext: true)
+        var encoder = HPACKRequestEncoder()
+        var decoder = HPACKDecoder(allocator: ByteBufferAllocator())
+        for number: UInt64 in [0, 1, (3 << 40) | 77, (0xFF_FFFF << 40) | 0xFF_FFFF_FFFF] {
+            var block = ByteBuffer()
+            encoder.encode(head, requestNumber: number, into: &block)
+            let fields = try decoder.decodeHeaders(from: &block).map { ($0.name, $0.value) }
+            #expect(fields.first { $0.0 == "x-request-id" }?.1 == RequestTemplate.requestID(runTag: "traced01", number: number))
+            let value = try #require(fields.first { $0.0 == "traceparent" }?.1)
+            let parent = try #require(TraceParent.parse(value), "\(value)")
+            #expect(parent.traceID == TraceParent.loadTraceID(runTag: "traced01", number: number))
+            #expect(parent.parentID == TraceParent.loadSpanID(number: number))
+        }
     }
 }

@@ -33,7 +33,7 @@ struct RecordingTests {
     func exemplars() {
         var slowest = SlowestRequests(capacity: 3)
         for value in [5, 1, 9, 3, 7, 2, 8] { slowest.offer(sample(UInt64(value))) }
-        let exemplars = slowest.exemplars(runTag: "abcdefgh", endpointNames: ["GET /x"])
+        let exemplars = slowest.exemplars(runTag: "abcdefgh", endpointNames: ["GET /x"], traceContext: false)
         #expect(exemplars.map(\.latencyMilliseconds) == [0.009, 0.008, 0.007])
         #expect(exemplars[0].requestID == "abcdefgh-0000000000000009")
     }

@@ -1,5 +1,6 @@
 @testable import LoadEngine
 import NIOCore
+import Observability
 import Testing
 
 @Suite("Targets and request templates")
@@ -37,5 +38,55 @@ struct TargetAndTemplateTests {
         #expect(first.hasSuffix("\r\n\r\n{\"name\":\"x\"}"))
         #expect(first.count == second.count)
         #expect(RequestTemplate.requestID(runTag: "run12345", number: 0xABC) == "run12345-0000000000000abc")
+    }
+
+    @Test("each send stamps the request's own traceparent: a valid one, its trace found again from the request number; none when off")
+    func traceParents() throws {
+        let endpoint = Endpoint.get("/health/live")
+        var template = try RequestTemplate(endpoint: 0, endpoint, path: "/health/live", target: LoadTarget(host: "127.0.0.1", port: 9), runTag: "run12345")
+        var seen = Set<String>()
+        for number: UInt64 in [0, 1, 0xABC, (7 << 40) | 3, (0xFF_FFFF << 40) | 0xFF_FFFF_FFFF] {
+            let text = String(buffer: template.stamped(number))
+            let line = try #require(text.split(separator: "\r\n").first { $0.hasPrefix("traceparent: ") })
+            let parent = try #require(TraceParent.parse(line.dropFirst("traceparent: ".count)), "\(line)")
+            #expect(parent.traceID == TraceParent.loadTraceID(runTag: "run12345", number: number))
+            #expect(parent.parentID == TraceParent.loadSpanID(number: number))
+            #expect(parent.sampled)
+            #expect(seen.insert(parent.traceID).inserted, "a trace per request")
+            #expect(text.contains("X-Request-ID: \(RequestTemplate.requestID(runTag: "run12345", number: number))\r\n"))
+        }
+        var off = try RequestTemplate(
+            endpoint: 0, endpoint, path: "/health/live", target: LoadTarget(host: "127.0.0.1", port: 9), runTag: "run12345", traceContext: false)
+        #expect(!String(buffer: off.stamped(5)).contains("traceparent"))
+    }
+
+    @Test("traceparent is read as the W3C specification says: versions, lengths, case, zero IDs; never a crash on garbage")
+    func traceParentParsing() {
+        let valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        #expect(TraceParent.parse(valid) == TraceParent(traceID: "4bf92f3577b34da6a3ce929d0e0e4736", parentID: "00f067aa0ba902b7", sampled: true))
+        #expect(TraceParent.parse(valid)?.headerValue == valid)
+        #expect(TraceParent.parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")?.sampled == false)
+        // A later version may add fields after its own dash; version 00 may not.
+        #expect(TraceParent.parse("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra") != nil)
+        for invalid in [
+            "", "00", valid + "-", valid + "x", String(valid.dropLast()), valid.uppercased(), "ff" + valid.dropFirst(2),
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01", "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+        ] {
+            #expect(TraceParent.parse(invalid) == nil, "\(invalid)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789abcdefABCDEF-xz \u{00e9}".unicodeScalars)
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...70, using: &generator)
+            var text = String.UnicodeScalarView()
+            for _ in 0..<length { text.append(alphabet.randomElement(using: &generator)!) }
+            if let parsed = TraceParent.parse(String(text)) {
+                #expect(parsed.traceID.count == 32 && parsed.parentID.count == 16)
+            }
+        }
+        #expect(TraceParent.runHalf("run12345") != 0)
+        #expect(TraceParent.loadTraceID(runTag: "run12345", number: 1).count == 32)
     }
 }

@@ -42,6 +42,9 @@ final class ReportOutputTests: XCTestCase {
             XCTAssertFalse(volume.exemplars.isEmpty)
             for logged in volume.exemplars {
                 XCTAssertTrue(logged.logLine?.contains(logged.exemplar.requestID) == true, "exemplar \(logged.exemplar.requestID) is in the server log")
+                // The trace it was sent in: in the report, and in the server's log line for it.
+                let trace = try XCTUnwrap(logged.exemplar.traceID)
+                XCTAssertTrue(logged.logLine?.contains(#""trace_id":"\#(trace)""#) == true, "trace \(trace) in \(logged.logLine ?? "")")
             }
             XCTAssertNotNil(report.scenarios.last?.leak, "the memory scenario carries its leak check")
 

@@ -6,11 +6,15 @@ import Observability
 extension HTTPField.Name {
     static let requestID = HTTPField.Name(RequestID.headerName)!
     static let serverTiming = HTTPField.Name(ServerTiming.headerName)!
+    static let traceParent = HTTPField.Name(TraceParent.headerName)!
+    static let traceResponse = HTTPField.Name(TraceParent.responseHeaderName)!
 }
 
 /// The outermost middleware: it gives every request its ID, turns every error into the API's error
 /// body, writes `X-Request-ID` and `Server-Timing` on every response, records the request metrics,
-/// and logs slow requests (or all of them, when asked) with their timings.
+/// and logs slow requests (or all of them, when asked) with their timings. A request that came with
+/// a valid W3C `traceparent` has its trace ID in its log lines, and its response names the trace and
+/// the server's span in it (`traceresponse`).
 struct ObservabilityMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
 
@@ -27,6 +31,12 @@ struct ObservabilityMiddleware: RouterMiddleware {
             context.requestID = RequestID.generate()
         }
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        var trace: TraceParent?
+        if let sent = request.headers[.traceParent], let parent = TraceParent.parse(sent) {
+            // The server's span in the caller's trace.
+            trace = TraceParent(traceID: parent.traceID, parentID: RequestID.generate(), sampled: parent.sampled)
+            context.logger[metadataKey: "trace_id"] = .string(parent.traceID)
+        }
         metrics.requestStarted()
         defer { metrics.requestFinished() }
 
@@ -40,6 +50,7 @@ struct ObservabilityMiddleware: RouterMiddleware {
         let timing = context.timings.serverTiming(appNanoseconds: elapsed)
         response.headers[.requestID] = context.requestID
         response.headers[.serverTiming] = timing.headerValue
+        if let trace { response.headers[.traceResponse] = trace.headerValue }
 
         let route = context.endpointPath ?? "unmatched"
         metrics.recordRequest(method: request.method.rawValue, route: route, status: response.status.code, nanoseconds: elapsed)

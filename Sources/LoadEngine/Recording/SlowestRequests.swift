@@ -11,10 +11,12 @@ public struct Exemplar: Codable, Sendable, Equatable {
     public var serverTiming: ServerTimingRecord?
     /// Seconds from the run's start when it finished.
     public var atSecond: Double
+    /// The W3C trace it was sent in (`TraceParent`), for a tracing backend; nil when the run sent none.
+    public var traceID: String?
 
     enum CodingKeys: String, CodingKey {
         case requestID, endpoint, status, error, latencyMilliseconds = "latencyMs", uncorrectedMilliseconds = "uncorrectedLatencyMs"
-        case serverTiming, atSecond
+        case serverTiming, atSecond, traceID
     }
 }
 
@@ -67,8 +69,8 @@ struct SlowestRequests {
         fastestKeptIndex = kept.indices.min { kept[$0].correctedMicros < kept[$1].correctedMicros } ?? 0
     }
 
-    /// The kept samples as exemplars, slowest first.
-    func exemplars(runTag: String, endpointNames: [String]) -> [Exemplar] {
+    /// The kept samples as exemplars, slowest first; with their trace IDs when the run sent them.
+    func exemplars(runTag: String, endpointNames: [String], traceContext: Bool) -> [Exemplar] {
         kept.sorted { $0.correctedMicros > $1.correctedMicros }.map { sample in
             Exemplar(
                 requestID: RequestTemplate.requestID(runTag: runTag, number: sample.requestNumber),
@@ -76,7 +78,8 @@ struct SlowestRequests {
                 latencyMilliseconds: Double(sample.correctedMicros) / 1000,
                 uncorrectedMilliseconds: Double(sample.uncorrectedMicros) / 1000,
                 serverTiming: sample.serverTiming.map(ServerTimingRecord.init),
-                atSecond: Double(sample.finishedAt) / 1e9)
+                atSecond: Double(sample.finishedAt) / 1e9,
+                traceID: traceContext ? TraceParent.loadTraceID(runTag: runTag, number: sample.requestNumber) : nil)
         }
     }
 }

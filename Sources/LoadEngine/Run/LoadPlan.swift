@@ -31,6 +31,9 @@ public struct LoadPlan: Sendable {
     /// merged over the workers, in order; seconds in which nothing finished are absent). A reason
     /// returned stops the run at once, marked aborted with it (`LoadResult.abortReason`).
     public var abortCheck: (@Sendable (_ seconds: [SecondWindow]) -> String?)?
+    /// Send a W3C `traceparent` with every request (`TraceParent`): each request a trace of its
+    /// own, found again from its request ID. Off: the request carries its `X-Request-ID` only.
+    public var traceContext = true
     /// This process's share of a run spread over several: the model's users whose index is
     /// `shard.index` modulo `shard.count`. Everything a user does follows from its run-wide index
     /// (its requests in an open model, its place in a ramp, its request count, its request IDs), so

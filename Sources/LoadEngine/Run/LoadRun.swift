@@ -155,7 +155,7 @@ public enum LoadRun {
             requestsPerSecond: Double(recorder.finished) / elapsed, errors: errors,
             latency: LatencySummary(corrected), uncorrectedLatency: LatencySummary(uncorrected),
             statusClasses: StatusClass.named(recorder.statusClasses).mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
-            exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name)),
+            exemplars: recorder.slowest.exemplars(runTag: plan.runTag, endpointNames: plan.endpoints.map(\.name), traceContext: plan.traceContext),
             lateRequests: recorder.lateSends, worstLatenessMilliseconds: recorder.lateness.maxMilliseconds,
             unsentRequests: recorder.unsent, cutOffAtEnd: recorder.cutOffAtEnd, connectionStats: recorder.connections, rejectedServerTimings: recorder.rejectedServerTimings,
             tls: plan.target.scheme == .https ? TLSSummary(

@@ -30,13 +30,19 @@ final class HTTP2RequestHead: Sendable {
     /// The request ID's field up to its 16 hex digits: a literal never entered (0x00), its name
     /// and its value's length as plain strings, then `<run tag>-`.
     let requestIDLiteral: [UInt8]
+    /// With trace context: the `traceparent` field up to its request-specific digits, a literal
+    /// never entered, then `00-` and the run's half of the trace ID.
+    let traceLiteral: [UInt8]?
 
-    init(key: Int, fields: [Field], body: ByteBuffer?, runTag: String) {
+    init(key: Int, fields: [Field], body: ByteBuffer?, runTag: String, traceContext: Bool = false) {
         self.key = key
         self.fields = fields
         self.body = body
         let name = Array(RequestID.headerName.lowercased().utf8)
         self.requestIDLiteral = [0, UInt8(name.count)] + name + [UInt8(RequestTemplate.requestIDWidth)] + Array(runTag.utf8) + [UInt8(ascii: "-")]
+        let traceName = Array(TraceParent.headerName.utf8)
+        self.traceLiteral = traceContext
+            ? [0, UInt8(traceName.count)] + traceName + [UInt8(TraceParent.width)] + Array("00-\(RequestID.hex(TraceParent.runHalf(runTag)))".utf8) : nil
     }
 }
 
@@ -69,8 +75,8 @@ struct HPACKRequestEncoder {
         epoch += 1
     }
 
-    /// Writes the header block of one request with `head`'s fields and the request ID
-    /// `<run tag>-` + 16 hex digits of `number`.
+    /// Writes the header block of one request with `head`'s fields, the request ID `<run tag>-` +
+    /// 16 hex digits of `number`, and with trace context the request's `traceparent`.
     mutating func encode(_ head: HTTP2RequestHead, requestNumber number: UInt64, into block: inout ByteBuffer) {
         if let size = pendingSizeUpdate {
             Self.writeInteger(size, prefix: 5, flags: 0x20, to: &block)
@@ -92,6 +98,18 @@ struct HPACKRequestEncoder {
         block.writeWithUnsafeMutableBytes(minimumWritableBytes: 16) { space in
             RequestID.writeHex(number, into: space, at: 0)
             return 16
+        }
+        if let trace = head.traceLiteral {
+            block.writeBytes(trace)
+            block.writeWithUnsafeMutableBytes(minimumWritableBytes: 36) { space in
+                RequestID.writeHex(number, into: space, at: 0)
+                space[16] = UInt8(ascii: "-")
+                RequestID.writeHex(TraceParent.spanBits(number), into: space, at: 17)
+                space[33] = UInt8(ascii: "-")
+                space[34] = UInt8(ascii: "0")
+                space[35] = UInt8(ascii: "1")
+                return 36
+            }
         }
     }
 

@@ -4,7 +4,8 @@ import NIOHTTP1
 import Observability
 
 /// One request's bytes, encoded once with NIOHTTP1's encoder, with a fixed-width slot for the
-/// `X-Request-ID` that each send fills in place: no encoding, no allocation per request.
+/// `X-Request-ID` (and, with trace context, the `traceparent`'s request-specific digits) that each
+/// send fills in place: no encoding, no allocation per request.
 struct RequestTemplate {
     /// Width of every request ID the engine sends: `<8-char run tag>-<16 hex digits>`.
     static let requestIDWidth = 25
@@ -14,6 +15,9 @@ struct RequestTemplate {
     private(set) var bytes: ByteBuffer
     /// Where the ID slot starts in `bytes`.
     let requestIDOffset: Int
+    /// Where the `traceparent`'s trace ID's second half starts in `bytes` (its span ID 17 bytes
+    /// on); nil without trace context.
+    let traceOffset: Int?
     /// Index of the endpoint this template belongs to.
     let endpoint: Int
     /// What the response to this request will be like, for the parser.
@@ -22,12 +26,18 @@ struct RequestTemplate {
     let http2: HTTP2RequestHead
 
     /// `key`: dense over a worker's templates (`HTTP2RequestHead.key`).
-    init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String, key: Int = 0) throws {
+    /// Where a `traceparent`'s request-specific digits go: the trace ID's second half and the span ID.
+    private static let tracePlaceholder = String(repeating: "~", count: 16) + "-" + String(repeating: "~", count: 16)
+
+    init(endpoint index: Int, _ endpoint: Endpoint, path: String, target: LoadTarget, runTag: String, traceContext: Bool = true, key: Int = 0) throws {
         precondition(runTag.utf8.count == 8)
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: endpoint.method), uri: target.basePath + path)
         head.headers.add(name: "Host", value: target.hostHeader)
         head.headers.add(name: "User-Agent", value: "archmesh-load")
         head.headers.add(name: "X-Request-ID", value: Self.placeholder)
+        if traceContext {
+            head.headers.add(name: TraceParent.headerName, value: "00-" + RequestID.hex(TraceParent.runHalf(runTag)) + Self.tracePlaceholder + "-01")
+        }
         for header in endpoint.headers { head.headers.add(name: header.name, value: header.value) }
         if let body = endpoint.body {
             head.headers.add(name: "Content-Length", value: String(body.count))
@@ -48,11 +58,20 @@ struct RequestTemplate {
         }
         self.bytes = encoded
         self.requestIDOffset = offset - encoded.readerIndex
+        if traceContext {
+            guard let trace = encoded.readableBytesView.firstRange(of: Array(Self.tracePlaceholder.utf8))?.lowerBound else {
+                throw LoadEngineError.invalidPlan("could not place the traceparent in the encoded request")
+            }
+            self.traceOffset = trace - encoded.readerIndex
+        } else {
+            self.traceOffset = nil
+        }
         self.endpoint = index
         self.expectation = .init(
             bodiless: endpoint.method == "HEAD", closing: head.headers[canonicalForm: "Connection"].contains { $0.lowercased() == "close" })
         self.http2 = HTTP2RequestHead(
-            key: key, fields: Self.http2Fields(head, scheme: target.scheme.rawValue), body: endpoint.body.map { ByteBuffer(bytes: $0) }, runTag: runTag)
+            key: key, fields: Self.http2Fields(head, scheme: target.scheme.rawValue), body: endpoint.body.map { ByteBuffer(bytes: $0) }, runTag: runTag,
+            traceContext: traceContext)
         bytes.setBytes(Array(runTag.utf8) + [UInt8(ascii: "-")], at: bytes.readerIndex + requestIDOffset)
     }
 
@@ -61,12 +80,22 @@ struct RequestTemplate {
     /// per request).
     mutating func stamped(_ number: UInt64) -> ByteBuffer {
         let start = requestIDOffset + 9
-        bytes.withUnsafeMutableReadableBytes { RequestID.writeHex(number, into: $0, at: start) }
+        let trace = traceOffset
+        bytes.withUnsafeMutableReadableBytes { bytes in
+            RequestID.writeHex(number, into: bytes, at: start)
+            if let trace {
+                RequestID.writeHex(number, into: bytes, at: trace)
+                RequestID.writeHex(TraceParent.spanBits(number), into: bytes, at: trace + 17)
+            }
+        }
         return bytes
     }
 
-    /// HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2), and the ID is added per request.
-    private static let leftOutOfHTTP2: Set<String> = ["host", "x-request-id", "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]
+    /// HTTP/2 has no connection-specific headers (RFC 9113, 8.2.2), and the ID and the trace
+    /// context are added per request.
+    private static let leftOutOfHTTP2: Set<String> = [
+        "host", "x-request-id", TraceParent.headerName, "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
+    ]
 
     private static func http2Fields(_ head: HTTPRequestHead, scheme: String) -> [HTTP2RequestHead.Field] {
         var fields = [

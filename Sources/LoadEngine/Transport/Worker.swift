@@ -71,7 +71,8 @@ final class Worker {
         templates = try plan.endpoints.enumerated().map { index, endpoint in
             try endpoint.paths.map { path in
                 defer { key += 1 }
-                return try RequestTemplate(endpoint: index, endpoint, path: path, target: plan.target, runTag: plan.runTag, key: key)
+                return try RequestTemplate(
+                    endpoint: index, endpoint, path: path, target: plan.target, runTag: plan.runTag, traceContext: plan.traceContext, key: key)
             }
         }
         recorder = WorkerRecorder(endpointCount: plan.endpoints.count, exemplars: plan.exemplars)

@@ -15,6 +15,8 @@ public struct SuiteRunner: Sendable {
         /// Where to keep the report up to date while the suite runs.
         public var outputPath: String?
         public var exemplars = 10
+        /// Send a W3C `traceparent` with every request (`LoadPlan.traceContext`).
+        public var traceContext = true
         /// Memory scenarios: load cycles for the leak check after the judged run (0: no check).
         public var leakCycles = 6
         /// Runs of every scenario, in rounds (all scenarios, then all again), with the server
@@ -134,6 +136,7 @@ public struct SuiteRunner: Sendable {
         events(.started(scenario))
         var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: options.scale))
         plan.exemplars = options.exemplars
+        plan.traceContext = options.traceContext
         plan.tls = environment.tls
         plan.http2Streams = environment.http2Streams
         let objectives = scenario.objectives

@@ -96,7 +96,7 @@ public enum CorrelationText {
 
     static func exemplars(_ analysis: ScenarioAnalysis, limit: Int) -> [String] {
         guard !analysis.exemplars.isEmpty else { return [] }
-        var lines = ["  slowest requests (find them in the server log by request ID):"]
+        var lines = ["  slowest requests (find them in the server log by request ID, in a tracing backend by trace ID):"]
         for logged in analysis.exemplars.prefix(limit) {
             let exemplar = logged.exemplar
             var line = "    \(exemplar.requestID)  \(exemplar.endpoint)  \(exemplar.status)  " + LoadSummaryText.format(exemplar.latencyMilliseconds, 2) + " ms"
@@ -105,6 +105,7 @@ public enum CorrelationText {
                     + ", pool " + LoadSummaryText.format(timing.poolMilliseconds, 2) + ", \(timing.queries) queries)"
             }
             line += logged.logLine == nil ? "" : "  [logged]"
+            if let trace = exemplar.traceID { line += "  trace \(trace)" }
             lines.append(line)
         }
         return lines

@@ -15,14 +15,16 @@ extension HTMLReport {
             let status = exemplar.error.map { exemplar.status > 0 ? "\(exemplar.status) (\($0.rawValue))" : $0.rawValue } ?? "\(exemplar.status)"
             let detail = entry.logLine.map { "<details><summary>server log line</summary><pre>\($0.markupEscaped)</pre></details>" }
             return HTMLTable.Row([
-                "<code>\(exemplar.requestID.markupEscaped)</code>", exemplar.endpoint, status, HTMLFormat.fixed(exemplar.atSecond, 1),
+                "<code>\(exemplar.requestID.markupEscaped)</code>" + (exemplar.traceID.map { "<br><small>trace <code>\($0.markupEscaped)</code></small>" } ?? ""),
+            exemplar.endpoint, status, HTMLFormat.fixed(exemplar.atSecond, 1),
                 HTMLFormat.milliseconds(exemplar.latencyMilliseconds), HTMLFormat.milliseconds(exemplar.uncorrectedMilliseconds),
                 HTMLFormat.milliseconds(timing?.appMilliseconds), HTMLFormat.milliseconds(timing?.databaseMilliseconds),
                 HTMLFormat.milliseconds(timing?.poolMilliseconds), timing.map { HTMLFormat.count($0.queries) } ?? HTMLFormat.missing,
             ], detail: detail)
         }
         let found = logged.filter { $0.logLine != nil }.count
-        let note = "Slowest first; \(found) of \(logged.count) found in the server's log by request ID. A dash: no Server-Timing on the response."
+        let traced = logged.contains { $0.exemplar.traceID != nil } ? " Each carries the W3C trace ID it was sent in, for a tracing backend." : ""
+        let note = "Slowest first; \(found) of \(logged.count) found in the server's log by request ID.\(traced) A dash: no Server-Timing on the response."
         return "<p class=\"note\">\(note.markupEscaped)</p>" + HTMLTable(columns, detailedRows: rows).render()
     }
 

@@ -38,7 +38,8 @@ side_by_side() {
     local url="$1"; shift
     # wrk sends the headers archmesh load sends (its request ID has the same length), so that the
     # server does the same work for both: the reference server answers a bare GET about 8% faster.
-    local same_request=(-H "User-Agent: archmesh-load" -H "X-Request-ID: wrkbench-0000000000000001")
+    local same_request=(-H "User-Agent: archmesh-load" -H "X-Request-ID: wrkbench-0000000000000001"
+        -H "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-80f067aa0ba902b7-01")
     wrk -t2 -c32 -d2s "$url" >/dev/null
     : >"$work/rounds"
     local generators=(wrk1 wrk2 ours)
@@ -155,7 +156,8 @@ http2)
             case "$name" in
             h2fixed|h2none)
                 id=(); [ "$name" = h2fixed ] && id=(-H "x-request-id: h2lbench-0000000000000001")
-                /usr/bin/time -f "%U %S" -o "$work/time" h2load -c 2 -m 16 -D "${DURATION%s}" -H "user-agent: archmesh-load" "${id[@]}" "$url" >"$work/h2load.txt" 2>&1
+                /usr/bin/time -f "%U %S" -o "$work/time" h2load -c 2 -m 16 -D "${DURATION%s}" -H "user-agent: archmesh-load" "${id[@]}" \
+                    -H "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-80f067aa0ba902b7-01" "$url" >"$work/h2load.txt" 2>&1
                 rate=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$work/h2load.txt"); count=$(awk '/^requests:/ {print $6}' "$work/h2load.txt") ;;
             ours)
                 /usr/bin/time -f "%U %S" -o "$work/time" "$BIN" load "$url" --http2 --streams 16 -c 32 -d "$DURATION" --json >"$work/ours-h2.json"

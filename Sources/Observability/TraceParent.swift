@@ -27,20 +27,31 @@ public struct TraceParent: Sendable, Equatable {
     /// 55 characters; a later version at least that, its first four fields read the same way;
     /// version ff, uppercase hex, an all-zero trace or parent ID, or anything else: nil.
     public static func parse(_ value: some StringProtocol) -> TraceParent? {
-        let bytes = Array(value.utf8)
-        guard bytes.count >= width, isHex(bytes[0..<2]), bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
-            isHex(bytes[3..<35]), isHex(bytes[36..<52]), isHex(bytes[53..<55])
-        else { return nil }
-        let version = String(decoding: bytes[0..<2], as: UTF8.self)
-        guard version != "ff", version == "00" ? bytes.count == width : (bytes.count == width || bytes[55] == UInt8(ascii: "-")) else { return nil }
-        let traceID = String(decoding: bytes[3..<35], as: UTF8.self), parentID = String(decoding: bytes[36..<52], as: UTF8.self)
-        guard traceID.contains(where: { $0 != "0" }), parentID.contains(where: { $0 != "0" }) else { return nil }
-        let flags = UInt8(String(decoding: bytes[53..<55], as: UTF8.self), radix: 16) ?? 0
-        return TraceParent(traceID: traceID, parentID: parentID, sampled: flags & 1 == 1)
+        // Read in place (every request to the server may carry one): no copy unless it is valid.
+        if let parsed = value.utf8.withContiguousStorageIfAvailable({ parse(bytes: $0) }) { return parsed }
+        return Array(value.utf8).withUnsafeBufferPointer { parse(bytes: $0) }
     }
 
-    private static func isHex(_ bytes: ArraySlice<UInt8>) -> Bool {
-        bytes.allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> TraceParent? {
+        let dash = UInt8(ascii: "-"), zero = UInt8(ascii: "0")
+        guard bytes.count >= width, bytes[2] == dash, bytes[35] == dash, bytes[52] == dash,
+            isHex(bytes, 0..<2), isHex(bytes, 3..<35), isHex(bytes, 36..<52), isHex(bytes, 53..<55)
+        else { return nil }
+        let version00 = bytes[0] == zero && bytes[1] == zero, versionFF = bytes[0] == UInt8(ascii: "f") && bytes[1] == UInt8(ascii: "f")
+        guard !versionFF, version00 ? bytes.count == width : (bytes.count == width || bytes[55] == dash) else { return nil }
+        guard bytes[3..<35].contains(where: { $0 != zero }), bytes[36..<52].contains(where: { $0 != zero }) else { return nil }
+        return TraceParent(
+            traceID: String(decoding: UnsafeBufferPointer(rebasing: bytes[3..<35]), as: UTF8.self),
+            parentID: String(decoding: UnsafeBufferPointer(rebasing: bytes[36..<52]), as: UTF8.self),
+            sampled: hexValue(bytes[54]) & 1 == 1)
+    }
+
+    private static func isHex(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        bytes[range].allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8 {
+        byte <= UInt8(ascii: "9") ? byte - UInt8(ascii: "0") : byte - UInt8(ascii: "a") + 10
     }
 
     // MARK: The load engine's IDs

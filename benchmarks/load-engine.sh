@@ -10,13 +10,15 @@
 #      the handshake's p50 and p99
 #   6. http2: h2c against h2load (apt-get install nghttp2-client): the server started with --http2,
 #      2 connections of 16 streams each, h2load and `archmesh load --http2` taking turns; CPU per request
-#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https|http2 ...]   (default: all six)
+#   7. trace: what trace context costs: the engine's CPU per request with and without its traceparent,
+#      and the server's throughput under wrk with and without one
+#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https|http2|trace ...]   (default: all seven)
 #   ROUNDS=3 DURATION=10s BIG=5000000 to change the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/common.sh
 ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10s}"; BIG="${BIG:-5000000}"
-parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https http2)
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https http2 trace)
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
 
 build_release
@@ -182,5 +184,34 @@ PY
     stop_server
     start_server "$work/server.log" --enable-faults --fault-token "$token" --pool-size 20
     ;;
-*) echo "unknown part '$part': throughput, memory, accuracy, omission, https or http2" >&2; exit 2 ;;
+trace)
+    # What trace context costs: the engine's CPU per request with and without its traceparent, and
+    # the server's throughput with and without one (wrk sends the same request either way).
+    url="$SERVER_URL${THROUGHPUT_PATH:-/health/live}"
+    echo "== trace context: $ROUNDS rounds of $DURATION, 32 connections, on and off taking turns"
+    : >"$work/trace"
+    for round in $(seq 1 "$ROUNDS"); do
+        for mode in on off; do
+            flag=(); [ "$mode" = off ] && flag=(--no-trace-context)
+            /usr/bin/time -f "%U %S" -o "$work/time" "$BIN" load "$url" -c 32 -d "$DURATION" --json "${flag[@]}" >"$work/trace.json"
+            read -r user sys <"$work/time"
+            extra=(); [ "$mode" = on ] && extra=(-H "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-80f067aa0ba902b7-01")
+            server=$(wrk -t1 -c32 -d"$DURATION" -H "User-Agent: archmesh-load" -H "X-Request-ID: wrkbench-0000000000000001" "${extra[@]}" "$url" \
+                | awk '/Requests\/sec/ {print $2}')
+            echo "$mode $(json "$work/trace.json" "d['requests_per_second']") $(json "$work/trace.json" "($user + $sys) * 1e6 / d['total_requests']") $server" \
+                | tee -a "$work/trace"
+        done
+    done
+    python3 - "$work/trace" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+def med(mode, column): return statistics.median(float(r[column]) for r in rows if r[0] == mode)
+on = [r for r in rows if r[0] == "on"]; off = [r for r in rows if r[0] == "off"]
+print("  archmesh load: %.2f us CPU per request with traceparent, %.2f without: %.3f (paired medians)"
+      % (med("on", 2), med("off", 2), statistics.median(float(a[2]) / float(b[2]) for a, b in zip(on, off))))
+print("  the server under wrk: %.0f req/s with a traceparent, %.0f without: %.3f (paired medians)"
+      % (med("on", 3), med("off", 3), statistics.median(float(a[3]) / float(b[3]) for a, b in zip(on, off))))
+PY
+    ;;
+*) echo "unknown part '$part': throughput, memory, accuracy, omission, https, http2 or trace" >&2; exit 2 ;;
 esac; done

@@ -65,6 +65,9 @@ func buildRouter(configuration: ServerConfiguration, database: TimedDatabase, me
             metrics: metrics,
             slowRequestNanoseconds: configuration.slowRequestThreshold.nanoseconds,
             logEveryRequest: configuration.logEveryRequest))
+    if let limit = configuration.rateLimit {
+        router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(limit), metrics: metrics))
+    }
     if let token = configuration.faultToken {
         let injector = FaultInjector(token: token)
         router.add(middleware: FaultMiddleware(injector: injector, database: database))

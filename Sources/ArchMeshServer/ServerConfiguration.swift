@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     /// HTTP/2: with `tls`, `h2` by ALPN beside HTTP/1.1; without, `h2c` by prior knowledge only. The
     /// connection guard's timeouts and limit are HTTP/1's; HTTP/2 connections close when idle.
     public var http2 = false
+    /// A token bucket per client on the API's routes (`--rate-limit`); nil: no limit.
+    public var rateLimit: RateLimit?
 
     public init(database: DatabaseURL) {
         self.database = database

@@ -70,9 +70,38 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Serve HTTP/2: with --tls-cert, h2 by ALPN beside HTTP/1.1; without, h2c by prior knowledge only.")
     var http2 = false
 
+    @Option(help: ArgumentHelp(
+        "Limit each client's API requests to this rate, e.g. 100/s or 6000/min (off by default).",
+        discussion: "A token bucket per client; beyond it 429 with Retry-After; RateLimit-Policy and RateLimit headers on the API's answers."))
+    var rateLimit: String?
+
+    @Option(help: "With --rate-limit: requests a client may send at once before the rate applies (default: one second's worth).")
+    var rateLimitBurst: Int?
+
+    @Option(help: "With --rate-limit: whose requests share a bucket: address (the client's IP) or header:NAME (e.g. header:X-API-Key).")
+    var rateLimitKey = "address"
+
     @OptionGroup var logging: LoggingOptions
 
+    /// The `--rate-limit` options as one limit, or nil when off.
+    func resolvedRateLimit() throws -> RateLimit? {
+        guard let rateLimit else {
+            if rateLimitBurst != nil || rateLimitKey != "address" { throw ValidationError("--rate-limit-burst and --rate-limit-key need --rate-limit") }
+            return nil
+        }
+        guard let rate = RateLimit.rate(rateLimit) else {
+            throw ValidationError("--rate-limit must be a positive count per s, min or hour (100/s, 6000/min), got \(rateLimit)")
+        }
+        guard let key = RateLimit.key(rateLimitKey) else {
+            throw ValidationError("--rate-limit-key must be address or header:NAME, got \(rateLimitKey)")
+        }
+        let burst = rateLimitBurst ?? max(1, Int(rate.rounded(.up)))
+        guard (1...1_000_000).contains(burst) else { throw ValidationError("--rate-limit-burst must be 1 to 1000000, got \(burst)") }
+        return RateLimit(rate: rate, burst: burst, key: key)
+    }
+
     func validate() throws {
+        _ = try resolvedRateLimit()
         let environment = ProcessInfo.processInfo.environment
         if let port = try resolvedPort(environment), !(0...65_535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535, got \(port)")
@@ -116,6 +145,7 @@ struct Serve: AsyncParsableCommand {
             configuration.connections.maximumConnections = FileDescriptorLimit.raise(toFit: maxConnections, logger: logger)
             if let tlsCert, let tlsKey { configuration.tls = (tlsCert, tlsKey) }
             configuration.http2 = http2
+            configuration.rateLimit = try resolvedRateLimit()
             let scheme = configuration.tls == nil ? "http" : "https"
             if enableFaults {
                 let token = faultToken ?? environment["ARCHMESH_FAULT_TOKEN"] ?? RequestID.generate() + RequestID.generate()

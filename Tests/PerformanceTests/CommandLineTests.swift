@@ -32,6 +32,19 @@ final class CommandLineTests: XCTestCase {
         for key in ["health_load", "health_spike", "projects_volume", "endurance_test", "cpu_test"] { XCTAssertTrue(output.text.contains(key), key) }
     }
 
+    func testBadRateLimitsAreRefusedSayingWhatToWrite() async throws {
+        for (arguments, message) in [
+            (["--rate-limit", "5/day"], "--rate-limit must be a positive count per s, min or hour"),
+            (["--rate-limit", "100/s", "--rate-limit-key", "cookie"], "--rate-limit-key must be address or header:NAME"),
+            (["--rate-limit-burst", "5"], "need --rate-limit"),
+            (["--rate-limit", "100/s", "--rate-limit-burst", "0"], "--rate-limit-burst must be 1 to 1000000"),
+        ] {
+            let output = try await ChildProcess.run(try ReferenceServer.executable(), ["serve", "--port", "0"] + arguments)
+            XCTAssertEqual(output.status, 2, output.text)
+            XCTAssertTrue(output.text.contains(message), output.text)
+        }
+    }
+
     func testMissingBaselineIsAClearError() async throws {
         let output = try await ChildProcess.run(try ReferenceServer.executable(), ["compare", "/nonexistent/new.json", "/nonexistent/base.json"])
         XCTAssertEqual(output.status, 2, output.text)

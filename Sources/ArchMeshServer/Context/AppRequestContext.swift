@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Observability
 
 /// The per-request context of the reference server: Hummingbird's core, plus the request's ID and
@@ -11,12 +12,18 @@ public struct AppRequestContext: RequestContext {
     public var requestID: String
     /// Where the request's time went; shared with the database layer.
     public let timings: RequestTimings
+    /// The connection, for the client's address when something asks (the rate limiter by address).
+    private let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.requestID = ""
         self.timings = RequestTimings()
+        self.channel = source.channel
     }
+
+    /// The client's IP address; nil when the transport has none. Read when asked, not per request.
+    public var remoteAddress: String? { channel.remoteAddress?.ipAddress }
 
     /// Keys in a stable order and slashes unescaped, so responses read well in a terminal.
     public var responseEncoder: JSONEncoder { Self.encoder }

@@ -16,6 +16,7 @@ public final class ServerMetrics: Sendable {
     private let poolTimeouts: CoreMetrics.Counter
     private let databaseRefusals: CoreMetrics.Counter
     private let requestTimeouts: CoreMetrics.Counter
+    private let rateLimited: CoreMetrics.Counter
     private let processCPU: CoreMetrics.Gauge
     private let processMemory: CoreMetrics.Gauge
     private let processStart: CoreMetrics.Gauge
@@ -43,6 +44,7 @@ public final class ServerMetrics: Sendable {
         poolTimeouts = CoreMetrics.Counter(label: "db_pool_acquire_timeouts_total", dimensions: [], factory: factory)
         databaseRefusals = CoreMetrics.Counter(label: "db_unavailable_refusals_total", dimensions: [], factory: factory)
         requestTimeouts = CoreMetrics.Counter(label: "http_server_request_read_timeouts_total", dimensions: [], factory: factory)
+        rateLimited = CoreMetrics.Counter(label: "http_server_rate_limited_total", dimensions: [], factory: factory)
         processCPU = CoreMetrics.Gauge(label: "process_cpu_seconds_total", dimensions: [], factory: factory)
         processMemory = CoreMetrics.Gauge(label: "process_resident_memory_bytes", dimensions: [], factory: factory)
         processStart = CoreMetrics.Gauge(label: "process_start_time_seconds", dimensions: [], factory: factory)
@@ -94,6 +96,11 @@ public final class ServerMetrics: Sendable {
     /// A connection closed with a 408 because its request's head or body came too slowly.
     func recordRequestTimeout() {
         requestTimeouts.increment()
+    }
+
+    /// A request answered 429 by the rate limiter.
+    func recordRateLimited() {
+        rateLimited.increment()
     }
 
     /// The Prometheus text exposition, with the process figures read just now.

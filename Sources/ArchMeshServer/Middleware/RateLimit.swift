@@ -1,0 +1,101 @@
+import Foundation
+import Observability
+import Synchronization
+
+/// `archmesh serve --rate-limit 100/s`: what is limited and how (off by default). A token bucket
+/// per client: `rate` tokens a second up to `burst`; a request takes one or is answered 429.
+public struct RateLimit: Sendable, Equatable {
+    /// Whose requests share a bucket.
+    public enum Key: Sendable, Equatable {
+        /// The client's IP address.
+        case address
+        /// The value of this request header (an API key, say); requests without it share one bucket.
+        case header(String)
+    }
+
+    /// Tokens a second.
+    public var rate: Double
+    public var burst: Int
+    public var key: Key
+
+    public init(rate: Double, burst: Int, key: Key = .address) {
+        self.rate = rate
+        self.burst = burst
+        self.key = key
+    }
+
+    /// `100/s`, `6000/min`, `2.5/s`; nil for anything else (or a rate that is not positive).
+    public static func rate(_ text: String) -> Double? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let count = Double(parts[0]), count.isFinite, count > 0 else { return nil }
+        switch parts[1] {
+        case "s", "sec", "second": return count
+        case "m", "min", "minute": return count / 60
+        case "h", "hour": return count / 3600
+        default: return nil
+        }
+    }
+
+    /// `address` or `header:NAME`; nil for anything else.
+    public static func key(_ text: String) -> Key? {
+        if text == "address" { return .address }
+        guard text.hasPrefix("header:"), case let name = String(text.dropFirst("header:".count)), !name.isEmpty,
+            name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") })
+        else { return nil }
+        return .header(name)
+    }
+
+    /// The IETF `RateLimit-Policy` value (draft-ietf-httpapi-ratelimit-headers): the burst as the
+    /// quota, over the seconds the bucket takes to fill from empty.
+    var policyHeader: String {
+        "\"archmesh\";q=\(burst);w=\(max(1, Int((Double(burst) / rate).rounded(.up))))"
+    }
+}
+
+/// The buckets, one per client key, refilled as time passes. Clients not seen for long are
+/// forgotten once there are many, so a flood of addresses cannot grow it without bound.
+final class RateLimiter: Sendable {
+    enum Decision: Equatable {
+        /// Taken: the tokens left, and the seconds until the bucket is full again.
+        case allowed(remaining: Int, fullIn: Int)
+        /// Refused: the seconds until a token is there.
+        case refused(retryAfter: Int)
+    }
+
+    let limit: RateLimit
+    private let buckets = Mutex<[String: Bucket]>([:])
+    static let rememberedClients = 10_000
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: UInt64
+    }
+
+    init(_ limit: RateLimit) {
+        self.limit = limit
+    }
+
+    func take(_ client: String, now: UInt64 = MonotonicClock.nanoseconds()) -> Decision {
+        buckets.withLock { buckets in
+            let burst = Double(limit.burst)
+            var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
+            bucket.tokens = min(burst, bucket.tokens + Double(now &- bucket.updated) / 1e9 * limit.rate)
+            bucket.updated = now
+            defer {
+                if buckets.count >= Self.rememberedClients && buckets[client] == nil { forgetFull(&buckets, now: now) }
+                buckets[client] = bucket
+            }
+            guard bucket.tokens >= 1 else {
+                return .refused(retryAfter: max(1, Int(((1 - bucket.tokens) / limit.rate).rounded(.up))))
+            }
+            bucket.tokens -= 1
+            return .allowed(remaining: Int(bucket.tokens), fullIn: Int(((burst - bucket.tokens) / limit.rate).rounded(.up)))
+        }
+    }
+
+    /// Drops the buckets that would be full by now (nothing is lost: a new one starts full).
+    private func forgetFull(_ buckets: inout [String: Bucket], now: UInt64) {
+        let burst = Double(limit.burst)
+        buckets = buckets.filter { $0.value.tokens + Double(now &- $0.value.updated) / 1e9 * limit.rate < burst }
+    }
+}

@@ -1,0 +1,81 @@
+@testable import ArchMeshServer
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LoadEngine
+import Testing
+
+/// `--rate-limit`: a token bucket per client on the API's routes; 429 with `Retry-After` beyond it,
+/// the IETF `RateLimit-Policy` and `RateLimit` headers on every answer of a limited route, refusals
+/// counted in `/metrics`; health probes and `/metrics` never limited.
+@Suite("Rate limiting")
+struct RateLimitTests {
+    static let apiKey = HTTPField.Name("X-API-Key")!
+
+    @Test("the bucket: a burst at once, then the rate; each client its own; Retry-After until the next token")
+    func bucket() {
+        let limiter = RateLimiter(RateLimit(rate: 2, burst: 3))
+        let second: UInt64 = 1_000_000_000
+        #expect(limiter.take("a", now: 10 * second) == .allowed(remaining: 2, fullIn: 1))
+        #expect(limiter.take("a", now: 10 * second) == .allowed(remaining: 1, fullIn: 1))
+        #expect(limiter.take("a", now: 10 * second) == .allowed(remaining: 0, fullIn: 2))
+        #expect(limiter.take("a", now: 10 * second) == .refused(retryAfter: 1))
+        #expect(limiter.take("b", now: 10 * second) == .allowed(remaining: 2, fullIn: 1), "another client, another bucket")
+        #expect(limiter.take("a", now: 10 * second + second / 4) == .refused(retryAfter: 1), "half a token after 250 ms")
+        #expect(limiter.take("a", now: 10 * second + second / 2) == .allowed(remaining: 0, fullIn: 2), "a whole one after 500 ms")
+        #expect(limiter.take("a", now: 100 * second) == .allowed(remaining: 2, fullIn: 1), "never more than the burst")
+    }
+
+    @Test("rates and keys as `serve` reads them")
+    func parsing() {
+        #expect(RateLimit.rate("100/s") == 100)
+        #expect(RateLimit.rate("6000/min") == 100)
+        #expect(RateLimit.rate("2.5/s") == 2.5)
+        for bad in ["", "100", "0/s", "-5/s", "abc/s", "5/day", "nan/s", "inf/s", "1/s/s"] { #expect(RateLimit.rate(bad) == nil, "\(bad)") }
+        #expect(RateLimit.key("address") == .address)
+        #expect(RateLimit.key("header:X-API-Key") == .header("X-API-Key"))
+        for bad in ["", "header:", "header:a b", "ip", "header:a:b"] { #expect(RateLimit.key(bad) == nil, "\(bad)") }
+    }
+
+    @Test("through the router: answers carry the policy and what is left, the one past the burst is a 429 with Retry-After, probes are never limited")
+    func router() async throws {
+        try await TestApp.withRouter(configure: { $0.rateLimit = RateLimit(rate: 2, burst: 3, key: .header("X-API-Key")) }) { client in
+            for left in [2, 1, 0] {
+                let answer = try await client.send(.get, "/api/v1/health", headers: [Self.apiKey: "alice"])
+                #expect(answer.status == .ok)
+                #expect(answer.headers[HTTPField.Name("RateLimit-Policy")!] == #""archmesh";q=3;w=2"#)
+                #expect(answer.headers[HTTPField.Name("RateLimit")!]?.hasPrefix(#""archmesh";r=\#(left);t="#) == true)
+            }
+            let refused = try await client.send(.get, "/api/v1/projects", headers: [Self.apiKey: "alice"])
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.headers[.retryAfter] == "1")
+            #expect(refused.headers[HTTPField.Name("RateLimit")!] == #""archmesh";r=0;t=1"#)
+            #expect(try refused.decoded(ErrorBody.self).error.code == "rate_limited")
+            #expect(refused.headers[HTTPField.Name("X-Request-ID")!] != nil, "a refusal is still a traced answer")
+            let other = try await client.send(.get, "/api/v1/health", headers: [Self.apiKey: "bob"])
+            #expect(other.status == .ok, "another key, another bucket")
+            for _ in 0..<10 {
+                let probe = try await client.send(.get, "/health/live", headers: [Self.apiKey: "alice"])
+                #expect(probe.status == .ok)
+                #expect(probe.headers[HTTPField.Name("RateLimit")!] == nil)
+            }
+            let metrics = String(buffer: try await client.send(.get, "/metrics").body)
+            #expect(metrics.contains("http_server_rate_limited_total 1"), "\(metrics.split(separator: "\n").filter { $0.contains("rate_limited") })")
+        }
+    }
+
+    @Test("a real load above the limit, by client address: the requests accepted are the burst plus the rate over the run, within 10%")
+    func observedLimit() async throws {
+        try await TestApp.withLiveServer(configure: { $0.rateLimit = RateLimit(rate: 100, burst: 20) }) { port in
+            let plan = LoadPlan(
+                target: LoadTarget(host: "127.0.0.1", port: port), endpoints: [.get("/api/v1/health")],
+                model: .constantRate(rate: 300, duration: .seconds(3), maxInFlight: 16))
+            let result = try await LoadRun.run(plan)
+            let accepted = result.statusClasses["2xx"].map { Int($0.count) } ?? 0
+            let expected = 20.0 + 100 * result.durationSeconds
+            #expect(abs(Double(accepted) - expected) <= 0.1 * expected, "accepted \(accepted), expected about \(expected)")
+            #expect(result.errors[.http4xx] == result.totalRequests - accepted, "the rest were 429s")
+            #expect(result.errors[.http5xx] == 0)
+        }
+    }
+}

@@ -79,8 +79,10 @@ final class RateLimiter: Sendable {
         buckets.withLock { buckets in
             let burst = Double(limit.burst)
             var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
-            bucket.tokens = min(burst, bucket.tokens + Double(now &- bucket.updated) / 1e9 * limit.rate)
-            bucket.updated = now
+            // `now` was read before the lock: another request may have stamped the bucket later.
+            // Time never runs backwards here (a wrapped difference would fill the bucket at once).
+            bucket.tokens = min(burst, bucket.tokens + Self.seconds(from: bucket.updated, to: now) * limit.rate)
+            bucket.updated = max(bucket.updated, now)
             defer {
                 if buckets.count >= Self.rememberedClients && buckets[client] == nil { forgetFull(&buckets, now: now) }
                 buckets[client] = bucket
@@ -96,6 +98,10 @@ final class RateLimiter: Sendable {
     /// Drops the buckets that would be full by now (nothing is lost: a new one starts full).
     private func forgetFull(_ buckets: inout [String: Bucket], now: UInt64) {
         let burst = Double(limit.burst)
-        buckets = buckets.filter { $0.value.tokens + Double(now &- $0.value.updated) / 1e9 * limit.rate < burst }
+        buckets = buckets.filter { $0.value.tokens + Self.seconds(from: $0.value.updated, to: now) * limit.rate < burst }
+    }
+
+    private static func seconds(from earlier: UInt64, to later: UInt64) -> Double {
+        later > earlier ? Double(later - earlier) / 1e9 : 0
     }
 }

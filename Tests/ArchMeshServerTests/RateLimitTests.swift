@@ -88,18 +88,19 @@ struct RateLimitTests {
 
     @Test("a real load above the limit, by client address: the requests accepted are the burst plus the rate over the run, within 10%")
     func observedLimit() async throws {
-        // 20 a second with a burst of 10: the bucket holds half a second of tokens, so a pause of the
-        // load (a busy machine) shorter than that loses none of them; demand far above the rate.
-        try await TestApp.withLiveServer(configure: { $0.rateLimit = RateLimit(rate: 20, burst: 10) }) { port in
+        // 5 a second with a burst of 5: twelve users back to back ask for far more even when this
+        // machine is busy enough to take a second per answer, and the bucket holds a second of
+        // tokens, so a pause of the load shorter than that loses none of them.
+        try await TestApp.withLiveServer(configure: { $0.rateLimit = RateLimit(rate: 5, burst: 5) }) { port in
             let plan = LoadPlan(
                 target: LoadTarget(host: "127.0.0.1", port: port), endpoints: [.get("/api/v1/health")],
-                model: .closedDuration(users: 4, duration: .seconds(3), thinkTime: .milliseconds(5)))
+                model: .closedDuration(users: 12, duration: .seconds(6), thinkTime: .zero))
             let result = try await LoadRun.run(plan)
             let accepted = result.statusClasses["2xx"].map { Int($0.count) } ?? 0
-            let expected = 10 + 20 * result.durationSeconds
+            let expected = 5 + 5 * result.durationSeconds
             #expect(Double(accepted) <= expected + 1, "never more than the bucket gives: \(accepted) for \(result.durationSeconds) s")
             #expect(abs(Double(accepted) - expected) <= 0.1 * expected, "accepted \(accepted), expected about \(expected)")
-            #expect(result.totalRequests > 3 * accepted, "the demand was well above the limit: \(result.totalRequests) sent")
+            #expect(result.totalRequests > 2 * accepted, "the demand was well above the limit: \(result.totalRequests) sent")
             #expect(result.errors[.http4xx] == result.totalRequests - accepted, "the rest were 429s")
             #expect(result.errors[.http5xx] == 0)
         }

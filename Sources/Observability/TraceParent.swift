@@ -63,6 +63,11 @@ public struct TraceParent: Sendable, Equatable {
         RequestID.hex(runHalf(runTag)) + RequestID.hex(number)
     }
 
+    /// What every `traceparent` of the run begins with: the version and the run's half of the trace ID.
+    public static func loadPrefix(runTag: String) -> String {
+        "00-" + RequestID.hex(runHalf(runTag))
+    }
+
     /// The request's span: its number with the top bit set (never zero; the engine's request
     /// numbers never use that bit).
     public static func loadSpanID(number: UInt64) -> String {

@@ -15,13 +15,21 @@ struct RateLimitMiddleware: RouterMiddleware {
 
     let limiter: RateLimiter
     let metrics: ServerMetrics
+    /// The header that keys the buckets, when it is one: made once, not per request.
+    private let keyHeader: HTTPField.Name?
+
+    init(limiter: RateLimiter, metrics: ServerMetrics) {
+        self.limiter = limiter
+        self.metrics = metrics
+        if case .header(let name) = limiter.limit.key { keyHeader = HTTPField.Name(name) } else { keyHeader = nil }
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
         let client: String
         switch limiter.limit.key {
         case .address: client = context.remoteAddress ?? "unknown"
-        case .header(let name): client = HTTPField.Name(name).flatMap { request.headers[$0] } ?? ""
+        case .header: client = keyHeader.flatMap { request.headers[$0] } ?? ""
         }
         switch limiter.take(client) {
         case .allowed(let remaining, let fullIn):

@@ -42,7 +42,7 @@ final class HTTP2RequestHead: Sendable {
         self.requestIDLiteral = [0, UInt8(name.count)] + name + [UInt8(RequestTemplate.requestIDWidth)] + Array(runTag.utf8) + [UInt8(ascii: "-")]
         let traceName = Array(TraceParent.headerName.utf8)
         self.traceLiteral = traceContext
-            ? [0, UInt8(traceName.count)] + traceName + [UInt8(TraceParent.width)] + Array("00-\(RequestID.hex(TraceParent.runHalf(runTag)))".utf8) : nil
+            ? [0, UInt8(traceName.count)] + traceName + [UInt8(TraceParent.width)] + Array(TraceParent.loadPrefix(runTag: runTag).utf8) : nil
     }
 }
 

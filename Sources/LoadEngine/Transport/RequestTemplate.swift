@@ -36,7 +36,7 @@ struct RequestTemplate {
         head.headers.add(name: "User-Agent", value: "archmesh-load")
         head.headers.add(name: "X-Request-ID", value: Self.placeholder)
         if traceContext {
-            head.headers.add(name: TraceParent.headerName, value: "00-" + RequestID.hex(TraceParent.runHalf(runTag)) + Self.tracePlaceholder + "-01")
+            head.headers.add(name: TraceParent.headerName, value: TraceParent.loadPrefix(runTag: runTag) + Self.tracePlaceholder + "-01")
         }
         for header in endpoint.headers { head.headers.add(name: header.name, value: header.value) }
         if let body = endpoint.body {

@@ -69,9 +69,7 @@ public enum DistributedWorker {
             throw WorkerError("this worker's scenario file has no scenario \(assignment.scenario ?? "(none)")")
         }
         guard let targetURL = assignment.target, let shard = assignment.shard else { throw WorkerError("the assignment names no target or share") }
-        var plan = LoadPlan(
-            target: try LoadTarget(url: targetURL), endpoints: options.configuration.loadEndpoints(for: scenario),
-            model: scenario.loadModel(scale: assignment.scale), runTag: assignment.runTag)
+        var plan = options.configuration.loadPlan(for: scenario, target: try LoadTarget(url: targetURL), scale: assignment.scale, runTag: assignment.runTag)
         plan.shard = shard
         plan.exemplars = assignment.exemplars
         plan.http2Streams = assignment.http2Streams

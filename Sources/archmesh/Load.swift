@@ -41,6 +41,9 @@ struct Load: AsyncParsableCommand {
     @Flag(help: "Plain HTTP/1.1 on SwiftNIO's event loops instead of the engine's own socket loop (to compare the two, or if the own loop misbehaves on this system).")
     var swiftnioLoop = false
 
+    @Flag(help: "Each connection waits out a 429's or 503's Retry-After (at most 5 minutes) before its next request, as a well-behaved client would.")
+    var respectRetryAfter = false
+
     @Flag(help: "Print the result as one JSON object on stdout.")
     var json = false
 
@@ -102,6 +105,7 @@ struct Load: AsyncParsableCommand {
         plan.tls = tls.options
         plan.http2Streams = http2.streamsPerConnection
         plan.traceContext = !trace.noTraceContext
+        plan.respectRetryAfter = respectRetryAfter
         let described = "\(request.method) \(target)\(path)"
         let live = try await dashboard.start(DashboardFeed(load: described, model: model))
         let progress = ProgressLine()

@@ -89,7 +89,7 @@ struct Serve: AsyncParsableCommand {
             if rateLimitBurst != nil || rateLimitKey != "address" { throw ValidationError("--rate-limit-burst and --rate-limit-key need --rate-limit") }
             return nil
         }
-        guard let rate = RateLimit.rate(rateLimit) else {
+        guard let rate = RequestRate.perSecond(rateLimit) else {
             throw ValidationError("--rate-limit must be a positive count per s, min or hour (100/s, 6000/min), got \(rateLimit)")
         }
         guard let key = RateLimit.key(rateLimitKey) else {

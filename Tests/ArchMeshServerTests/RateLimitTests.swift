@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LoadEngine
+import Observability
 import Testing
 
 /// `--rate-limit`: a token bucket per client on the API's routes; 429 with `Retry-After` beyond it,
@@ -48,10 +49,10 @@ struct RateLimitTests {
 
     @Test("rates and keys as `serve` reads them")
     func parsing() {
-        #expect(RateLimit.rate("100/s") == 100)
-        #expect(RateLimit.rate("6000/min") == 100)
-        #expect(RateLimit.rate("2.5/s") == 2.5)
-        for bad in ["", "100", "0/s", "-5/s", "abc/s", "5/day", "nan/s", "inf/s", "1/s/s"] { #expect(RateLimit.rate(bad) == nil, "\(bad)") }
+        #expect(RequestRate.perSecond("100/s") == 100)
+        #expect(RequestRate.perSecond("6000/min") == 100)
+        #expect(RequestRate.perSecond("2.5/s") == 2.5)
+        for bad in ["", "100", "0/s", "-5/s", "abc/s", "5/day", "nan/s", "inf/s", "1/s/s"] { #expect(RequestRate.perSecond(bad) == nil, "\(bad)") }
         #expect(RateLimit.key("address") == .address)
         #expect(RateLimit.key("header:X-API-Key") == .header("X-API-Key"))
         for bad in ["", "header:", "header:a b", "ip", "header:a:b"] { #expect(RateLimit.key(bad) == nil, "\(bad)") }

@@ -36,6 +36,43 @@ struct ResponseParserTests {
         }
     }
 
+    @Test("Retry-After and the IETF RateLimit headers, in either draft's form, split anywhere", arguments: [1, 3, 4096])
+    func rateLimitHeaders(chunkSize: Int) throws {
+        let refusal = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 3\r\nRateLimit-Policy: \"default\";q=100;w=60\r\n"
+            + "RATELIMIT: \"default\";r=0;t=3\r\nContent-Length: 0\r\n\r\n"
+        let older = "HTTP/1.1 200 OK\r\nRateLimit: limit=100, remaining=42, reset=17\r\nContent-Length: 0\r\n\r\n"
+        let plain = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+        let responses = try parseAll(refusal + older + plain, chunkSize: chunkSize)
+        #expect(responses.count == 3)
+        #expect(responses[0].rateLimit == RateLimitSignals(
+            retryAfterPresent: true, retryAfterSeconds: 3, rateLimitPresent: true, policyPresent: true, remaining: 0, reset: 3))
+        #expect(!responses[0].rateLimit.contradictsRefusal)
+        #expect(responses[1].rateLimit == RateLimitSignals(rateLimitPresent: true, remaining: 42, reset: 17))
+        #expect(responses[2].rateLimit.isEmpty)
+    }
+
+    @Test("absurd or unreadable rate-limit values are present but not believed", arguments: [
+        ("Retry-After: Wed, 21 Oct 2026 07:28:00 GMT", RateLimitSignals(retryAfterPresent: true)),
+        ("Retry-After: 99999999999999999999999", RateLimitSignals(retryAfterPresent: true)),
+        ("Retry-After: -5", RateLimitSignals(retryAfterPresent: true)),
+        ("Retry-After:", RateLimitSignals(retryAfterPresent: true)),
+        ("RateLimit: r=abc;t=", RateLimitSignals(rateLimitPresent: true)),
+        ("RateLimit: \"p\";r=99999999999;t=2", RateLimitSignals(rateLimitPresent: true, reset: 2)),
+        ("RateLimit: ;;;,,,", RateLimitSignals(rateLimitPresent: true)),
+    ])
+    func absurdRateLimitValues(header: String, expected: RateLimitSignals) throws {
+        let responses = try parseAll("HTTP/1.1 429 Too Many Requests\r\n\(header)\r\nContent-Length: 0\r\n\r\n", chunkSize: 2)
+        #expect(responses.map(\.rateLimit) == [expected])
+    }
+
+    @Test("a refusal whose RateLimit says requests remain, or resets far from its Retry-After, contradicts itself")
+    func contradictoryRefusal() {
+        #expect(RateLimitSignals(retryAfterPresent: true, retryAfterSeconds: 5, rateLimitPresent: true, remaining: 0, reset: 6).contradictsRefusal == false)
+        #expect(RateLimitSignals(retryAfterPresent: true, retryAfterSeconds: 5, rateLimitPresent: true, remaining: 0, reset: 30).contradictsRefusal)
+        #expect(RateLimitSignals(rateLimitPresent: true, remaining: 3, reset: 1).contradictsRefusal)
+        #expect(RateLimitSignals(retryAfterPresent: true, retryAfterSeconds: 5).contradictsRefusal == false)
+    }
+
     @Test("chunked bodies, with extensions and trailers, are framed correctly", arguments: [1, 5, 1000])
     func chunked(chunkSize: Int) throws {
         let text = "HTTP/1.1 201 Created\r\ntransfer-encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: 1\r\n\r\n"

@@ -54,6 +54,29 @@ struct UserStateMachineTests {
         #expect(machine.owed(totalDue: 10) == 2, "requests 6 and 8 are still this user's")
     }
 
+    @Test("a Retry-After held by the user delays its next request in every model, within the schedule's end")
+    func retryAfterHold() {
+        // Closed, a fixed number of requests: the next one waits out the hold.
+        var (machine, actions) = started(.requests(remaining: 2))
+        actions = machine.responseReceived(now: 10 * Self.ms, keepAlive: true, trailingBytes: false, hold: 1000 * Self.ms)
+        #expect(actions.next == .wake(at: 1010 * Self.ms))
+        #expect(machine.timerFired(now: 1010 * Self.ms).next == .send(due: 1010 * Self.ms))
+        // Closed for a duration with think time: the longer of the two; never past the end.
+        (machine, actions) = started(.until(end: 500 * Self.ms, ramp: nil), think: 100 * Self.ms)
+        actions = machine.responseReceived(now: 10 * Self.ms, keepAlive: true, trailingBytes: false, hold: 50 * Self.ms)
+        #expect(actions.next == .wake(at: 110 * Self.ms), "think time is longer than this hold")
+        actions = machine.timerFired(now: 110 * Self.ms)
+        actions = machine.responseReceived(now: 120 * Self.ms, keepAlive: true, trailingBytes: false, hold: 2000 * Self.ms)
+        #expect(actions.next == .wake(at: 500 * Self.ms), "a hold past the end waits until the end")
+        #expect(machine.timerFired(now: 500 * Self.ms).next == .finish)
+        // Open: the requests due during the hold leave after it, late, keeping their due times.
+        let pacer = ConstantRate(rate: 10, duration: .seconds(1))
+        (machine, actions) = started(.open(pacer: pacer, next: 0, stride: 1, end: 1000 * Self.ms))
+        actions = machine.responseReceived(now: 10 * Self.ms, keepAlive: true, trailingBytes: false, hold: 300 * Self.ms)
+        #expect(actions.next == .wake(at: 310 * Self.ms))
+        #expect(machine.timerFired(now: 310 * Self.ms).next == .send(due: 100 * Self.ms), "due at 100 ms, sent after the hold")
+    }
+
     @Test("a closed connection is reopened lazily, when the next request is due")
     func reconnectOnNextSend() {
         var (machine, actions) = started(.requests(remaining: 3))

@@ -29,14 +29,16 @@ final class ReferenceServer: TargetEnvironment {
     var process: ServerProcess { state.withLock { $0.process } }
 
     /// Runs `body` against a fresh server and stops the server afterwards, whatever happens.
+    /// `rateLimit`: `serve --rate-limit` and its burst.
     static func with<Result>(
-        faults: Bool = false, database: DatabaseURL? = nil, poolSize: Int = 10, _ body: (ReferenceServer) async throws -> Result
+        faults: Bool = false, database: DatabaseURL? = nil, poolSize: Int = 10, rateLimit: (rate: String, burst: Int)? = nil,
+        _ body: (ReferenceServer) async throws -> Result
     ) async throws -> Result {
-        try await withStarted({ try await start(faults: faults, database: database, poolSize: poolSize) }, stop: { await $0.stop() }, body)
+        try await withStarted({ try await start(faults: faults, database: database, poolSize: poolSize, rateLimit: rateLimit) }, stop: { await $0.stop() }, body)
     }
 
     /// Starts a server on `database` (migrated here), or on a new database of the shared cluster.
-    static func start(faults: Bool, database: DatabaseURL? = nil, poolSize: Int = 10) async throws -> ReferenceServer {
+    static func start(faults: Bool, database: DatabaseURL? = nil, poolSize: Int = 10, rateLimit: (rate: String, burst: Int)? = nil) async throws -> ReferenceServer {
         let url: DatabaseURL
         if let database {
             try await Migrator.bundled().migrate(database, logger: TestDatabase.logger)
@@ -50,6 +52,8 @@ final class ReferenceServer: TargetEnvironment {
         var options = ServerProcess.Options(executable: try executable(), database: url, logFile: directory.appendingPathComponent("server.log"))
         options.enableFaults = faults
         options.poolSize = poolSize
+        options.rateLimit = rateLimit?.rate
+        options.rateLimitBurst = rateLimit?.burst
         let process = try await ServerProcess.start(options)
         return ReferenceServer(process: process, options: options, databaseURL: url, directory: directory)
     }

@@ -24,18 +24,6 @@ public struct RateLimit: Sendable, Equatable {
         self.key = key
     }
 
-    /// `100/s`, `6000/min`, `2.5/s`; nil for anything else (or a rate that is not positive).
-    public static func rate(_ text: String) -> Double? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let count = Double(parts[0]), count.isFinite, count > 0 else { return nil }
-        switch parts[1] {
-        case "s", "sec", "second": return count
-        case "m", "min", "minute": return count / 60
-        case "h", "hour": return count / 3600
-        default: return nil
-        }
-    }
-
     /// `address` or `header:NAME`; nil for anything else.
     public static func key(_ text: String) -> Key? {
         if text == "address" { return .address }

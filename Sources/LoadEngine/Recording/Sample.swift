@@ -17,4 +17,8 @@ struct Sample: Codable {
     var requestNumber: UInt64
     /// When it finished, in nanoseconds from the run's start.
     var finishedAt: UInt64
+    /// What the response said of a rate limit, when it said anything.
+    var rateLimit: RateLimitSignals?
+    /// Sent by a user that had waited out a `Retry-After` (`LoadPlan.respectRetryAfter`).
+    var afterRetryWait = false
 }

@@ -33,6 +33,8 @@ struct WorkerRecorder: Sendable {
     var handshakes = LatencyHistogram.latency()
     /// HTTPS: handshakes that failed, by reason.
     var tlsFailures: [String: Int] = [:]
+    /// Refusals (429) and rate-limit headers.
+    var rateLimit = RateLimitSummary()
 
     init(endpointCount: Int, exemplars: Int) {
         endpoints = Array(repeating: EndpointRecorder(), count: endpointCount)
@@ -44,6 +46,7 @@ struct WorkerRecorder: Sendable {
         if sample.serverTimingRejected { rejectedServerTimings += 1 }
         endpoints[sample.endpoint].record(sample)
         seconds.record(sample)
+        if sample.rateLimit != nil || sample.status == 429 || sample.afterRetryWait { rateLimit.record(sample) }
         guard sample.status > 0 || sample.error == .timeout else { return }
         if sample.status > 0 {
             let statusClass = StatusClass.index(of: sample.status)
@@ -77,6 +80,7 @@ struct WorkerRecorder: Sendable {
         rejectedServerTimings += other.rejectedServerTimings
         handshakes.add(other.handshakes)
         tlsFailures.merge(other.tlsFailures, uniquingKeysWith: +)
+        rateLimit.merge(other.rateLimit)
     }
 
     /// Client latency from each request's due time, over every endpoint.

@@ -35,7 +35,7 @@ public struct WorkerRecording: Codable, Sendable {
 extension WorkerRecorder: Codable {
     enum CodingKeys: String, CodingKey {
         case endpoints, statusClasses, slowest, finished, lateness, timerLateness, threadCPUNanos, unsent, cutOffAtEnd, connections
-        case rejectedServerTimings, handshakes, tlsFailures
+        case rejectedServerTimings, handshakes, tlsFailures, rateLimit
     }
 
     init(from decoder: any Decoder) throws {
@@ -58,6 +58,7 @@ extension WorkerRecorder: Codable {
         rejectedServerTimings = try container.decodeCount(forKey: .rejectedServerTimings)
         handshakes = try container.decode(SparseHistogram.self, forKey: .handshakes).restored(into: .latency())
         tlsFailures = try container.decode([String: Int].self, forKey: .tlsFailures)
+        rateLimit = try container.decodeIfPresent(RateLimitSummary.self, forKey: .rateLimit) ?? RateLimitSummary()
     }
 
     /// Everything but the per-second windows, which `WorkerRecording` carries merged.
@@ -76,6 +77,7 @@ extension WorkerRecorder: Codable {
         try container.encode(rejectedServerTimings, forKey: .rejectedServerTimings)
         try container.encode(SparseHistogram(handshakes), forKey: .handshakes)
         try container.encode(tlsFailures, forKey: .tlsFailures)
+        try container.encode(rateLimit, forKey: .rateLimit)
     }
 }
 

@@ -34,6 +34,12 @@ public struct LoadPlan: Sendable {
     /// Send a W3C `traceparent` with every request (`TraceParent`): each request a trace of its
     /// own, found again from its request ID. Off: the request carries its `X-Request-ID` only.
     public var traceContext = true
+    /// A user answered 429 or 503 with a `Retry-After` of seconds sends nothing more until they are
+    /// over (at most `longestRetryWait`), as a well-behaved client would; its next request is
+    /// counted apart (`RateLimitSummary.afterWaitAccepted`). Off: the schedule alone decides.
+    public var respectRetryAfter = false
+    /// The longest `Retry-After` a user waits out: a longer one is waited for this long.
+    public static let longestRetryWait: Duration = .seconds(300)
     /// This process's share of a run spread over several: the model's users whose index is
     /// `shard.index` modulo `shard.count`. Everything a user does follows from its run-wide index
     /// (its requests in an open model, its place in a ramp, its request count, its request IDs), so

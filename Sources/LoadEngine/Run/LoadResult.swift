@@ -126,12 +126,14 @@ public struct LoadResult: Codable, Sendable {
     public var histograms: ClientHistograms
     /// A run spread over worker processes: how they started and which were lost (nil: one process).
     public var distribution: DistributionSummary?
+    /// Refusals (429) and rate-limit headers, when the target showed any (nil: no sign of a limit).
+    public var rateLimit: RateLimitSummary?
 
     enum CodingKeys: String, CodingKey {
         case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, abortReason, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
-        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms, distribution
+        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms, distribution, rateLimit
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.

@@ -170,7 +170,8 @@ public enum LoadRun {
                 sendLateness: plan.model.isOpen ? LatencySummary(recorder.lateness) : nil,
                 timerLateness: plan.model.isOpen ? LatencySummary(recorder.timerLateness) : nil,
                 threadCPUPercent: recorder.threadCPUNanos.map { Double($0) / 1e9 / elapsed * 100 }, connections: plan.model.connections),
-            histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)))
+            histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)),
+            rateLimit: recorder.rateLimit.isEmpty ? nil : recorder.rateLimit)
     }
 
     /// Reads every second that is over, merged over the workers, about four times a second; hands

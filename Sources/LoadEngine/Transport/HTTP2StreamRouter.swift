@@ -413,8 +413,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
             // Interim (1xx) heads are not the answer.
             if status >= 200 {
                 stream.response.status = status
-                if var value = headers.first(name: "server-timing") {
-                    value.withUTF8 { stream.response.readServerTiming(UnsafeRawBufferPointer($0)) }
+                for (name, value, _) in headers {
+                    var value = value
+                    value.withUTF8 { stream.response.readHeader(lowercaseName: name, UnsafeRawBufferPointer($0)) }
                 }
                 streams[id] = stream
             }

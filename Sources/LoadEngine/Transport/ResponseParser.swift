@@ -16,6 +16,8 @@ struct ParsedResponse: Equatable {
     /// False when the server said `Connection: close` (or spoke HTTP/1.0 without keep-alive).
     var keepAlive: Bool
     var bodyBytes: Int
+    /// `Retry-After` and the IETF `RateLimit` headers, when the response had any.
+    var rateLimit = RateLimitSignals()
 
     static let empty = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
 
@@ -28,6 +30,17 @@ struct ParsedResponse: Equatable {
         case .rejected:
             serverTiming = nil
             serverTimingRejected = true
+        }
+    }
+
+    /// HTTP/2: one header of a decoded block (HTTP/2 names are lowercase), kept when the engine reads it.
+    mutating func readHeader(lowercaseName name: String, _ value: UnsafeRawBufferPointer) {
+        switch name {
+        case "server-timing": readServerTiming(value)
+        case "retry-after": rateLimit.readRetryAfter(value)
+        case "ratelimit": rateLimit.readRateLimit(value)
+        case "ratelimit-policy": rateLimit.policyPresent = true
+        default: break
         }
     }
 }
@@ -272,6 +285,12 @@ struct ResponseParser {
             if Self.containsIgnoringCase(value, "keep-alive") { sawKeepAlive = true }
         case 13 where Self.equalsIgnoringCase(bytes, 0, "server-timing"):
             response.readServerTiming(value)
+        case 11 where Self.equalsIgnoringCase(bytes, 0, "retry-after"):
+            response.rateLimit.readRetryAfter(value)
+        case 9 where Self.equalsIgnoringCase(bytes, 0, "ratelimit"):
+            response.rateLimit.readRateLimit(value)
+        case 16 where Self.equalsIgnoringCase(bytes, 0, "ratelimit-policy"):
+            response.rateLimit.policyPresent = true
         default:
             break
         }

@@ -45,7 +45,8 @@ struct UserSchedule {
     func decide(now: UInt64) -> Decision {
         switch kind {
         case .requests(let remaining):
-            return remaining > 0 ? .send(due: now) : .done
+            guard remaining > 0 else { return .done }
+            return notBefore > now ? .wait(until: notBefore) : .send(due: now)
         case .until(let end, let ramp):
             if now >= end { return .done }
             if notBefore > now { return .wait(until: min(notBefore, end)) }
@@ -55,6 +56,7 @@ struct UserSchedule {
             return .send(due: now)
         case .open(let pacer, let next, _, let end):
             guard let seconds = pacer.dueTime(ofRequest: next), now < end else { return .done }
+            if notBefore > now { return .wait(until: min(notBefore, end)) }
             let due = start &+ UInt64(seconds * 1e9)
             return due > now ? .wait(until: due) : .send(due: due)
         }
@@ -67,10 +69,12 @@ struct UserSchedule {
         }
     }
 
-    /// A request finished at `now`, answered or failed.
-    mutating func finished(now: UInt64) {
+    /// A request finished at `now`, answered or failed; `hold` (nanoseconds) is a `Retry-After` the
+    /// user waits out, with its think time if that is longer.
+    mutating func finished(now: UInt64, hold: UInt64 = 0) {
         if case .requests(let remaining) = kind { kind = .requests(remaining: remaining - 1) }
-        if think > 0 { notBefore = now &+ think }
+        let pause = max(think, hold)
+        if pause > 0 { notBefore = now &+ pause }
     }
 
     /// Open model: requests this user was due to send before the end, counted from its next,

@@ -130,11 +130,12 @@ struct UserStateMachine {
 
     /// A whole response arrived; `trailingBytes` when more bytes came after it than any response
     /// could explain (the server answered twice, or framed its answer wrong): a protocol error.
-    mutating func responseReceived(now: UInt64, keepAlive: Bool, trailingBytes: Bool) -> Actions {
+    /// `hold`: nanoseconds the user waits before its next request (a `Retry-After` it respects).
+    mutating func responseReceived(now: UInt64, keepAlive: Bool, trailingBytes: Bool, hold: UInt64 = 0) -> Actions {
         guard case .waiting(let request) = state else { return unsolicited() }
         if trailingBytes { return failed(request, .protocol, now: now) }
         consecutiveFailures = 0
-        schedule?.finished(now: now)
+        schedule?.finished(now: now, hold: hold)
         var actions = decide(now: now, connected: keepAlive)
         actions.outcome = Outcome(error: nil, due: request.due, sent: request.sent)
         actions.close = actions.close || !keepAlive
@@ -155,9 +156,9 @@ struct UserStateMachine {
 
     /// The server closed the connection; `completedResponse` when that close ended a response
     /// whose body ran to it.
-    mutating func connectionClosed(now: UInt64, completedResponse: Bool) -> Actions {
+    mutating func connectionClosed(now: UInt64, completedResponse: Bool, hold: UInt64 = 0) -> Actions {
         guard case .waiting(let request) = state else { return connectionLost() }
-        if completedResponse { return responseReceived(now: now, keepAlive: false, trailingBytes: false) }
+        if completedResponse { return responseReceived(now: now, keepAlive: false, trailingBytes: false, hold: hold) }
         return failed(request, .read, now: now)
     }
 

@@ -29,6 +29,10 @@ final class VirtualUser {
     // The request in flight.
     private var endpoint = 0
     private var requestNumber: UInt64 = 0
+    /// It was sent after a `Retry-After` the user waited out.
+    private var afterRetryWait = false
+    /// The user is waiting out a `Retry-After`: its next request is sent after the wait.
+    private var retryWaitPending = false
 
     // What comes next.
     private var sequencePosition: Int
@@ -115,8 +119,18 @@ final class VirtualUser {
         }
         guard let response else { return true }
         let trailing = buffer.readableBytesView.contains { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }
-        perform(machine.responseReceived(now: now, keepAlive: response.keepAlive, trailingBytes: trailing), now: now, response: response)
+        perform(machine.responseReceived(now: now, keepAlive: response.keepAlive, trailingBytes: trailing, hold: hold(after: response)), now: now, response: response)
         return false
+    }
+
+    /// How long to wait before the next request after `response`: its `Retry-After`, when the plan
+    /// respects it and the response is a refusal (429) or an unavailability (503); else nothing.
+    private func hold(after response: ParsedResponse?) -> UInt64 {
+        guard let longest = worker.retryWaitNanos, let response, response.status == 429 || response.status == 503,
+            let seconds = response.rateLimit.retryAfterSeconds
+        else { return 0 }
+        retryWaitPending = true
+        return min(UInt64(seconds) * 1_000_000_000, longest)
     }
 
     /// HTTPS: the new connection's handshake is done; the connection is ready for requests.
@@ -137,7 +151,7 @@ final class VirtualUser {
         if writing { return perform(machine.connectionFailed(.write, now: now), now: now) }
         worker.recorder.connections.closedByServer += 1
         let response = parser.connectionClosed()
-        perform(machine.connectionClosed(now: now, completedResponse: response != nil), now: now, response: response)
+        perform(machine.connectionClosed(now: now, completedResponse: response != nil, hold: hold(after: response)), now: now, response: response)
     }
 
     func connectionFailed(_ error: any Error, generation: Int) {
@@ -183,7 +197,7 @@ final class VirtualUser {
         guard generation == self.generation, machine.isWaiting else { return }
         stream = nil
         let now = EngineClock.now()
-        perform(machine.responseReceived(now: now, keepAlive: true, trailingBytes: false), now: now, response: response)
+        perform(machine.responseReceived(now: now, keepAlive: true, trailingBytes: false, hold: hold(after: response)), now: now, response: response)
     }
 
     func http2StreamFailed(_ error: (any Error)?, generation: Int) {
@@ -249,7 +263,8 @@ final class VirtualUser {
             endpoint: endpoint, status: status, error: error, correctedMicros: (now &- outcome.due) / 1000,
             uncorrectedMicros: (now &- outcome.sent) / 1000, serverTiming: timing?.serverTiming,
             serverTimingRejected: timing?.serverTimingRejected ?? false, requestNumber: requestNumber,
-            finishedAt: now &- worker.startNanos))
+            finishedAt: now &- worker.startNanos, rateLimit: timing.flatMap { $0.rateLimit.isEmpty ? nil : $0.rateLimit },
+            afterRetryWait: afterRetryWait))
     }
 
     private func connect() {
@@ -341,6 +356,8 @@ final class VirtualUser {
         pathCursors[endpoint] = (path + 1) % worker.templates[endpoint].count
         requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
         sent += 1
+        afterRetryWait = retryWaitPending
+        retryWaitPending = false
         if worker.isOpenModel { worker.recorder.recordLateness(micros: (now &- due) / 1000, woken: woken) }
         if let http2 {
             if !http2.openStream(for: self, generation: generation, head: worker.templates[endpoint][path].http2, requestNumber: requestNumber) {

@@ -39,6 +39,8 @@ final class Worker {
     let thinkNanos: UInt64
     let graceNanos: UInt64
     let isOpenModel: Bool
+    /// The longest `Retry-After` its users wait out, nanoseconds; nil when they ignore it.
+    let retryWaitNanos: UInt64?
     private(set) var startNanos: UInt64 = 0
     /// This loop's thread's CPU time when the clock started.
     private var cpuAtBegin: UInt64 = 0
@@ -63,6 +65,7 @@ final class Worker {
         self.connectionCount = plan.model.connections
         self.timeoutNanos = plan.requestTimeout.nanoseconds
         self.graceNanos = plan.gracefulStop.nanoseconds
+        self.retryWaitNanos = plan.respectRetryAfter ? LoadPlan.longestRetryWait.nanoseconds : nil
         switch plan.model {
         case .closedDuration(_, _, let think), .rampingUsers(_, let think): thinkNanos = think.nanoseconds
         default: thinkNanos = 0

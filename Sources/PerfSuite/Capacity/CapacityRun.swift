@@ -44,7 +44,7 @@ public enum CapacityRun {
         for scenario: Scenario, in configuration: SuiteConfiguration, environment: any TargetEnvironment, logger: Logger
     ) async throws -> (plan: LoadPlan, note: String?) {
         let note = try await environment.prepare(scenario.dataset, logger: logger)
-        var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel())
+        var plan = configuration.loadPlan(for: scenario, target: environment.target)
         plan.tls = environment.tls
         plan.http2Streams = environment.http2Streams
         return (plan, note)

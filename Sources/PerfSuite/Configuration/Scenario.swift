@@ -4,6 +4,8 @@ import Observability
 /// The kinds of scenario the original suite names; each one loads and is judged differently.
 public enum ScenarioType: String, CaseIterable, Codable, Sendable {
     case load, stress, spike, volume, endurance, memory, cpu
+    /// Drives a target above its rate limit and judges the limit it observed (`RateLimitObservation`).
+    case rateLimit = "rate_limit"
 }
 
 /// How bad a failed scenario is; `--fail-on` sets the least severity that fails a run.
@@ -131,6 +133,8 @@ public struct Scenario: Sendable, Equatable {
     public var thresholds: Thresholds
     /// Objectives judged over the run or over sliding windows, possibly aborting it.
     public var objectives: [ScenarioObjective] = []
+    /// A `rate_limit` scenario's declared limit and checks.
+    public var rateLimit: RateLimitExpectation?
 
     /// The load model for this scenario, with request counts and durations multiplied by `scale`
     /// (1 runs it as written; smaller values give quick smoke runs).

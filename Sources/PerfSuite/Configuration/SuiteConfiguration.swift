@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LoadEngine
+import Observability
 import Yams
 
 /// The suite as a scenario file describes it: thresholds by type, named endpoints, and scenarios.
@@ -94,6 +95,7 @@ public struct SuiteConfiguration: Sendable {
     private static let scenarioKeys: Set<String> = [
         "key", "name", "description", "type", "severity", "endpoints", "users", "requests_per_user", "duration", "think_time",
         "spike", "rate", "max_in_flight", "dataset", "thresholds", "stages", "start_users", "start_rate", "pattern", "objectives",
+        "rate_limit",
     ]
 
     private static func readScenario(_ node: YAMLNode, thresholds: [ScenarioType: Thresholds], endpoints: [String: EndpointSpec]) throws -> Scenario {
@@ -103,7 +105,10 @@ public struct SuiteConfiguration: Sendable {
             throw node["key"].fail("must be letters, digits, _ or -, got '\(key)'")
         }
         let type = try node["type"].choice(ScenarioType.self)
-        guard let base = thresholds[type] else { throw node["type"].fail("no thresholds are given for type '\(type.rawValue)'") }
+        // A rate-limit scenario is judged by its own checks; limits by type are optional for it.
+        guard let base = thresholds[type] ?? (type == .rateLimit ? Thresholds() : nil) else {
+            throw node["type"].fail("no thresholds are given for type '\(type.rawValue)'")
+        }
         var shares: [EndpointShare] = []
         for entry in try node["endpoints"].list() {
             let share: EndpointShare
@@ -131,7 +136,37 @@ public struct SuiteConfiguration: Sendable {
             type: type, severity: try node["severity"].choice(Severity.self), endpoints: shares, load: try readLoad(node),
             dataset: dataset, thresholds: base.overridden(by: node["thresholds"].isPresent ? try readThresholds(node["thresholds"]) : nil))
         if node["objectives"].isPresent { scenario.objectives = try node["objectives"].list().map(readObjective) }
+        if node["rate_limit"].isPresent {
+            guard type == .rateLimit else { throw node["rate_limit"].fail("rate_limit: belongs to a scenario of type rate_limit, this one is \(type.rawValue)") }
+            scenario.rateLimit = try readRateLimit(node["rate_limit"])
+        } else if type == .rateLimit {
+            scenario.rateLimit = RateLimitExpectation()
+        }
         return scenario
+    }
+
+    /// `rate_limit: {limit: 100/s, tolerance: 10%, require_headers: true, respect_retry_after: false}`.
+    private static func readRateLimit(_ node: YAMLNode) throws -> RateLimitExpectation {
+        _ = try node.mapping(allowed: ["limit", "tolerance", "require_headers", "respect_retry_after"])
+        var expectation = RateLimitExpectation()
+        if node["limit"].isPresent {
+            let text = try node["limit"].string()
+            guard let rate = RequestRate.perSecond(text) ?? Double(text).flatMap({ $0.isFinite && $0 > 0 ? $0 : nil }) else {
+                throw node["limit"].fail("is requests a second, such as 100/s, 6000/min or 100; got '\(text)'")
+            }
+            expectation.limit = rate
+        }
+        if node["tolerance"].isPresent {
+            let text = try node["tolerance"].string()
+            let number = text.hasSuffix("%") ? String(text.dropLast()) : text
+            guard let percent = Double(number), (0...100).contains(percent) else {
+                throw node["tolerance"].fail("is a percentage of the limit from 0 to 100, such as 10%; got '\(text)'")
+            }
+            expectation.tolerancePercent = percent
+        }
+        if node["require_headers"].isPresent { expectation.requireHeaders = try node["require_headers"].bool() }
+        if node["respect_retry_after"].isPresent { expectation.respectRetryAfter = try node["respect_retry_after"].bool() }
+        return expectation
     }
 
     /// `- p99<200ms`, or `- {slo: p99<200ms, window: 10s, abort_on_fail: true, grace: 5s}`.
@@ -264,6 +299,15 @@ public struct SuiteConfiguration: Sendable {
         default:
             return ConfigurationError(file: file, place: "file", message: "YAML: \(error)")
         }
+    }
+
+    /// The load plan of `scenario` against `target`: its endpoints, its model under `scale`, and
+    /// what the scenario asks of every user (waiting out a `Retry-After`). The one place a plan is
+    /// made from a scenario, for a run here, on a worker, or in a capacity search.
+    public func loadPlan(for scenario: Scenario, target: LoadTarget, scale: Double = 1, runTag: String? = nil) -> LoadPlan {
+        var plan = LoadPlan(target: target, endpoints: loadEndpoints(for: scenario), model: scenario.loadModel(scale: scale), runTag: runTag)
+        plan.respectRetryAfter = scenario.rateLimit?.respectRetryAfter ?? false
+        return plan
     }
 
     /// The endpoints of `scenario` as the load engine takes them.

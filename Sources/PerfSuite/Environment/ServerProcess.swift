@@ -45,6 +45,9 @@ public final class ServerProcess: Sendable {
         public var http2 = false
         /// The address it listens on: loopback, or the bridge of the workers' network namespaces.
         public var host = "127.0.0.1"
+        /// `serve --rate-limit` (`100/s`) and `--rate-limit-burst`: the API limited per client address.
+        public var rateLimit: String?
+        public var rateLimitBurst: Int?
 
         public init(executable: String, database: DatabaseURL, logFile: URL) {
             self.executable = executable
@@ -66,6 +69,8 @@ public final class ServerProcess: Sendable {
         if options.logRequests { arguments.append("--log-requests") }
         if let tls = options.tls { arguments += ["--tls-cert", tls.certificate, "--tls-key", tls.key] }
         if options.http2 { arguments.append("--http2") }
+        if let rate = options.rateLimit { arguments += ["--rate-limit", rate] }
+        if let burst = options.rateLimitBurst { arguments += ["--rate-limit-burst", String(burst)] }
         let token = options.enableFaults ? "harness-" + LoadPlan.makeRunTag() + LoadPlan.makeRunTag() : nil
         if token != nil { arguments += ["--enable-faults"] }
         var environment = ["DATABASE_URL": options.database.secretURLString]

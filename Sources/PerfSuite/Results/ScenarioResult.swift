@@ -36,6 +36,8 @@ public struct ScenarioResult: Sendable {
     public var analysis: ScenarioAnalysis?
     /// Memory scenarios: the server's memory after each of several cycles and the trend's verdict.
     public var leak: LeakDetector.Verdict?
+    /// Rate-limit scenarios: the limit observed and its checks.
+    public var rateLimit: RateLimitObservation?
     /// With `--repeat N`: each repetition's figures, in order. The rest of this result is the
     /// repetition whose p50 was the median.
     public var repetitions: [RepetitionFigures]
@@ -111,7 +113,7 @@ extension ScenarioResult: Codable {
         case name, type, severity, passed, durationSeconds, totalRequests, successRatePercent, averageResponseTimeMs, p95ResponseTimeMs
         case requestsPerSecond, maxCPUPercent, maxMemoryMB, thresholdViolations, errors
         case key, description, interrupted, errorRatePercent, loadModel, model, dataset, thresholds, violations, load, resources, phases
-        case analysis, leak, repetitions, objectives
+        case analysis, leak, repetitions, objectives, rateLimit
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -146,6 +148,7 @@ extension ScenarioResult: Codable {
         try container.encodeIfPresent(leak, forKey: .leak)
         try container.encode(repetitions, forKey: .repetitions)
         try container.encode(objectives, forKey: .objectives)
+        try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
     }
 
     /// Reads what was stored; the derived figures are computed again.
@@ -170,6 +173,7 @@ extension ScenarioResult: Codable {
         leak = try container.decodeIfPresent(LeakDetector.Verdict.self, forKey: .leak)
         repetitions = try container.decode([RepetitionFigures].self, forKey: .repetitions)
         objectives = try container.decodeIfPresent([ObjectiveResult].self, forKey: .objectives) ?? []
+        rateLimit = try container.decodeIfPresent(RateLimitObservation.self, forKey: .rateLimit)
     }
 }
 

@@ -134,7 +134,7 @@ public struct SuiteRunner: Sendable {
             return result(for: scenario, load: nil, failure: "preparing the dataset failed: \(error)")
         }
         events(.started(scenario))
-        var plan = LoadPlan(target: environment.target, endpoints: configuration.loadEndpoints(for: scenario), model: scenario.loadModel(scale: options.scale))
+        var plan = configuration.loadPlan(for: scenario, target: environment.target, scale: options.scale)
         plan.exemplars = options.exemplars
         plan.traceContext = options.traceContext
         plan.tls = environment.tls
@@ -204,6 +204,11 @@ public struct SuiteRunner: Sendable {
             result.objectives = scenario.objectives.map { ObjectiveVerdicts.judge($0, load: load) }
             result.violations += zip(scenario.objectives, result.objectives).compactMap { objective, outcome in
                 outcome.met ? nil : Self.violation(objective.objective, outcome, load: load)
+            }
+            if scenario.type == .rateLimit {
+                let observation = RateLimitObservation(load: load, expectation: scenario.rateLimit ?? RateLimitExpectation())
+                result.rateLimit = observation
+                result.violations += observation.violations
             }
             if let reason = load.abortReason {
                 result.errors.append("aborted: \(reason)")

@@ -22,6 +22,9 @@ public enum CorrelationText {
             for warning in result.load?.engine?.warnings ?? [] { lines.append("  WARNING: \(warning)") }
             if let reason = result.aborted { lines.append("  ABORTED: \(reason)") }
             for objective in result.objectives { lines.append("  " + objectiveLine(objective)) }
+            if let load = result.load, let observation = result.rateLimit {
+                lines += RateLimitText.lines(load, observation) + RateLimitText.checks(observation)
+            }
             if let correlation = analysis.timeline.databaseLatencyCorrelation {
                 lines.append("  per-second correlation of database time with client latency: " + LoadSummaryText.format(correlation, 2))
             }

@@ -47,6 +47,9 @@ public enum LoadSummaryText {
             for (reason, count) in tls.failures.sorted(by: { $0.value > $1.value }) { lines.append("  TLS failure x\(count): \(reason)") }
             if tls.verificationSkipped { lines.append("  WARNING: --insecure: the server's certificate was not checked; anyone could have answered") }
         }
+        if result.rateLimit != nil {
+            lines += RateLimitText.lines(result, RateLimitObservation(load: result, expectation: RateLimitExpectation(requireHeaders: false)))
+        }
         if let engine = result.engine {
             var check = "  Engine: busiest thread \(format(engine.busiestThreadPercent, 0))% of a core"
             if let intended = engine.intendedRate { check += ", \(format(engine.achievedRate, 1)) of \(format(intended, 1)) requests/s intended" }

@@ -101,6 +101,7 @@ public enum HTMLReport {
         parts.append(part("Reconciliation", reconciliation(result.analysis)))
         parts.append(part("Slowest requests", exemplars(result)))
         if result.type == .spike || !result.phases.isEmpty { parts.append(part("Spike phases", phases(result.phases))) }
+        if result.type == .rateLimit { parts.append(part("Rate limit", rateLimit(result))) }
         return (parts + ["</section>"]).joined(separator: "\n")
     }
 

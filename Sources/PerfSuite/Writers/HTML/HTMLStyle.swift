@@ -32,6 +32,7 @@ public enum HTMLStyle {
         .na { font-style: italic; }
         ul.violations li, ul.errors li, ul.findings li { color: var(--fail); }
         .held { color: var(--pass); }
+        .broken { color: var(--fail); font-weight: 600; }
         .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 4px 28px; }
         figure { margin: 6px 0 14px; }
         figcaption { font-weight: 600; font-size: 13px; margin-bottom: 2px; }

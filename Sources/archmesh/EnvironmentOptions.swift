@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import LoadEngine
 import Logging
+import Observability
 import PerfSuite
 
 /// What a scenario runs against: the reference server the command starts (with faults, for
@@ -30,11 +31,27 @@ struct EnvironmentOptions: ParsableArguments {
         discussion: "For proofs and demonstrations: a slowed server to see a regression flagged, an erroring one to see thresholds fail."))
     var serverFaults: String?
 
+    @Option(help: ArgumentHelp(
+        "Start the reference server with its rate limiter on (serve --rate-limit), e.g. 100/s.",
+        discussion: "What a rate_limit scenario observes; per client address, answered 429 with Retry-After and the IETF RateLimit headers beyond it."))
+    var serverRateLimit: String?
+
+    @Option(help: "The limiter's burst (serve --rate-limit-burst; default: a second's worth).")
+    var serverRateLimitBurst: Int?
+
     static let http2NeedsTLS = "--http2 against the server this command starts needs --tls (without TLS it serves h2c alone, and the harness's own calls need HTTP/1.1)"
 
     func validate() throws {
         if serverFaults != nil && target != nil { throw ValidationError("--server-faults is for the server this command starts; with --target, set faults on your server") }
         if tls && target != nil { throw ValidationError("--tls is for the server this command starts; give your server's https:// URL as --target") }
+        if (serverRateLimit != nil || serverRateLimitBurst != nil) && target != nil {
+            throw ValidationError("--server-rate-limit is for the server this command starts; with --target, limit your own server")
+        }
+        if let rate = serverRateLimit, RequestRate.perSecond(rate) == nil {
+            throw ValidationError("--server-rate-limit is requests per time, such as 100/s or 6000/min; got '\(rate)'")
+        }
+        if serverRateLimitBurst != nil && serverRateLimit == nil { throw ValidationError("--server-rate-limit-burst needs --server-rate-limit") }
+        if let burst = serverRateLimitBurst, burst < 1 { throw ValidationError("--server-rate-limit-burst must be at least 1, got \(burst)") }
     }
 
     /// With `--target`: that server; otherwise PostgreSQL and `archmesh serve` started here, the
@@ -57,7 +74,9 @@ struct EnvironmentOptions: ParsableArguments {
         do {
             return try await LocalEnvironment.start(
                 executable: ServerProcess.currentExecutable, serverLog: serverLog, faults: serverFaults,
-                transport: .init(tls: tls, http2Streams: http2.streamsPerConnection, host: serverHost), logger: logger)
+                transport: .init(
+                    tls: tls, http2Streams: http2.streamsPerConnection, host: serverHost, rateLimit: serverRateLimit, rateLimitBurst: serverRateLimitBurst),
+                logger: logger)
         } catch {
             throw CommandFailure.from(error)
         }

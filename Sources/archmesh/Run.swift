@@ -26,7 +26,7 @@ struct Run: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Run only these scenarios (keys, see --list).")
     var scenarios: [String] = []
 
-    @Option(help: "Run only scenarios of this type: load, stress, spike, volume, endurance, memory, cpu.")
+    @Option(help: "Run only scenarios of this type: load, stress, spike, volume, endurance, memory, cpu, rate_limit.")
     var type: ScenarioType?
 
     @Option(help: "Run only scenarios of this severity: low, medium, high, critical.")

@@ -17,6 +17,8 @@ final class HTTP2TestServer: Sendable {
         var drainAfterGoAway = false
         /// Resets every n-th stream (RST_STREAM) instead of answering it.
         var resetEvery: Int?
+        /// Refuses every n-th stream with 429, `Retry-After: 2` and the IETF RateLimit headers.
+        var refuseEvery: Int?
     }
 
     let port: Int
@@ -93,7 +95,14 @@ final class HTTP2TestServer: Sendable {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Length", value: "2")
             headers.add(name: "Server-Timing", value: "app;dur=0.50, db;dur=0.20, pool;dur=0.01, dbq;desc=1")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http2, status: .ok, headers: headers))), promise: nil)
+            var status = HTTPResponseStatus.ok
+            if let every = behaviour.refuseEvery, number % every == 0 {
+                status = .tooManyRequests
+                headers.add(name: "Retry-After", value: "2")
+                headers.add(name: "RateLimit-Policy", value: "\"test\";q=10;w=1")
+                headers.add(name: "RateLimit", value: "\"test\";r=0;t=2")
+            }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http2, status: status, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: "ok")))), promise: nil)
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             if let after = behaviour.goAwayAfter, number == after, let parent = context.channel.parent {

@@ -31,6 +31,20 @@ struct HTTP2Tests {
         #expect(abs(result.endpoints[0].server.app.p50 - 0.5) < 0.01)
     }
 
+    @Test("429s over HTTP/2 are counted with their Retry-After and RateLimit headers, as over HTTP/1.1")
+    func rateLimitHeaders() async throws {
+        let server = try await HTTP2TestServer.start(.init(refuseEvery: 4))
+        let result = try await LoadRun.run(plan(server.port, users: 4, streams: 4, .closedRequests(users: 4, totalRequests: 200)))
+        await server.stop()
+        let summary = try #require(result.rateLimit)
+        #expect(summary.refused == 50 && result.errors[.http4xx] == 50, "\(summary)")
+        #expect(summary.refusedWithRetryAfter == 50 && summary.refusedWithRateLimit == 50 && summary.inconsistent == 0)
+        #expect(summary.retryAfterSecondsMin == 2 && summary.retryAfterSecondsMax == 2)
+        #expect(summary.answersWithRateLimit == 50 && summary.answersWithPolicy == 50)
+        #expect(summary.afterWaitAccepted + summary.afterWaitRefused == 0, "Retry-After ignored unless the plan respects it")
+        #expect(result.endpoints[0].server.timedResponses == 200, "Server-Timing is still read beside them")
+    }
+
     @Test("an open run over HTTP/2 sends or counts as unsent every request of its schedule")
     func openModel() async throws {
         let server = try await HTTP2TestServer.start()

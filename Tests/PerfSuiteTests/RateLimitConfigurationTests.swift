@@ -1,3 +1,4 @@
+import Foundation
 import LoadEngine
 import PerfSuite
 import Testing
@@ -35,6 +36,15 @@ struct RateLimitConfigurationTests {
         let bare = try configuration("description: observe only").scenarios[0]
         #expect(bare.rateLimit == RateLimitExpectation(), "observe only: no declared limit, 10%, headers required, Retry-After ignored")
         #expect(!read.loadPlan(for: bare, target: LoadTarget(host: "127.0.0.1", port: 1)).respectRetryAfter)
+    }
+
+    @Test("the example file parses: two rate-limit scenarios, one of users that wait out Retry-After")
+    func example() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../examples/rate-limit.yaml").standardized.path
+        let example = try SuiteConfiguration.load(path: path)
+        #expect(example.scenarios.map(\.type) == [.rateLimit, .rateLimit])
+        #expect(example.scenarios.map { $0.rateLimit?.limit } == [100, 100])
+        #expect(example.scenarios.map { $0.rateLimit?.respectRetryAfter } == [false, true])
     }
 
     @Test("bad blocks are refused with their place and what to write", arguments: [

@@ -50,7 +50,8 @@ public struct SuiteConfiguration: Sendable {
         _ = try root.mapping(allowed: ["thresholds", "endpoints", "scenarios"])
 
         var thresholds: [ScenarioType: Thresholds] = [:]
-        for (key, node) in try root["thresholds"].mapping() {
+        // Optional: a file of rate-limit scenarios alone needs no limits by type.
+        for (key, node) in root["thresholds"].isPresent ? try root["thresholds"].mapping() : [:] {
             guard let type = ScenarioType(rawValue: key) else {
                 throw node.fail("'\(key)' is not a scenario type; expected one of \(ScenarioType.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -33,11 +33,16 @@ public final class LocalEnvironment: TargetEnvironment {
         public var http2Streams: Int?
         /// The address the server listens on (see `ServerProcess.Options.host`).
         public var host = "127.0.0.1"
+        /// `serve --rate-limit` and `--rate-limit-burst`: the API limited per client (off when nil).
+        public var rateLimit: String?
+        public var rateLimitBurst: Int?
 
-        public init(tls: Bool = false, http2Streams: Int? = nil, host: String = "127.0.0.1") {
+        public init(tls: Bool = false, http2Streams: Int? = nil, host: String = "127.0.0.1", rateLimit: String? = nil, rateLimitBurst: Int? = nil) {
             self.tls = tls
             self.http2Streams = http2Streams
             self.host = host
+            self.rateLimit = rateLimit
+            self.rateLimitBurst = rateLimitBurst
         }
     }
 
@@ -67,6 +72,8 @@ public final class LocalEnvironment: TargetEnvironment {
             options.tls = serverTLS
             options.http2 = transport.http2Streams != nil
             options.host = transport.host
+            options.rateLimit = transport.rateLimit
+            options.rateLimitBurst = transport.rateLimitBurst
             let server = try await startServer(options, faults: faults)
             return LocalEnvironment(provision: provision, server: server, options: options, faults: faults, http2Streams: transport.http2Streams)
         } catch {

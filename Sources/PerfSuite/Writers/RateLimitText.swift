@@ -18,7 +18,10 @@ enum RateLimitText {
         if let declared = observation.expectation.limit { head += " (declared \(format(declared, 1))/s)" }
         var lines = [indent + head]
         if summary.refused > 0 {
-            let range = summary.retryAfterSecondsMin.map { min in " (\(min)–\(summary.retryAfterSecondsMax ?? min) s)" } ?? ""
+            let range = summary.retryAfterSecondsMin.map { min in
+                let max = summary.retryAfterSecondsMax ?? min
+                return min == max ? " (\(min) s)" : " (\(min)–\(max) s)"
+            } ?? ""
             lines.append(indent + "  refusals with Retry-After \(summary.refusedWithRetryAfter)\(range), with RateLimit \(summary.refusedWithRateLimit), inconsistent \(summary.inconsistent)")
         }
         lines.append(indent + "  answers with RateLimit \(summary.answersWithRateLimit), with RateLimit-Policy \(summary.answersWithPolicy)")

@@ -3,12 +3,16 @@ import XCTest
 
 /// The scenario file: the original's ten scenarios built in, and every bad file named precisely.
 final class ConfigurationTests: XCTestCase {
-    func testBuiltInHasTheOriginalTenScenarios() throws {
+    func testBuiltInHasTheOriginalTenScenariosAndAJourney() throws {
         let configuration = try SuiteConfiguration.builtIn()
         XCTAssertEqual(configuration.scenarios.map(\.key), [
             "health_load", "health_stress", "health_spike", "projects_load", "projects_volume", "project_creation_load", "workflow_load",
-            "endurance_test", "memory_test", "cpu_test",
+            "endurance_test", "memory_test", "cpu_test", "workflow_journey",
         ])
+        let journey = try XCTUnwrap(configuration.scenarios.last?.journey)
+        XCTAssertEqual(journey.steps.map(\.name), ["create project", "start workflow", "read workflow status", "list project workflows"])
+        XCTAssertEqual(journey.steps.map(\.repeats), [1, 1, 3, 1])
+        XCTAssertEqual(configuration.loadEndpoints(for: configuration.scenarios.last!).map(\.name), journey.steps.map(\.name))
         let byKey = Dictionary(uniqueKeysWithValues: configuration.scenarios.map { ($0.key, $0) })
         XCTAssertEqual(byKey["health_load"]?.load, .requests(users: 20, requestsPerUser: 50))
         XCTAssertEqual(byKey["projects_volume"]?.dataset?.projects, 1000)

@@ -16,6 +16,19 @@ public enum ErrorKind: String, CaseIterable, Codable, Sendable {
     case http4xx = "http_4xx"
     /// The server answered 5xx.
     case http5xx = "http_5xx"
+    /// A journey step was answered with a status it does not expect (a 5xx stays `http_5xx`).
+    case unexpectedStatus = "unexpected_status"
+    /// A journey step's answer did not have a value the step extracts.
+    case extraction
+
+    /// A failure, as error rates count them: no usable answer, or a 5xx. A 4xx, an unexpected
+    /// status or a missing value is an error of the request, not a failure of the server.
+    var isFailure: Bool {
+        switch self {
+        case .http4xx, .unexpectedStatus, .extraction: return false
+        default: return true
+        }
+    }
 
     /// The kind a status code counts as, or nil for a success.
     static func forStatus(_ status: Int) -> ErrorKind? {

@@ -21,4 +21,6 @@ struct Sample: Codable {
     var rateLimit: RateLimitSignals?
     /// Sent by a user that had waited out a `Retry-After` (`LoadPlan.respectRetryAfter`).
     var afterRetryWait = false
+    /// A journey's request: the number of the journey's first request, whose trace it is part of.
+    var journeyNumber: UInt64?
 }

@@ -110,7 +110,7 @@ struct SecondWindows {
         open!.requests += 1
         if let error = sample.error {
             open!.errors += 1
-            if error != .http4xx { open!.failures += 1 }
+            if error.isFailure { open!.failures += 1 }
         }
         guard sample.status > 0 || sample.error == .timeout else { return }
         openClient.recordClamped(sample.correctedMicros)

@@ -79,7 +79,7 @@ struct SlowestRequests {
                 uncorrectedMilliseconds: Double(sample.uncorrectedMicros) / 1000,
                 serverTiming: sample.serverTiming.map(ServerTimingRecord.init),
                 atSecond: Double(sample.finishedAt) / 1e9,
-                traceID: traceContext ? TraceParent.loadTraceID(runTag: runTag, number: sample.requestNumber) : nil)
+                traceID: traceContext ? TraceParent.loadTraceID(runTag: runTag, number: sample.journeyNumber ?? sample.requestNumber) : nil)
         }
     }
 }

@@ -35,10 +35,13 @@ struct WorkerRecorder: Sendable {
     var tlsFailures: [String: Int] = [:]
     /// Refusals (429) and rate-limit headers.
     var rateLimit = RateLimitSummary()
+    /// A run of a journey: its journeys' durations and failures.
+    var journeys: JourneyRecorder?
 
-    init(endpointCount: Int, exemplars: Int) {
+    init(endpointCount: Int, exemplars: Int, journey: Bool = false) {
         endpoints = Array(repeating: EndpointRecorder(), count: endpointCount)
         slowest = SlowestRequests(capacity: exemplars)
+        journeys = journey ? JourneyRecorder(steps: endpointCount) : nil
     }
 
     mutating func record(_ sample: Sample) {
@@ -81,6 +84,10 @@ struct WorkerRecorder: Sendable {
         handshakes.add(other.handshakes)
         tlsFailures.merge(other.tlsFailures, uniquingKeysWith: +)
         rateLimit.merge(other.rateLimit)
+        if let theirs = other.journeys {
+            if journeys == nil { journeys = JourneyRecorder(steps: theirs.failedAtStep.count) }
+            journeys!.merge(theirs)
+        }
     }
 
     /// Client latency from each request's due time, over every endpoint.

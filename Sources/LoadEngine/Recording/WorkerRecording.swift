@@ -28,6 +28,8 @@ public struct WorkerRecording: Codable, Sendable {
         let count = plan.endpoints.count
         if recorder.endpoints.count != count { return "a recording of \(recorder.endpoints.count) endpoints for a plan of \(count)" }
         if recorder.slowest.kept.contains(where: { $0.endpoint < 0 || $0.endpoint >= count }) { return "a slow request of an endpoint the plan does not have" }
+        if (recorder.journeys != nil) != (plan.journey != nil) { return plan.journey == nil ? "journeys recorded for a plan without one" : "no journeys recorded for a plan of one" }
+        if let journeys = recorder.journeys, journeys.failedAtStep.count != count { return "journeys of \(journeys.failedAtStep.count) steps for a plan of \(count)" }
         return nil
     }
 }
@@ -35,7 +37,7 @@ public struct WorkerRecording: Codable, Sendable {
 extension WorkerRecorder: Codable {
     enum CodingKeys: String, CodingKey {
         case endpoints, statusClasses, slowest, finished, lateness, timerLateness, threadCPUNanos, unsent, cutOffAtEnd, connections
-        case rejectedServerTimings, handshakes, tlsFailures, rateLimit
+        case rejectedServerTimings, handshakes, tlsFailures, rateLimit, journeys
     }
 
     init(from decoder: any Decoder) throws {
@@ -59,6 +61,7 @@ extension WorkerRecorder: Codable {
         handshakes = try container.decode(SparseHistogram.self, forKey: .handshakes).restored(into: .latency())
         tlsFailures = try container.decode([String: Int].self, forKey: .tlsFailures)
         rateLimit = try container.decodeIfPresent(RateLimitSummary.self, forKey: .rateLimit) ?? RateLimitSummary()
+        journeys = try container.decodeIfPresent(JourneyRecorder.self, forKey: .journeys)
     }
 
     /// Everything but the per-second windows, which `WorkerRecording` carries merged.
@@ -78,6 +81,7 @@ extension WorkerRecorder: Codable {
         try container.encode(SparseHistogram(handshakes), forKey: .handshakes)
         try container.encode(tlsFailures, forKey: .tlsFailures)
         try container.encode(rateLimit, forKey: .rateLimit)
+        try container.encodeIfPresent(journeys, forKey: .journeys)
     }
 }
 

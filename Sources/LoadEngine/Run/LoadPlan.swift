@@ -34,6 +34,10 @@ public struct LoadPlan: Sendable {
     /// Send a W3C `traceparent` with every request (`TraceParent`): each request a trace of its
     /// own, found again from its request ID. Off: the request carries its `X-Request-ID` only.
     public var traceContext = true
+    /// A user journey: what every user repeats, step by step (its steps are the plan's endpoints,
+    /// `Journey.endpoints`; the endpoints' weights and paths are then not used). Closed models only:
+    /// a journey is a user's, not a rate's. HTTP/1.1 only (plain or HTTPS).
+    public var journey: Journey?
     /// A user answered 429 or 503 with a `Retry-After` of seconds sends nothing more until they are
     /// over (at most `longestRetryWait`), as a well-behaved client would; its next request is
     /// counted apart (`RateLimitSummary.afterWaitAccepted`). Off: the schedule alone decides.
@@ -90,6 +94,15 @@ public struct LoadPlan: Sendable {
         guard gracefulStop >= .zero else { throw LoadEngineError.invalidPlan("the graceful stop must not be negative") }
         if let http2Streams, !(1...1_000).contains(http2Streams) {
             throw LoadEngineError.invalidPlan("streams per HTTP/2 connection must be 1 to 1000, got \(http2Streams)")
+        }
+        if let journey {
+            guard !model.isOpen else {
+                throw LoadEngineError.invalidPlan("a journey is what each user repeats: give users (users with a duration, stages of users or a spike), not a rate")
+            }
+            guard http2Streams == nil else { throw LoadEngineError.invalidPlan("journeys speak HTTP/1.1 (plain or over TLS), not HTTP/2") }
+            guard endpoints.map(\.name) == journey.steps.map(\.name) else {
+                throw LoadEngineError.invalidPlan("a journey's plan records its steps as its endpoints (Journey.endpoints)")
+            }
         }
         if let threads, threads < 1 { throw LoadEngineError.invalidPlan("threads must be at least 1, got \(threads)") }
         if let shard {

@@ -128,12 +128,14 @@ public struct LoadResult: Codable, Sendable {
     public var distribution: DistributionSummary?
     /// Refusals (429) and rate-limit headers, when the target showed any (nil: no sign of a limit).
     public var rateLimit: RateLimitSummary?
+    /// A run of a journey: its journeys (each step is an endpoint of `endpoints`).
+    public var journeys: JourneySummary?
 
     enum CodingKeys: String, CodingKey {
         case target, runTag, openModel, connections, threads, startedAt, durationSeconds, interrupted, abortReason, totalRequests, successfulRequests
         case requestsPerSecond, errors, latency = "latencyMs", uncorrectedLatency = "uncorrectedLatencyMs", statusClasses, endpoints, seconds
         case exemplars, lateRequests, worstLatenessMilliseconds = "worstLatenessMs", unsentRequests, cutOffAtEnd, connectionStats
-        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms, distribution, rateLimit
+        case rejectedServerTimings, tls, http2StreamsPerConnection, engine, histograms, distribution, rateLimit, journeys
     }
 
     /// Requests that failed in transport or were answered 5xx: what error rates count.

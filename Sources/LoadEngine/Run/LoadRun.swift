@@ -146,12 +146,10 @@ public enum LoadRun {
                 histograms: ClientHistograms(corrected: SparseHistogram(recorded.client), uncorrected: SparseHistogram(recorded.uncorrected)))
         }
         let errors = recorder.errors, corrected = recorder.corrected, uncorrected = recorder.uncorrected
-        let transportFailures = errors.transport
-        let httpFailures = errors[.http4xx] + errors[.http5xx]
         return LoadResult(
             target: plan.target.description, runTag: plan.runTag, openModel: plan.model.isOpen, connections: plan.model.connections,
             threads: threads, startedAt: startedAt, durationSeconds: elapsed, interrupted: interrupted, abortReason: abortReason,
-            totalRequests: recorder.finished, successfulRequests: recorder.finished - transportFailures - httpFailures,
+            totalRequests: recorder.finished, successfulRequests: recorder.finished - errors.total,
             requestsPerSecond: Double(recorder.finished) / elapsed, errors: errors,
             latency: LatencySummary(corrected), uncorrectedLatency: LatencySummary(uncorrected),
             statusClasses: StatusClass.named(recorder.statusClasses).mapValues(LatencySummary.init), endpoints: endpoints, seconds: seconds,
@@ -171,7 +169,8 @@ public enum LoadRun {
                 timerLateness: plan.model.isOpen ? LatencySummary(recorder.timerLateness) : nil,
                 threadCPUPercent: recorder.threadCPUNanos.map { Double($0) / 1e9 / elapsed * 100 }, connections: plan.model.connections),
             histograms: ClientHistograms(corrected: SparseHistogram(corrected), uncorrected: SparseHistogram(uncorrected)),
-            rateLimit: recorder.rateLimit.isEmpty ? nil : recorder.rateLimit)
+            rateLimit: recorder.rateLimit.isEmpty ? nil : recorder.rateLimit,
+            journeys: recorder.journeys?.summary(stepNames: plan.endpoints.map(\.name)))
     }
 
     /// Reads every second that is over, merged over the workers, about four times a second; hands

@@ -18,6 +18,10 @@ struct ParsedResponse: Equatable {
     var bodyBytes: Int
     /// `Retry-After` and the IETF `RateLimit` headers, when the response had any.
     var rateLimit = RateLimitSignals()
+    /// A journey step's extraction: the body (up to `CompiledJourney.largestBody`; nil beyond, or
+    /// when not asked for) and the asked headers' values, in the order asked (nil: absent).
+    var body: [UInt8]?
+    var headerValues: [[UInt8]?] = []
 
     static let empty = ParsedResponse(status: 0, serverTiming: nil, keepAlive: true, bodyBytes: 0)
 
@@ -101,12 +105,38 @@ struct ResponseParser {
     struct Expectation: Equatable {
         var bodiless = false
         var closing = false
+        /// Keep the body (a journey step extracts from it).
+        var keepBody = false
+        /// Keep these headers' values (lowercase names).
+        var keepHeaders: [[UInt8]] = []
     }
+
+    /// Body and headers kept for the response in progress.
+    private var keepBody = false
+    private var keepHeaders: [[UInt8]] = []
 
     /// Prepares for the response to the next request.
     mutating func expectResponse(_ expectation: Expectation) {
         bodiless = expectation.bodiless
         lastOnConnection = expectation.closing
+        keepBody = expectation.keepBody
+        keepHeaders = expectation.keepHeaders
+        if keepBody || !keepHeaders.isEmpty { prepareKeeping() }
+    }
+
+    private mutating func prepareKeeping() {
+        response.body = keepBody ? [] : nil
+        response.headerValues = Array(repeating: nil, count: keepHeaders.count)
+    }
+
+    /// Body bytes `take` long at the buffer's reader index, before they are consumed.
+    private mutating func kept(_ buffer: ByteBuffer, _ take: Int) {
+        guard keepBody, response.body != nil else { return }
+        if response.body!.count + take > CompiledJourney.largestBody {
+            response.body = nil
+        } else {
+            response.body! += buffer.readableBytesView.prefix(take)
+        }
     }
 
     /// Consumes bytes from `buffer` and returns a response once it is complete; the bytes after it
@@ -131,11 +161,13 @@ struct ResponseParser {
                     // An interim response (100 Continue, 103 Early Hints): the final one follows.
                     guard response.status != 101 else { throw Failure.malformed("101 Switching Protocols to a request that asked for no upgrade") }
                     resetForNextResponse()
+                    if keepBody || !keepHeaders.isEmpty { prepareKeeping() }
                     continue
                 }
                 if let done = startBody() { return done }
             case .fixedBody(let remaining):
                 let take = min(remaining, buffer.readableBytes)
+                if keepBody { kept(buffer, take) }
                 buffer.moveReaderIndex(forwardBy: take)
                 response.bodyBytes += take
                 if take == remaining { return finish() }
@@ -150,6 +182,7 @@ struct ResponseParser {
                 }
             case .chunkData(let remaining):
                 let take = min(remaining, buffer.readableBytes)
+                if keepBody { kept(buffer, take) }
                 buffer.moveReaderIndex(forwardBy: take)
                 response.bodyBytes += take
                 if take < remaining {
@@ -169,6 +202,7 @@ struct ResponseParser {
                 case .empty: return finish()
                 }
             case .untilClose:
+                if keepBody { kept(buffer, buffer.readableBytes) }
                 response.bodyBytes += buffer.readableBytes
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
                 return nil
@@ -294,6 +328,9 @@ struct ResponseParser {
         default:
             break
         }
+        for (index, name) in keepHeaders.enumerated() where name.count == colon && Self.equalsIgnoringCase(bytes, name) {
+            response.headerValues[index] = Array(value)
+        }
     }
 
     private mutating func startBody() -> ParsedResponse? {
@@ -321,6 +358,8 @@ struct ResponseParser {
         resetForNextResponse()
         bodiless = false
         lastOnConnection = false
+        keepBody = false
+        keepHeaders = []
         return done
     }
 
@@ -391,6 +430,13 @@ struct ResponseParser {
             for offset in 0..<want.count where bytes[start + offset] | 0x20 != want[offset] { return false }
             return true
         }
+    }
+
+    /// The whole of `bytes` equals a lowercase name.
+    static func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: [UInt8]) -> Bool {
+        guard bytes.count >= lowercase.count else { return false }
+        for offset in 0..<lowercase.count where bytes[offset] | 0x20 != lowercase[offset] { return false }
+        return true
     }
 
     static func containsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {

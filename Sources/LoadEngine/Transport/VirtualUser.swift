@@ -39,6 +39,9 @@ final class VirtualUser {
     private var pathCursors: [Int]
     private var sent: UInt64 = 0
 
+    /// A journey's run: where this user is in it.
+    private let journey: JourneyProgress?
+
     /// HTTP/2: the connection this user shares with others; its requests are streams on it.
     private let http2: HTTP2Connection?
     /// HTTP/2: the stream of the request in flight.
@@ -50,6 +53,7 @@ final class VirtualUser {
         self.http2 = http2
         sequencePosition = index % worker.sequence.count
         pathCursors = worker.templates.map { index % $0.count }
+        journey = worker.journey.map { JourneyProgress(user: index, users: worker.connectionCount, slots: $0.initialSlots, seed: worker.randomSeed) }
     }
 
     /// True while a request is in flight.
@@ -125,12 +129,17 @@ final class VirtualUser {
 
     /// How long to wait before the next request after `response`: its `Retry-After`, when the plan
     /// respects it and the response is a refusal (429) or an unavailability (503); else nothing.
+    /// A journey's step adds its think time (the longer of the two is waited).
     private func hold(after response: ParsedResponse?) -> UInt64 {
+        var think: UInt64 = 0
+        if let journey, let compiled = worker.journey {
+            think = CompiledJourney.thinkNanos(compiled.steps[endpoint].think, using: &journey.values.random)
+        }
         guard let longest = worker.retryWaitNanos, let response, response.status == 429 || response.status == 503,
             let seconds = response.rateLimit.retryAfterSeconds
-        else { return 0 }
+        else { return think }
         retryWaitPending = true
-        return min(UInt64(seconds) * 1_000_000_000, longest)
+        return max(think, min(UInt64(seconds) * 1_000_000_000, longest))
     }
 
     /// HTTPS: the new connection's handshake is done; the connection is ready for requests.
@@ -259,12 +268,17 @@ final class VirtualUser {
             error = ErrorKind.forStatus(status)
             timing = response
         }
+        if let journey, let compiled = worker.journey {
+            endpoint = journey.step  // also the step of a request that failed before it left (no connection)
+            error = journey.judge(compiled.steps[endpoint], status: status, error: error, response: timing)
+            journey.advance(compiled, failed: error != nil, now: now, into: &worker.recorder.journeys!)
+        }
         worker.record(Sample(
             endpoint: endpoint, status: status, error: error, correctedMicros: (now &- outcome.due) / 1000,
             uncorrectedMicros: (now &- outcome.sent) / 1000, serverTiming: timing?.serverTiming,
             serverTimingRejected: timing?.serverTimingRejected ?? false, requestNumber: requestNumber,
             finishedAt: now &- worker.startNanos, rateLimit: timing.flatMap { $0.rateLimit.isEmpty ? nil : $0.rateLimit },
-            afterRetryWait: afterRetryWait))
+            afterRetryWait: afterRetryWait, journeyNumber: journey?.number))
     }
 
     private func connect() {
@@ -350,6 +364,7 @@ final class VirtualUser {
 
     private func send(due: UInt64, now: UInt64, woken: Bool) {
         if connection == nil && http2 == nil { return }
+        if let journey, let compiled = worker.journey { return sendStep(of: journey, compiled, due: due) }
         endpoint = worker.sequence[sequencePosition]
         sequencePosition = (sequencePosition + 1) % worker.sequence.count
         let path = pathCursors[endpoint]
@@ -372,6 +387,23 @@ final class VirtualUser {
         parser.expectResponse(worker.templates[endpoint][path].expectation)
         // A write that fails at once closes the connection inside this call: the flag tells that
         // failure apart from a read's. Nothing after the write may touch the request's state.
+        writing = true
+        connection.write(bytes)
+        writing = false
+    }
+
+    /// A journey's next request, written from its templates (HTTP/1.1 only; plans refuse HTTP/2).
+    private func sendStep(of journey: JourneyProgress, _ compiled: CompiledJourney, due: UInt64) {
+        guard let connection else { return }
+        endpoint = journey.step
+        requestNumber = (UInt64(index) << 40) | (sent & 0xFF_FFFF_FFFF)
+        sent += 1
+        afterRetryWait = retryWaitPending
+        retryWaitPending = false
+        journey.sending(due: due, number: requestNumber)
+        let step = compiled.steps[endpoint]
+        let bytes = compiled.render(endpoint, values: journey.values, number: requestNumber, journeyNumber: journey.number, into: &journey.head, body: &journey.body)
+        parser.expectResponse(.init(bodiless: step.bodiless, keepBody: step.readsBody, keepHeaders: step.capturedHeaders))
         writing = true
         connection.write(bytes)
         writing = false

@@ -41,6 +41,10 @@ final class Worker {
     let isOpenModel: Bool
     /// The longest `Retry-After` its users wait out, nanoseconds; nil when they ignore it.
     let retryWaitNanos: UInt64?
+    /// The journey every user repeats, compiled; nil when users send the endpoints in turn.
+    let journey: CompiledJourney?
+    /// Seeds the users' random draws (think times, `${uuid}`, lists): the run's, so that runs differ.
+    let randomSeed: UInt64
     private(set) var startNanos: UInt64 = 0
     /// This loop's thread's CPU time when the clock started.
     private var cpuAtBegin: UInt64 = 0
@@ -78,7 +82,15 @@ final class Worker {
                     endpoint: index, endpoint, path: path, target: plan.target, runTag: plan.runTag, traceContext: plan.traceContext, key: key)
             }
         }
-        recorder = WorkerRecorder(endpointCount: plan.endpoints.count, exemplars: plan.exemplars)
+        do {
+            journey = try plan.journey.map { (journey) throws(JourneyError) in
+                try CompiledJourney(journey, target: plan.target, runTag: plan.runTag, traceContext: plan.traceContext)
+            }
+        } catch {
+            throw LoadEngineError.invalidPlan("the journey's \(error)")
+        }
+        randomSeed = TraceParent.runHalf(plan.runTag)
+        recorder = WorkerRecorder(endpointCount: plan.endpoints.count, exemplars: plan.exemplars, journey: plan.journey != nil)
     }
 
     /// A bootstrap for one of this worker's connections; the user adds its handler.

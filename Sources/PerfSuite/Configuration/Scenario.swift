@@ -135,6 +135,8 @@ public struct Scenario: Sendable, Equatable {
     public var objectives: [ScenarioObjective] = []
     /// A `rate_limit` scenario's declared limit and checks.
     public var rateLimit: RateLimitExpectation?
+    /// A user journey (`flow:`): what each user repeats, step by step; its steps are the scenario's endpoints.
+    public var journey: Journey?
 
     /// The load model for this scenario, with request counts and durations multiplied by `scale`
     /// (1 runs it as written; smaller values give quick smoke runs).

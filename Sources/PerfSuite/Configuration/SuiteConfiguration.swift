@@ -96,7 +96,7 @@ public struct SuiteConfiguration: Sendable {
     private static let scenarioKeys: Set<String> = [
         "key", "name", "description", "type", "severity", "endpoints", "users", "requests_per_user", "duration", "think_time",
         "spike", "rate", "max_in_flight", "dataset", "thresholds", "stages", "start_users", "start_rate", "pattern", "objectives",
-        "rate_limit",
+        "rate_limit", "flow", "variables",
     ]
 
     private static func readScenario(_ node: YAMLNode, thresholds: [ScenarioType: Thresholds], endpoints: [String: EndpointSpec]) throws -> Scenario {
@@ -111,7 +111,14 @@ public struct SuiteConfiguration: Sendable {
             throw node["type"].fail("no thresholds are given for type '\(type.rawValue)'")
         }
         var shares: [EndpointShare] = []
-        for entry in try node["endpoints"].list() {
+        var journey: Journey?
+        if node["flow"].isPresent {
+            if node["endpoints"].isPresent { throw node["endpoints"].fail("a journey's steps are its requests; give flow: or endpoints:, not both") }
+            journey = try readJourney(flow: node["flow"], variables: node["variables"])
+        } else if node["variables"].isPresent {
+            throw node["variables"].fail("variables are for a journey's templates; give them with flow:")
+        }
+        for entry in journey == nil ? try node["endpoints"].list() : [] {
             let share: EndpointShare
             if entry.isScalar {
                 share = EndpointShare(name: try entry.string(), weight: 1)
@@ -124,7 +131,7 @@ public struct SuiteConfiguration: Sendable {
             }
             shares.append(share)
         }
-        guard !shares.isEmpty else { throw node["endpoints"].fail("needs at least one endpoint") }
+        guard !shares.isEmpty || journey != nil else { throw node["endpoints"].fail("needs at least one endpoint, or a flow: of steps") }
         let dataset: Dataset? = try node["dataset"].isPresent ? {
             _ = try node["dataset"].mapping(allowed: ["projects", "workflows_per_project"])
             return Dataset(
@@ -137,6 +144,12 @@ public struct SuiteConfiguration: Sendable {
             type: type, severity: try node["severity"].choice(Severity.self), endpoints: shares, load: try readLoad(node),
             dataset: dataset, thresholds: base.overridden(by: node["thresholds"].isPresent ? try readThresholds(node["thresholds"]) : nil))
         if node["objectives"].isPresent { scenario.objectives = try node["objectives"].list().map(readObjective) }
+        if let journey {
+            if scenario.loadModel().isOpen {
+                throw node["flow"].fail("a journey is what each user repeats: give users (with a duration, requests_per_user, stages of users or a spike), not a rate")
+            }
+            scenario.journey = journey
+        }
         if node["rate_limit"].isPresent {
             guard type == .rateLimit else { throw node["rate_limit"].fail("rate_limit: belongs to a scenario of type rate_limit, this one is \(type.rawValue)") }
             scenario.rateLimit = try readRateLimit(node["rate_limit"])
@@ -308,12 +321,14 @@ public struct SuiteConfiguration: Sendable {
     public func loadPlan(for scenario: Scenario, target: LoadTarget, scale: Double = 1, runTag: String? = nil) -> LoadPlan {
         var plan = LoadPlan(target: target, endpoints: loadEndpoints(for: scenario), model: scenario.loadModel(scale: scale), runTag: runTag)
         plan.respectRetryAfter = scenario.rateLimit?.respectRetryAfter ?? false
+        plan.journey = scenario.journey
         return plan
     }
 
     /// The endpoints of `scenario` as the load engine takes them.
     public func loadEndpoints(for scenario: Scenario) -> [Endpoint] {
-        scenario.endpoints.map { share in
+        if let journey = scenario.journey { return journey.endpoints }
+        return scenario.endpoints.map { share in
             let spec = endpoints[share.name]!
             var endpoint = spec.body.map { Endpoint.json(spec.method, spec.path, body: $0, name: "\(spec.method) \(spec.path)") }
                 ?? Endpoint(name: "\(spec.method) \(spec.path)", method: spec.method, paths: [spec.path])

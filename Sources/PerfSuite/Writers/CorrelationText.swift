@@ -22,6 +22,7 @@ public enum CorrelationText {
             for warning in result.load?.engine?.warnings ?? [] { lines.append("  WARNING: \(warning)") }
             if let reason = result.aborted { lines.append("  ABORTED: \(reason)") }
             for objective in result.objectives { lines.append("  " + objectiveLine(objective)) }
+            if let journeys = result.load?.journeys { lines.append("  " + journeyLine(journeys)) }
             if let load = result.load, let observation = result.rateLimit {
                 lines += RateLimitText.lines(load, observation) + RateLimitText.checks(observation)
             }
@@ -36,6 +37,19 @@ public enum CorrelationText {
             lines += self.exemplars(analysis, limit: exemplars)
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `journeys: 120 completed, 2 failed (start workflow 2); duration ms p50 412.00, p95 ..., p99 ...`.
+    static func journeyLine(_ journeys: JourneySummary) -> String {
+        var line = "journeys: \(journeys.completed) completed, \(journeys.failed) failed"
+        if !journeys.failedAtStep.isEmpty {
+            line += " (" + journeys.failedAtStep.map { "at \($0.step): \($0.journeys)" }.joined(separator: ", ") + ")"
+        }
+        if journeys.completed > 0 {
+            let duration = journeys.duration
+            line += "; duration ms p50 \(LoadSummaryText.format(duration.p50, 2)), p95 \(LoadSummaryText.format(duration.p95, 2)), p99 \(LoadSummaryText.format(duration.p99, 2))"
+        }
+        return line
     }
 
     /// `objective p99<200ms per 10s: broken in 3 of 50 windows (worst 812.00), budget 140.0% burnt`.

@@ -94,6 +94,7 @@ public enum HTMLReport {
         ]
         if !result.errors.isEmpty { parts.append(list(result.errors, className: "errors")) }
         parts.append(part("Thresholds", thresholds(result)))
+        if let summary = result.load?.journeys { parts.append(part("Journeys", journeys(summary))) }
         parts.append(timelineParts(result))
         parts.append(part("Where the time went", breakdown(result.analysis)))
         parts.append(part("Latency percentile spectrum", spectrum(result.load)))

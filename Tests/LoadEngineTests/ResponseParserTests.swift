@@ -51,6 +51,44 @@ struct ResponseParserTests {
         #expect(responses[2].rateLimit.isEmpty)
     }
 
+    @Test("a journey step's body and headers are kept, framed any way and split anywhere", arguments: [1, 2, 5, 4096])
+    func keptBodyAndHeaders(chunkSize: Int) throws {
+        let body = #"{"id": "p-1"}"#
+        let fixed = "HTTP/1.1 201 Created\r\nLocation: /p/1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let chunked = "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nlocation: /p/2\r\n\r\n5\r\n{\"id\"\r\n8\r\n: \"p-1\"}\r\n0\r\n\r\n"
+        let interim = "HTTP/1.1 100 Continue\r\nLocation: /wrong\r\n\r\n" + fixed
+        for text in [fixed, chunked, interim] {
+            var parser = ResponseParser()
+            parser.expectResponse(.init(keepBody: true, keepHeaders: [Array("location".utf8), Array("x-absent".utf8)]))
+            var pending = ByteBuffer()
+            var responses: [ParsedResponse] = []
+            let bytes = Array(text.utf8)
+            for start in stride(from: 0, to: bytes.count, by: chunkSize) {
+                pending.writeBytes(bytes[start..<min(start + chunkSize, bytes.count)])
+                if let response = try parser.parse(&pending) { responses.append(response) }
+            }
+            #expect(responses.count == 1)
+            #expect(responses.first?.body.map { String(decoding: $0, as: UTF8.self) } == body, "\(text)")
+            #expect(responses.first?.headerValues.first??.first == UInt8(ascii: "/"))
+            #expect(responses.first?.headerValues.count == 2 && responses.first?.headerValues[1] == nil)
+            // The next response, not asked to keep anything, keeps nothing.
+            pending.writeString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            let next = try parser.parse(&pending)
+            #expect(next?.body == nil && next?.headerValues == [])
+        }
+    }
+
+    @Test("a body beyond the largest kept is dropped, not grown without bound")
+    func keptBodyLimit() throws {
+        var parser = ResponseParser()
+        parser.expectResponse(.init(keepBody: true))
+        let size = CompiledJourney.largestBody + 1
+        var pending = ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\n\r\n")
+        pending.writeBytes(repeatElement(UInt8(ascii: "x"), count: size))
+        let response = try #require(try parser.parse(&pending))
+        #expect(response.body == nil && response.bodyBytes == size)
+    }
+
     @Test("absurd or unreadable rate-limit values are present but not believed", arguments: [
         ("Retry-After: Wed, 21 Oct 2026 07:28:00 GMT", RateLimitSignals(retryAfterPresent: true)),
         ("Retry-After: 99999999999999999999999", RateLimitSignals(retryAfterPresent: true)),

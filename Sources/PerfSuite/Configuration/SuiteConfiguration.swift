@@ -58,7 +58,7 @@ public struct SuiteConfiguration: Sendable {
             thresholds[type] = try readThresholds(node)
         }
         var endpoints: [String: EndpointSpec] = [:]
-        for (name, node) in try root["endpoints"].mapping() {
+        for (name, node) in root["endpoints"].isPresent ? try root["endpoints"].mapping() : [:] {
             _ = try node.mapping(allowed: ["method", "path", "body"])
             let method = try node["method"].string().uppercased()
             guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(method) else {

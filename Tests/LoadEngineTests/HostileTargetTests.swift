@@ -75,6 +75,40 @@ struct HostileTargetTests {
         }
     }
 
+    @Test(
+        "a journey against every behaviour: each request counted, no answer without the value passes, no journey completes",
+        .timeLimit(.minutes(2)), arguments: HostileServer.Behaviour.allCases, [Delivery(pieceSize: 0, ownSocketLoop: true), Delivery(pieceSize: 7, ownSocketLoop: false)])
+    func journeySurvives(_ behaviour: HostileServer.Behaviour, delivery: Delivery) async throws {
+        let server = try await HostileServer.start(behaviour, pieceSize: delivery.pieceSize)
+        defer { Task { await server.stop() } }
+        let method = behaviour == .headWithLength ? "HEAD" : "GET"
+        let journey = Journey(steps: [
+            .init(name: "take", method: method, path: "/hostile", extract: [(name: "id", from: .json([.member("id")])), (name: "at", from: .header("x-at"))]),
+            .init(name: "use", method: "GET", path: "/hostile/${id}?at=${at}"),
+        ])
+        var plan = LoadPlan(
+            target: LoadTarget(host: "127.0.0.1", port: server.port), endpoints: journey.endpoints,
+            model: .closedRequests(users: 4, totalRequests: Self.requests), runTag: "hostile2")
+        plan.journey = journey
+        plan.requestTimeout = behaviour == .silence ? .milliseconds(300) : .seconds(15)
+        plan.ownSocketLoop = delivery.ownSocketLoop
+        let result = try await LoadRun.run(plan)
+        let seen = "\(behaviour) \(delivery.testDescription): \(result.errors.byName.filter { $0.value > 0 })"
+        let journeys = try #require(result.journeys)
+        #expect(result.totalRequests == Self.requests, "\(seen)")
+        #expect(result.successfulRequests + result.errors.total == Self.requests)
+        #expect(result.endpoints[1].requests == 0, "no step after a failed extraction: \(seen)")
+        #expect(journeys.completed == 0 && journeys.failed == Self.requests, "\(seen) \(journeys)")
+        switch Self.expected(behaviour, pieceSize: delivery.pieceSize) {
+        case .answered, .answeredRejectingTimings:
+            #expect(result.errors[.extraction] == Self.requests, "\(seen)")
+        case .failed(let kind):
+            #expect(result.errors[kind] == Self.requests, "\(seen)")
+        case .anyOutcome:
+            break
+        }
+    }
+
     @Test("a server that never answers cannot stretch a timed run past its end and grace")
     func silentServerCutOff() async throws {
         let server = try await HostileServer.start(.silence)

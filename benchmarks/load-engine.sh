@@ -12,13 +12,17 @@
 #      2 connections of 16 streams each, h2load and `archmesh load --http2` taking turns; CPU per request
 #   7. trace: what trace context costs: the engine's CPU per request with and without its traceparent,
 #      and the server's throughput under wrk with and without one
-#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https|http2|trace ...]   (default: all seven)
+#   8. journey: what a templated request costs: the engine threads' CPU per request for a fixed GET, the
+#      same GET as a one-step journey with no slot, and as one whose path has three slots (${vu}, ${seq},
+#      ${uuid}), each a scenario of `archmesh run --target`, taking turns; and a two-step journey that
+#      extracts from a JSON answer. The goal: a templated request at most 2x a fixed one.
+#   benchmarks/load-engine.sh [throughput|memory|accuracy|omission|https|http2|trace|journey ...]   (default: all eight)
 #   ROUNDS=3 DURATION=10s BIG=5000000 to change the sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benchmarks/common.sh
 ROUNDS="${ROUNDS:-3}"; DURATION="${DURATION:-10s}"; BIG="${BIG:-5000000}"
-parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https http2 trace)
+parts=("$@"); [ ${#parts[@]} -eq 0 ] && parts=(throughput memory accuracy omission https http2 trace journey)
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 2; }
 
 build_release
@@ -213,5 +217,51 @@ print("  the server under wrk: %.0f req/s with a traceparent, %.0f without: %.3f
       % (med("on", 3), med("off", 3), statistics.median(float(a[3]) / float(b[3]) for a, b in zip(on, off))))
 PY
     ;;
-*) echo "unknown part '$part': throughput, memory, accuracy, omission, https, http2 or trace" >&2; exit 2 ;;
+journey)
+    # Engine threads' CPU (from the report's engine check, so the suite's own work around the run is
+    # left out) over requests, for the same GET sent four ways, taking turns, ROUNDS rounds.
+    cat >"$work/journey.yaml" <<YAML
+thresholds: {load: {}}
+endpoints: {live: {method: GET, path: /health/live}}
+scenarios:
+  - {key: fixed, type: load, severity: low, endpoints: [live], users: 32, duration: $DURATION}
+  - {key: journey_fixed, type: load, severity: low, users: 32, duration: $DURATION, flow: [{name: live, method: GET, path: /health/live}]}
+  - key: journey_templated
+    type: load
+    severity: low
+    users: 32
+    duration: $DURATION
+    flow: [{name: live, method: GET, path: '/health/live?user=\${vu}&journey=\${seq}&id=\${uuid}'}]
+  - key: journey_extracting
+    type: load
+    severity: low
+    users: 32
+    duration: $DURATION
+    flow:
+      - {name: health, method: GET, path: /api/v1/health, extract: {state: \$.status}}
+      - {name: live, method: GET, path: '/health/live?state=\${state}'}
+YAML
+    echo "== journeys: engine CPU per request, 32 users, $DURATION each, $ROUNDS rounds: fixed GET, one-step journey without and with slots, two steps with an extraction"
+    : >"$work/journey"
+    for round in $(seq 1 "$ROUNDS"); do
+        "$BIN" run --config "$work/journey.yaml" --target "$SERVER_URL" --output "$work/journey.json" --no-history >/dev/null 2>&1 || true
+        python3 - "$work/journey.json" "$round" >>"$work/journey" <<'PY'
+import json, sys
+for s in json.load(open(sys.argv[1]))["scenarios"]:
+    load = s["load"]
+    cpu = sum(load["engine"]["thread_cpu_percent"]) / 100 * load["duration_seconds"]
+    print(sys.argv[2], s["key"], load["requests_per_second"], cpu / load["total_requests"] * 1e6, load.get("journeys", {}).get("completed", 0))
+PY
+        tail -4 "$work/journey" | awk '{printf "  round %s %s: %.0f req/s, %.2f us engine CPU per request\n", $1, $2, $3, $4}'
+    done
+    python3 - "$work/journey" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = {k: statistics.median(float(r[3]) for r in rows if r[1] == k) for k in ("fixed", "journey_fixed", "journey_templated", "journey_extracting")}
+rate = {k: statistics.median(float(r[2]) for r in rows if r[1] == k) for k in med}
+for k in med: print("  %-19s %8.0f req/s  %6.2f us engine CPU per request  (%.3f of the fixed request's)" % (k, rate[k], med[k], med[k] / med["fixed"]))
+print("  a templated request costs %.2fx a fixed one (goal: at most 2x)" % (med["journey_templated"] / med["fixed"]))
+PY
+    ;;
+*) echo "unknown part '$part': throughput, memory, accuracy, omission, https, http2, trace or journey" >&2; exit 2 ;;
 esac; done

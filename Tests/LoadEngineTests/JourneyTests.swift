@@ -1,3 +1,4 @@
+import Foundation
 @testable import LoadEngine
 import NIOCore
 import Observability
@@ -72,7 +73,7 @@ struct JourneyTests {
         #expect(try value("$.items[1].id") == "i-1")
         #expect(try value("/items/0/id") == "i-0")
         #expect(try value("/a~1b") == "1", "RFC 6901: ~1 is /")
-        #expect(try value("$.obj") == #"{"a":1,"b":2}"#)
+        #expect(try value("$.obj") == #"{"b": 2, "a": 1}"#, "an object as its JSON text")
         #expect(try value("$.none") == nil)
         #expect(try value("$.missing") == nil)
         #expect(try value("$.items[5].id") == nil)
@@ -81,6 +82,71 @@ struct JourneyTests {
             #expect(Extraction.json([.member("id")]).value(inJSON: Array(garbage.utf8)) == nil)
         }
         #expect(Extraction.parse("header:Location") == .success(.header("location")))
+    }
+
+    @Test("the scanner reads what JSON allows: escapes, surrogate pairs, braces inside strings, any spacing")
+    func scannerEdges() {
+        func value(_ path: [Extraction.Key], _ text: String) -> String? {
+            JSONScanner.value(at: path, in: Array(text.utf8)).map { String(decoding: $0, as: UTF8.self) }
+        }
+        #expect(value([.member("a")], #"{"a": "x\"y\\z\/\n\u00e9\ud83d\ude00"}"#) == "x\"y\\z/\né😀")
+        #expect(value([.member("b")], #"{"a": "}]{[\"", "b": 2}"#) == "2", "braces inside a skipped string")
+        #expect(value([.member("k\"ey")], #"{"k\"ey": true}"#) == "true", "an escaped member name")
+        #expect(value([.element(2)], " [ 1 ,\n[2, {\"x\": [3]}] ,\t-4.5e+3 ] ") == "-4.5e+3")
+        #expect(value([.element(1), .element(1), .member("x")], "[1, [2, {\"x\": [3]}]]") == "[3]")
+        #expect(value([.member("a")], #"{"a": null}"#) == nil)
+        #expect(value([.member("a")], #"{"a": "\ud800"}"#) == nil, "a lone surrogate is not text")
+        #expect(value([.member("a")], #"{"a": "\q"}"#) == nil, "an unknown escape")
+        #expect(value([.member("a")], "{\"a\": \"tab\there\"}") == nil, "a raw control character")
+        #expect(value([.member("a")], #"{"a": "unterminated"#) == nil)
+        #expect(value([.element(0)], String(repeating: "[", count: 100_000)) == nil, "deep nesting, no recursion")
+        #expect(value([.member("z")], #"{"a": {"b": [1, 2, {"c": "}"}]}, "z": "found"}"#) == "found")
+    }
+
+    @Test("the scanner agrees with Foundation's JSON reader on 300 generated documents")
+    func scannerAgreesWithFoundation() throws {
+        var random = SplitMix64(seed: 2026)
+        let alphabet = Array("ab\"\\/é😀\n\t{}[],: ")
+        func generate(_ depth: Int) -> Any {
+            switch depth > 3 ? random.below(4) : random.below(6) {
+            case 0: return random.below(2) == 0
+            case 1: return Int(truncatingIfNeeded: random.next() >> UInt64(random.below(64)))
+            case 2: return String((0..<random.below(12)).map { _ in alphabet[random.below(alphabet.count)] })
+            case 3: return Double(random.below(100_000)) / 8
+            case 4: return (0..<random.below(5)).map { _ in generate(depth + 1) }
+            default: return Dictionary((0..<random.below(5)).map { ("k\($0)" + (random.below(3) == 0 ? "\"" : ""), generate(depth + 1)) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        var compared = 0
+        for _ in 0..<300 {
+            let document = ["root": generate(0)]
+            let data = try JSONSerialization.data(withJSONObject: document, options: random.below(2) == 0 ? [.prettyPrinted] : [])
+            // Walk a random path down the generated value and compare what each reader finds there.
+            var keys: [Extraction.Key] = [.member("root")]
+            var node: Any = document["root"]!
+            while true {
+                if let object = node as? [String: Any], !object.isEmpty, random.below(3) > 0 {
+                    let key = object.keys.sorted()[random.below(object.count)]
+                    keys.append(.member(key))
+                    node = object[key]!
+                } else if let array = node as? [Any], !array.isEmpty, random.below(3) > 0 {
+                    let index = random.below(array.count)
+                    keys.append(.element(index))
+                    node = array[index]
+                } else {
+                    break
+                }
+            }
+            let found = try #require(JSONScanner.value(at: keys, in: Array(data)), "\(keys) in \(String(decoding: data, as: UTF8.self))")
+            if let text = node as? String {
+                #expect(String(decoding: found, as: UTF8.self) == text)
+            } else {
+                let reread = try JSONSerialization.jsonObject(with: Data(found), options: [.fragmentsAllowed])
+                #expect(try JSONSerialization.data(withJSONObject: [reread], options: [.sortedKeys]) == JSONSerialization.data(withJSONObject: [node], options: [.sortedKeys]))
+            }
+            compared += 1
+        }
+        #expect(compared == 300)
     }
 
     @Test("an extraction that names nothing is refused", arguments: ["$", "$.", "$[x]", "$[-1]", "$..id", "/", "header:", "id", "$['id"])

@@ -80,81 +80,10 @@ public enum Extraction: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The value in a JSON body: strings as they are, numbers and booleans as written, objects and
-    /// arrays as JSON; nil when the body is not JSON or has nothing (or null) there.
+    /// arrays as their JSON text; nil when the body is not JSON or has nothing (or null) there.
     func value(inJSON body: [UInt8]) -> [UInt8]? {
-        guard case .json(let keys) = self, var node = try? JSONDecoder().decode(JSONValue.self, from: Data(body)) else { return nil }
-        for key in keys {
-            switch (key, node) {
-            case (.member(let name), .object(let members)):
-                guard let next = members[name] else { return nil }
-                node = next
-            case (.element(let index), .array(let elements)):
-                guard index < elements.count else { return nil }
-                node = elements[index]
-            case (.member(let name), .array(let elements)):
-                // A JSON Pointer's token is an index when it names an array's element.
-                guard let index = Int(name), index >= 0, index < elements.count else { return nil }
-                node = elements[index]
-            default:
-                return nil
-            }
-        }
-        switch node {
-        case .null: return nil
-        case .string(let text): return Array(text.utf8)
-        default: return (try? JSONEncoder.sorted.encode(node)).map(Array.init)
-        }
-    }
-}
-
-/// Any JSON value, read exactly: integers stay integers, booleans are not numbers.
-enum JSONValue: Codable, Equatable {
-    case null
-    case bool(Bool)
-    case integer(Int)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .null: try container.encodeNil()
-        case .bool(let value): try container.encode(value)
-        case .integer(let value): try container.encode(value)
-        case .number(let value): try container.encode(value)
-        case .string(let value): try container.encode(value)
-        case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
-        }
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        guard case .json(let keys) = self else { return nil }
+        return JSONScanner.value(at: keys, in: body)
     }
 }
 

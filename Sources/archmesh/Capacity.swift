@@ -160,6 +160,10 @@ struct Capacity: AsyncParsableCommand {
                 guard let found = suite.scenarios.first(where: { $0.key == scenario }) else {
                     throw CommandFailure.badUsage("'\(scenario!)' is not a scenario of \(suite.source); it has \(suite.scenarios.map(\.key).joined(separator: ", "))")
                 }
+                guard found.journey == nil else {
+                    throw CommandFailure.badUsage(
+                        "'\(found.key)' is a journey, which users repeat; capacity holds arrival rates of requests: give a URL or a scenario of endpoints")
+                }
                 chosen = found
             } catch let error as ConfigurationError {
                 throw CommandFailure.badUsage(error.description)

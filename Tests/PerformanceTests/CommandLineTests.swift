@@ -80,6 +80,37 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(refused.text.contains("needs --tls"), refused.text)
     }
 
+    /// The default suite's journey over HTTPS (the throwaway certificate, verification on): every
+    /// journey completes, its steps carry their server timings; with --http2 too, the journey runs
+    /// over HTTP/1.1 and says so.
+    func testTheJourneyRunsOverHTTPS() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-tlsjourney-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for http2 in [false, true] {
+            let report = directory.appendingPathComponent("report-\(http2).json").path
+            let output = try await ChildProcess.run(
+                try ReferenceServer.executable(),
+                ["run", "--tls"] + (http2 ? ["--http2"] : []) + ["--scenarios", "workflow_journey", "--scale", "0.15", "--output", report, "--no-history"],
+                environment: ["TMPDIR": directory.path])
+            XCTAssertEqual(output.status, 0, output.text)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any])
+            let scenario = try XCTUnwrap((json["scenarios"] as? [[String: Any]])?.first)
+            let load = try XCTUnwrap(scenario["load"] as? [String: Any])
+            XCTAssertTrue((load["target"] as? String)?.hasPrefix("https://") == true, "\(load["target"] ?? "")")
+            XCTAssertNotNil(load["tls"], "the handshakes are reported")
+            let journeys = try XCTUnwrap(load["journeys"] as? [String: Any])
+            XCTAssertGreaterThan(journeys["completed"] as? Int ?? 0, 0, "\(journeys)")
+            XCTAssertEqual(journeys["failed"] as? Int, 0, "\(journeys)")
+            XCTAssertNil(load["http2_streams_per_connection"])
+            let notes = scenario["errors"] as? [String] ?? []
+            XCTAssertEqual(notes.contains { $0.contains("journeys do not speak HTTP/2") }, http2, "\(notes)")
+            for step in (scenario["analysis"] as? [String: Any])?["breakdown"] as? [[String: Any]] ?? [] {
+                XCTAssertEqual(step["timed_responses"] as? Int, step["requests"] as? Int, "\(step["endpoint"] ?? "")")
+            }
+        }
+    }
+
     /// SIGINT in the middle of the endurance scenario: exit 130, the report so far is valid JSON
     /// marked interrupted, and neither the server nor PostgreSQL outlives the command.
     func testInterruptLeavesAValidReportAndNoProcess() async throws {

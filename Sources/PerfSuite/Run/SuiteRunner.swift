@@ -139,6 +139,11 @@ public struct SuiteRunner: Sendable {
         plan.traceContext = options.traceContext
         plan.tls = environment.tls
         plan.http2Streams = environment.http2Streams
+        if scenario.journey != nil, plan.http2Streams != nil {
+            // Journeys are written for HTTP/1.1 (plain or over TLS); the rest of the suite keeps HTTP/2.
+            plan.http2Streams = nil
+            notes.append("a journey runs over HTTP/1.1: journeys do not speak HTTP/2")
+        }
         let objectives = scenario.objectives
         if objectives.contains(where: \.abortOnFail) {
             plan.abortCheck = { ObjectiveVerdicts.abortReason(objectives, seconds: $0) }

@@ -19,7 +19,8 @@ final class ReferenceServer: TargetEnvironment {
     /// The running process and the faults set on it (set again on a restarted one).
     private let state: Mutex<(process: ServerProcess, faults: String?)>
 
-    private init(process: ServerProcess, options: ServerProcess.Options, databaseURL: DatabaseURL, directory: URL) {
+    private init(process: ServerProcess, options: ServerProcess.Options, databaseURL: DatabaseURL, directory: URL, databaseLog: String?) {
+        self.databaseLog = databaseLog
         self.options = options
         self.databaseURL = databaseURL
         self.directory = directory
@@ -47,6 +48,11 @@ final class ReferenceServer: TargetEnvironment {
             url = try await TestDatabase.migratedDatabase(prefix: "perf")
         }
         try await StatementSnapshot.enable(in: url, logger: TestDatabase.logger)
+        var databaseLog: String?
+        if database == nil {
+            if let reason = await PlanCapture.enable(in: url, logger: TestDatabase.logger) { XCTFail(reason) }
+            databaseLog = try await TestDatabase.sharedCluster().logFile.path
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("archmesh-perf-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = ServerProcess.Options(executable: try executable(), database: url, logFile: directory.appendingPathComponent("server.log"))
@@ -55,7 +61,7 @@ final class ReferenceServer: TargetEnvironment {
         options.rateLimit = rateLimit?.rate
         options.rateLimitBurst = rateLimit?.burst
         let process = try await ServerProcess.start(options)
-        return ReferenceServer(process: process, options: options, databaseURL: url, directory: directory)
+        return ReferenceServer(process: process, options: options, databaseURL: url, directory: directory, databaseLog: databaseLog)
     }
 
     /// The `archmesh` executable built with the tests (it sits next to the test bundle).
@@ -75,6 +81,9 @@ final class ReferenceServer: TargetEnvironment {
     var target: LoadTarget { process.target }
     var database: DatabaseURL? { databaseURL }
     var serverLog: String? { process.logFile.path }
+    /// The shared cluster's log, where `auto_explain` writes the plans of this server's database
+    /// (nil when started on a database of another cluster).
+    let databaseLog: String?
     var summary: String { "test server (pid \(process.pid)) at \(process.target)" }
     var monitorSource: ResourceMonitor.Source { .processes(server: .single(process.pid), postgres: nil) }
 
@@ -129,6 +138,13 @@ final class ReferenceServer: TargetEnvironment {
 
     /// The server process's own figures from /proc.
     var statistics: ProcessStatistics? { ProcessStatistics.of(pid: process.pid) }
+
+    /// Runs one statement on the server's database.
+    func execute(_ sql: String) async throws {
+        try await databaseURL.withConnection(logger: TestDatabase.logger) { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+        }
+    }
 
     /// One number from the server's database.
     func count(_ sql: String) async throws -> Int {

@@ -10,6 +10,8 @@ public struct CorrelationProbe: Sendable {
     public struct Readings: Sendable {
         public var server: ServerCounters?
         public var statements: [StatementFigures]?
+        /// Plans of the busiest statements, taken during the scenario; nil when PostgreSQL's log is not the harness's.
+        public var plans: [CapturedPlan]?
     }
 
     let target: LoadTarget
@@ -19,6 +21,8 @@ public struct CorrelationProbe: Sendable {
     let server: ServerCounters?
     let statements: StatementSnapshot?
     let logOffset: UInt64
+    let databaseLog: String?
+    let databaseLogOffset: UInt64
 
     /// Takes the "before" readings.
     public static func start(environment: any TargetEnvironment, logger: Logger) async -> CorrelationProbe {
@@ -28,7 +32,7 @@ public struct CorrelationProbe: Sendable {
         return CorrelationProbe(
             target: environment.target, database: environment.database, serverLog: environment.serverLog,
             sideChannelTLS: environment.sideChannelTLS, server: server, statements: statements,
-            logOffset: offset)
+            logOffset: offset, databaseLog: environment.databaseLog, databaseLogOffset: environment.databaseLog.map(PlanCapture.offset(of:)) ?? 0)
     }
 
     /// Takes the "after" readings and returns the differences.
@@ -40,6 +44,9 @@ public struct CorrelationProbe: Sendable {
             readings.server = ServerCounters(requests: after.requests - before.requests, queries: after.queries - before.queries)
         }
         if let before = statements, let after = afterStatements { readings.statements = after.since(before) }
+        if let databaseLog, let database {
+            readings.plans = PlanCapture.plans(log: databaseLog, from: databaseLogOffset, database: database.database, statements: readings.statements ?? [])
+        }
         return readings
     }
 

@@ -12,6 +12,10 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
     public var statements: [StatementFigures]?
     public var reconciliation: Reconciliation
     public var exemplars: [LoggedExemplar]
+    /// Real plans of the busiest statements, taken during the scenario (nil: PostgreSQL's log was not readable).
+    public var plans: [CapturedPlan]?
+    /// What to change, each with its evidence (`AdviceRules`).
+    public var recommendations: [Recommendation]?
 
     public static let topStatements = 10
 
@@ -23,6 +27,10 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
         self.statements = statements.map { Array($0.prefix(Self.topStatements)) }
         reconciliation = Reconciliation(load: load, server: probe.server, databaseQueries: statements.map { $0.reduce(0) { $0 + $1.calls } })
         exemplars = load.exemplars.map { LoggedExemplar(exemplar: $0, logLine: exemplarLog[$0.requestID]) }
+        plans = probe.plans
+        recommendations = AdviceRules.recommendations(AdviceEvidence(
+            breakdown: breakdown, statements: statements ?? [], plans: probe.plans ?? [], requestsPerSecond: load.requestsPerSecond,
+            totalRequests: load.totalRequests, databaseCPUPercent: resources.postgres.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent }))
     }
 }
 

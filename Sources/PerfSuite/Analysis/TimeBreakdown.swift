@@ -45,6 +45,22 @@ public struct TimeBreakdown: Codable, Sendable, Equatable {
         case endpoint, requests, timedResponses, client, app, database = "db", pool, remainder, queriesPerRequest, verdict
     }
 
+    init(
+        endpoint: String, requests: Int, timedResponses: Int, client: Quantiles, app: Quantiles, database: Quantiles, pool: Quantiles,
+        remainder: Quantiles, queriesPerRequest: Double, verdict: BottleneckVerdict
+    ) {
+        self.endpoint = endpoint
+        self.requests = requests
+        self.timedResponses = timedResponses
+        self.client = client
+        self.app = app
+        self.database = database
+        self.pool = pool
+        self.remainder = remainder
+        self.queriesPerRequest = queriesPerRequest
+        self.verdict = verdict
+    }
+
     public init(_ result: EndpointResult) {
         endpoint = result.name
         requests = result.requests

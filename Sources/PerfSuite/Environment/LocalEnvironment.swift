@@ -65,6 +65,8 @@ public final class LocalEnvironment: TargetEnvironment {
             if let cluster = provision.embedded {
                 // Statistics for the report's per-statement figures (the embedded cluster preloads the module).
                 try await StatementSnapshot.enable(in: cluster.url, logger: logger)
+                // Plans of a sample of the server's executions, before the server opens its sessions.
+                if let reason = await PlanCapture.enable(in: cluster.url, logger: logger) { logger.warning("\(reason)") }
             }
             var options = ServerProcess.Options(
                 executable: executable, database: provision.url, logFile: serverLog)
@@ -88,6 +90,7 @@ public final class LocalEnvironment: TargetEnvironment {
 
     public var target: LoadTarget { server.target }
     public var ownsData: Bool { provision.origin == .embedded }
+    public var databaseLog: String? { provision.embedded?.logFile.path }
     public var database: DatabaseURL? { provision.url }
     public var serverLog: String? { server.logFile.path }
 

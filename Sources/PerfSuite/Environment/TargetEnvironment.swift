@@ -27,12 +27,15 @@ public protocol TargetEnvironment: Sendable {
     var tls: TLSOptions { get }
     /// HTTP/2: streams per connection the load uses; nil for HTTP/1.1.
     var http2Streams: Int? { get }
+    /// PostgreSQL's own log, when the harness runs the cluster: where `PlanCapture` reads plans.
+    var databaseLog: String? { get }
 }
 
 extension TargetEnvironment {
     public var ownsData: Bool { false }
     public var tls: TLSOptions { TLSOptions() }
     public var http2Streams: Int? { nil }
+    public var databaseLog: String? { nil }
 
     /// The side calls' TLS (the target's `/metrics`), nil for plain HTTP.
     var sideChannelTLS: TLSConfiguration? { target.scheme == .https ? tls.sideChannelConfiguration() : nil }

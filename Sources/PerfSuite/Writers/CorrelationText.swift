@@ -33,6 +33,8 @@ public enum CorrelationText {
                 lines.append("  errors from second \(window.startSecond) to \(window.endSecond): \(window.errors) of \(window.requests) requests failed")
             }
             lines += self.statements(analysis, limit: statements)
+            lines += plans(analysis)
+            lines += recommendations(analysis)
             lines += reconciliation(analysis.reconciliation)
             lines += self.exemplars(analysis, limit: exemplars)
         }
@@ -66,6 +68,30 @@ public enum CorrelationText {
         }
         if let budget = objective.budgetBurntPercent { line += ", budget \(LoadSummaryText.format(budget, 1))% burnt" }
         return line
+    }
+
+    /// Each captured plan as a tree, the nodes that took its time marked.
+    static func plans(_ analysis: ScenarioAnalysis) -> [String] {
+        guard let plans = analysis.plans, !plans.isEmpty else { return [] }
+        var lines = ["  query plans (auto_explain on a sample of the server's executions; the slowest of each busy statement):"]
+        for plan in plans {
+            lines.append("    " + String(plan.query.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(100)) + " (\(LoadSummaryText.format(plan.durationMilliseconds, 3)) ms)")
+            lines += plan.treeLines.map { "      " + $0 }
+        }
+        return lines
+    }
+
+    /// What to change, with the evidence and the expected effect.
+    static func recommendations(_ analysis: ScenarioAnalysis) -> [String] {
+        guard let found = analysis.recommendations, !found.isEmpty else { return [] }
+        var lines = ["  recommendations:"]
+        for recommendation in found {
+            lines.append("    [\(recommendation.rule)] \(recommendation.title)")
+            lines += recommendation.evidence.map { "      evidence: " + $0 }
+            lines.append("      do: " + recommendation.action)
+            lines.append("      expect: " + recommendation.expectedEffect)
+        }
+        return lines
     }
 
     static func breakdown(_ analysis: ScenarioAnalysis) -> [String] {

@@ -99,6 +99,8 @@ public enum HTMLReport {
         parts.append(part("Where the time went", breakdown(result.analysis)))
         parts.append(part("Latency percentile spectrum", spectrum(result.load)))
         parts.append(part("Database statements", statements(result.analysis)))
+        parts.append(part("Query plans", plans(result.analysis)))
+        parts.append(part("Recommendations", recommendations(result.analysis)))
         parts.append(part("Reconciliation", reconciliation(result.analysis)))
         parts.append(part("Slowest requests", exemplars(result)))
         if result.type == .spike || !result.phases.isEmpty { parts.append(part("Spike phases", phases(result.phases))) }

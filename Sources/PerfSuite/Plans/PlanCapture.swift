@@ -1,0 +1,63 @@
+import ArchMeshDatabase
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Real plans of the server's own statements, taken while a scenario runs: `auto_explain` is
+/// loaded into every new session of the server's database and explains a sample of executions
+/// (`log_analyze`, `log_buffers`, JSON) into PostgreSQL's log, which is read back per scenario.
+/// The sampled executions carry the instrumentation's cost, so the rate is low
+/// (`sampleRate`); `benchmarks/plans.sh` measures what it costs.
+public enum PlanCapture {
+    /// Share of executions explained.
+    public static let sampleRate = 0.02
+
+    /// Sets the database up before the server opens its connections (sessions started earlier
+    /// are not explained). Needs a superuser, as on the clusters archmesh makes; otherwise returns
+    /// why plans cannot be taken, and nothing is changed.
+    public static func enable(in database: DatabaseURL, sampleRate: Double = sampleRate, logger: Logger) async -> String? {
+        let name = "\"" + database.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let settings = [
+            "session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on",
+            "auto_explain.log_buffers = on", "auto_explain.log_format = 'json'", "auto_explain.sample_rate = \(sampleRate)",
+        ]
+        do {
+            return try await database.withConnection(logger: logger) { connection in
+                let superuser = try await connection.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", logger: logger)
+                    .decode(Bool.self).first { _ in true } ?? false
+                guard superuser else { return "plans not taken: the harness's database role is not a superuser (auto_explain needs one)" }
+                // Every log line names its database, so that plans are told apart by database.
+                _ = try await connection.query("ALTER SYSTEM SET log_line_prefix = '%m [%p] %d '", logger: logger)
+                _ = try await connection.query("SELECT pg_reload_conf()", logger: logger)
+                for setting in settings {
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) SET \(setting)"), logger: logger)
+                }
+                return nil
+            }
+        } catch {
+            return "plans not taken: \(String(reflecting: error))"
+        }
+    }
+
+    /// The log's size now: where a scenario's plans begin.
+    public static func offset(of log: String) -> UInt64 {
+        (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? UInt64) ?? 0
+    }
+
+    /// For each of `statements` (the busiest first), the slowest of its executions explained since
+    /// `offset`; at most `limit` plans.
+    public static func plans(log: String, from offset: UInt64, database: String, statements: [StatementFigures], limit: Int = 5) -> [CapturedPlan] {
+        guard let handle = FileHandle(forReadingAtPath: log) else { return [] }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd() else { return [] }
+        let logged = PlanLog.plans(in: Substring(String(decoding: data, as: UTF8.self)), database: database)
+        let shapes = logged.map { StatementShape.of($0.query) }
+        var chosen: [CapturedPlan] = []
+        for statement in statements where chosen.count < limit {
+            let shape = StatementShape.of(statement.query)
+            let matching = logged.indices.filter { shapes[$0] == shape }.map { logged[$0] }
+            if let slowest = matching.max(by: { $0.durationMilliseconds < $1.durationMilliseconds }) { chosen.append(slowest) }
+        }
+        return chosen
+    }
+}

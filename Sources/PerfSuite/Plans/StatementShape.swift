@@ -1,0 +1,41 @@
+/// A statement with its values taken out: what `pg_stat_statements` shows (constants replaced by
+/// `$n`) and what the server sent (parameters, and literal constants) come to the same shape.
+enum StatementShape {
+    /// The text with whitespace collapsed, and every parameter (`$3`), quoted string (`'UTC'`) and
+    /// number standing alone replaced by `?`.
+    static func of(_ query: String) -> String {
+        var shape = ""
+        var characters = Array(query)[...]
+        var lastWasSpace = true
+        while let character = characters.first {
+            characters = characters.dropFirst()
+            switch character {
+            case "$" where characters.first?.isNumber == true:
+                characters = characters.drop { $0.isNumber }
+                shape += "?"
+                lastWasSpace = false
+            case "'":
+                // A string literal, '' inside it an escaped quote.
+                while let next = characters.first {
+                    characters = characters.dropFirst()
+                    if next == "'" {
+                        if characters.first == "'" { characters = characters.dropFirst() } else { break }
+                    }
+                }
+                shape += "?"
+                lastWasSpace = false
+            case _ where character.isNumber && !(shape.last.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false):
+                characters = characters.drop { $0.isNumber || $0 == "." }
+                shape += "?"
+                lastWasSpace = false
+            case _ where character.isWhitespace:
+                if !lastWasSpace { shape += " " }
+                lastWasSpace = true
+            default:
+                shape.append(character)
+                lastWasSpace = false
+            }
+        }
+        return shape.hasSuffix(" ") ? String(shape.dropLast()) : shape
+    }
+}

@@ -26,7 +26,7 @@ struct ServiceDocumentTests {
             #expect(text.contains(#"route="/api/v1/projects/{project_id}""#) && text.contains(#"status="422""#))
             #expect(text.contains(#"db_query_duration_seconds_count{query="projects.page"} 4"#))
             #expect(text.contains(#"db_query_duration_seconds_count{query="projects.count"} 1"#), "only a page past the end counts apart")
-            for name in ["db_pool_wait_duration_seconds_count", "http_server_requests_in_flight", "process_cpu_seconds_total",
+            for name in ["db_pool_wait_duration_seconds_count", "db_pool_connections_max", "http_server_requests_in_flight", "process_cpu_seconds_total",
                          "process_resident_memory_bytes", "process_start_time_seconds"] {
                 #expect(text.contains(name), "\(name)")
             }

@@ -126,6 +126,11 @@ struct AdviceRuleTests {
         #expect(found.action.hasPrefix("a pool of at least 3 connections"), "\(found.action)")
         #expect(found.evidence.contains { $0.contains("= 2.00 connections busy") }, "\(found.evidence)")
         #expect(AdviceRules.poolSize(Self.evidence([waiting], [], cpu: 85)).isEmpty, "a busy database needs no more connections")
+        var known = Self.evidence([waiting], [], rate: 500, cpu: 20)
+        known.poolSize = 2
+        #expect(AdviceRules.poolSize(known).first?.evidence.last == "the pool opens at most 2 connections (db_pool_connections_max)")
+        known.poolSize = 3
+        #expect(AdviceRules.poolSize(known).isEmpty, "a pool already as large as Little's law asks is not the cause of the waits")
         #expect(AdviceRules.poolSize(Self.evidence([Self.endpoint(client: 10, app: 9, database: 4, pool: 0.1)], [])).isEmpty)
     }
 

@@ -109,5 +109,6 @@ final class VerdictTests: XCTestCase {
             db_query_duration_seconds_count{query="projects.insert"} 30
             """
         XCTAssertEqual(ServerCounters.parse(text), ServerCounters(requests: 150, queries: 150))
+        XCTAssertEqual(ServerCounters.parse(text + "\ndb_pool_connections_max 20")?.poolSize, 20, "the pool's size, when the server says")
     }
 }

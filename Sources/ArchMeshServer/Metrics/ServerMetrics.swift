@@ -20,6 +20,7 @@ public final class ServerMetrics: Sendable {
     private let processCPU: CoreMetrics.Gauge
     private let processMemory: CoreMetrics.Gauge
     private let processStart: CoreMetrics.Gauge
+    private let poolSize: CoreMetrics.Gauge
 
     private struct RequestKey: Hashable {
         var method: String
@@ -48,8 +49,12 @@ public final class ServerMetrics: Sendable {
         processCPU = CoreMetrics.Gauge(label: "process_cpu_seconds_total", dimensions: [], factory: factory)
         processMemory = CoreMetrics.Gauge(label: "process_resident_memory_bytes", dimensions: [], factory: factory)
         processStart = CoreMetrics.Gauge(label: "process_start_time_seconds", dimensions: [], factory: factory)
+        poolSize = CoreMetrics.Gauge(label: "db_pool_connections_max", dimensions: [], factory: factory)
         if let start = ProcessStatistics.current()?.startTimeSeconds { processStart.record(start) }
     }
+
+    /// The most connections the pool opens (what a pool-size recommendation is compared with).
+    func recordPoolSize(_ connections: Int) { poolSize.record(connections) }
 
     func requestStarted() { inFlight.increment() }
     func requestFinished() { inFlight.decrement() }

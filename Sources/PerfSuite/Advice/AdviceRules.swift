@@ -97,8 +97,10 @@ public enum AdviceRules {
 
     /// Trigger: requests wait for a connection (pool mean at least 20% of the client mean, or pool
     /// p95 at least half the client p95) while PostgreSQL is not busy (its CPU under half the
-    /// machine, or not measured). Action: the pool size Little's law gives from the measured rate
-    /// and hold time, with half again for bursts.
+    /// machine, or not measured), and the pool is smaller than the size Little's law gives from the
+    /// measured rate and hold time with half again for bursts (or its size is not known). A pool
+    /// already that large is not the cause: the waits come from elsewhere (a busy server process,
+    /// bursts). Action: that size.
     static let poolWaitShare = 0.2
     static let busyDatabasePercent = 50.0
 
@@ -112,12 +114,14 @@ public enum AdviceRules {
         let hold = timed.reduce(0) { $0 + $1.database.mean * Double($1.requests) } / max(requests, 1) / 1000
         let busy = evidence.requestsPerSecond * hold
         let size = max(2, Int((busy * 1.5).rounded(.up)))
+        if let current = evidence.poolSize, current >= size { return [] }
         return [Recommendation(
             rule: "pool_size", title: "Connections are waited for while the database is not busy",
             evidence: waiting.map { "\($0.endpoint): pool wait mean \(format($0.pool.mean, 2)) ms of a \(format($0.client.mean, 2)) ms request, p95 \(format($0.pool.p95, 2)) of \(format($0.client.p95, 2)) ms" }
                 + [
                     "PostgreSQL's CPU " + (evidence.databaseCPUPercent.map { "peaked at \(format($0))% of the machine" } ?? "was not measured"),
                     "Little's law: \(format(evidence.requestsPerSecond)) requests/s x \(format(hold * 1000, 2)) ms of database time each = \(format(busy, 2)) connections busy on average",
+                    evidence.poolSize.map { "the pool opens at most \($0) connections (db_pool_connections_max)" } ?? "the pool's size is not known (no db_pool_connections_max in the server's /metrics)",
                 ],
             action: "a pool of at least \(size) connections (\(format(busy, 2)) busy on average, half again for bursts), or fewer concurrent requests per connection",
             expectedEffect: "the pool wait (\(format(waiting.map(\.pool.mean).max() ?? 0, 2)) ms mean) should fall toward zero while the database keeps up")]
@@ -142,9 +146,17 @@ public enum AdviceRules {
             evidence: [
                 "the server waited \(format(serverDatabase)) ms for PostgreSQL over the scenario (Server-Timing db)",
                 "PostgreSQL executed the statements in \(format(executed)) ms (pg_stat_statements): \(format(executed / serverDatabase * 100))% of that wait",
-            ] + timed.filter { $0.verdict.component == .database }.map { "\($0.endpoint): the database is \(format($0.database.mean / max($0.client.mean, 1e-9) * 100))% of the mean request" },
-            action: "cut round trips: fewer statements per request, statements prepared once, pipelined queries; check the network and the driver between server and database",
+            ] + timed.filter { $0.verdict.component == .database }.map { "\($0.endpoint): the database is \(format($0.database.mean / max($0.client.mean, 1e-9) * 100))% of the mean request" }
+                + [cpuLine(evidence)],
+            action: "cut round trips: fewer statements per request, statements prepared once, pipelined queries; check the network and the driver between server and database, and whether the processes wait for a core (the CPU figures)",
             expectedEffect: "up to \(format((serverDatabase - executed) / Double(max(evidence.totalRequests, 1)), 3)) ms per request, the part of the wait PostgreSQL did not spend executing")]
+    }
+
+    /// The machine's CPU as the scenario measured it, for the rules whose cause may be a busy machine.
+    static func cpuLine(_ evidence: AdviceEvidence) -> String {
+        let server = evidence.serverCPUPercent.map { "\(format($0))%" } ?? "not measured"
+        let database = evidence.databaseCPUPercent.map { "\(format($0))%" } ?? "not measured"
+        return "CPU, highest readings as a share of the machine: the server \(server), PostgreSQL \(database)"
     }
 
     // MARK: application_time

@@ -22,11 +22,17 @@ public struct AdviceEvidence: Sendable {
     public var totalRequests: Int
     /// PostgreSQL's highest CPU reading, percent of the machine; nil when not measured.
     public var databaseCPUPercent: Double?
+    /// The server's highest CPU reading, percent of the machine; nil when not measured.
+    public var serverCPUPercent: Double?
+    /// The most connections the server's pool opens, when its `/metrics` says.
+    public var poolSize: Int?
 
     public init(
         breakdown: [TimeBreakdown], statements: [StatementFigures], plans: [CapturedPlan], requestsPerSecond: Double, totalRequests: Int,
-        databaseCPUPercent: Double?
+        databaseCPUPercent: Double?, serverCPUPercent: Double? = nil, poolSize: Int? = nil
     ) {
+        self.serverCPUPercent = serverCPUPercent
+        self.poolSize = poolSize
         self.breakdown = breakdown
         self.statements = statements
         self.plans = plans

@@ -41,7 +41,7 @@ public struct CorrelationProbe: Sendable {
         let afterStatements: StatementSnapshot? = if let database { await StatementSnapshot.read(database, logger: logger) } else { nil }
         var readings = Readings()
         if let before = server, let after = afterServer {
-            readings.server = ServerCounters(requests: after.requests - before.requests, queries: after.queries - before.queries)
+            readings.server = ServerCounters(requests: after.requests - before.requests, queries: after.queries - before.queries, poolSize: after.poolSize)
         }
         if let before = statements, let after = afterStatements { readings.statements = after.since(before) }
         if let databaseLog, let database {

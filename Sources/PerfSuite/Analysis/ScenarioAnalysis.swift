@@ -30,7 +30,8 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
         plans = probe.plans
         recommendations = AdviceRules.recommendations(AdviceEvidence(
             breakdown: breakdown, statements: statements ?? [], plans: probe.plans ?? [], requestsPerSecond: load.requestsPerSecond,
-            totalRequests: load.totalRequests, databaseCPUPercent: resources.postgres.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent }))
+            totalRequests: load.totalRequests, databaseCPUPercent: resources.postgres.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent },
+            serverCPUPercent: resources.server.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent }, poolSize: probe.server?.poolSize))
     }
 }
 

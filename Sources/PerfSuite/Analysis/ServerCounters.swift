@@ -7,10 +7,13 @@ import TargetMonitoring
 public struct ServerCounters: Sendable, Equatable {
     public var requests: Int
     public var queries: Int
+    /// The most connections the server's pool opens (`db_pool_connections_max`), when it says.
+    public var poolSize: Int?
 
-    public init(requests: Int, queries: Int) {
+    public init(requests: Int, queries: Int, poolSize: Int? = nil) {
         self.requests = requests
         self.queries = queries
+        self.poolSize = poolSize
     }
 
     public static func read(from target: LoadTarget, tls: TLSConfiguration? = nil) async -> ServerCounters? {
@@ -26,6 +29,7 @@ public struct ServerCounters: Sendable, Equatable {
         let requests = byRoute.filter { $0.key != "/metrics" }.values.reduce(0, +)
         let queries = PrometheusText.sum("db_query_duration_seconds_count", in: text)
         guard let requests = PrometheusText.wholeNumber(requests), let queries = PrometheusText.wholeNumber(queries) else { return nil }
-        return ServerCounters(requests: requests, queries: queries)
+        let poolSize = text.contains("db_pool_connections_max") ? PrometheusText.wholeNumber(PrometheusText.sum("db_pool_connections_max", in: text)) : nil
+        return ServerCounters(requests: requests, queries: queries, poolSize: poolSize.flatMap { $0 > 0 ? $0 : nil })
     }
 }

@@ -40,6 +40,7 @@ final class ConnectionPool: Service, Sendable {
         self.metrics = metrics
         self.acquireTimeout = acquireTimeout
         shared = Mutex(Shared(state: PoolState(.init(maximumConnections: maximumConnections, acquireTimeout: acquireTimeout.nanoseconds))))
+        metrics.recordPoolSize(maximumConnections)
     }
 
     /// A connection: at once when one is idle, else after a wait of at most the acquire timeout.

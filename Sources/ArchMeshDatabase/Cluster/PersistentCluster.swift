@@ -50,6 +50,9 @@ public struct PersistentCluster: Sendable {
     /// True while the cluster's postmaster is alive.
     public var isRunning: Bool { cluster.isRunning }
 
+    /// PostgreSQL's own log.
+    public var logFile: URL { cluster.logFile }
+
     /// The URL of its `archmesh` database, when it has been made.
     public var url: DatabaseURL? {
         guard let data = try? Data(contentsOf: stateFile), let state = try? JSONDecoder().decode(State.self, from: data) else { return nil }

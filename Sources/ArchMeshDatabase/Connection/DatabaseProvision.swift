@@ -16,6 +16,8 @@ public struct DatabaseProvision: Sendable {
     public let origin: Origin
     /// The embedded cluster, when this provision made one.
     public let embedded: EmbeddedCluster?
+    /// PostgreSQL's own log, when the cluster is one archmesh runs (embedded, or `archmesh db`).
+    public var logFile: URL?
 
     /// Resolves the database as described above.
     public static func resolve(
@@ -25,10 +27,10 @@ public struct DatabaseProvision: Sendable {
             return DatabaseProvision(url: try DatabaseURL(parsing: text), origin: .environment, embedded: nil)
         }
         if let persistent = try? PersistentCluster(environment: environment), persistent.isRunning, let url = persistent.url {
-            return DatabaseProvision(url: url, origin: .persistent, embedded: nil)
+            return DatabaseProvision(url: url, origin: .persistent, embedded: nil, logFile: persistent.logFile)
         }
         let cluster = try await EmbeddedCluster.start(logger: logger)
-        return DatabaseProvision(url: cluster.url, origin: .embedded, embedded: cluster)
+        return DatabaseProvision(url: cluster.url, origin: .embedded, embedded: cluster, logFile: cluster.logFile)
     }
 
     /// Stops and removes the embedded cluster, if there is one; other databases are left as they are.

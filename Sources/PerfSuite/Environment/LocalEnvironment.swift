@@ -62,11 +62,12 @@ public final class LocalEnvironment: TargetEnvironment {
         }
         do {
             try await Migrator.bundled().migrate(provision.url, logger: logger)
-            if let cluster = provision.embedded {
-                // Statistics for the report's per-statement figures (the embedded cluster preloads the module).
-                try await StatementSnapshot.enable(in: cluster.url, logger: logger)
-                // Plans of a sample of the server's executions, before the server opens its sessions.
-                if let reason = await PlanCapture.enable(in: cluster.url, logger: logger) { logger.warning("\(reason)") }
+            if provision.logFile != nil {
+                // A cluster archmesh runs (embedded, or `archmesh db`): statistics for the report's
+                // per-statement figures (its clusters preload the module), and plans of a sample of
+                // the server's executions, set before the server opens its sessions.
+                try await StatementSnapshot.enable(in: provision.url, logger: logger)
+                if let reason = await PlanCapture.enable(in: provision.url, logger: logger) { logger.warning("\(reason)") }
             }
             var options = ServerProcess.Options(
                 executable: executable, database: provision.url, logFile: serverLog)
@@ -90,7 +91,7 @@ public final class LocalEnvironment: TargetEnvironment {
 
     public var target: LoadTarget { server.target }
     public var ownsData: Bool { provision.origin == .embedded }
-    public var databaseLog: String? { provision.embedded?.logFile.path }
+    public var databaseLog: String? { provision.logFile?.path }
     public var database: DatabaseURL? { provision.url }
     public var serverLog: String? { server.logFile.path }
 

@@ -41,7 +41,9 @@ struct Load: AsyncParsableCommand {
     @Flag(help: "Plain HTTP/1.1 on SwiftNIO's event loops instead of the engine's own socket loop (to compare the two, or if the own loop misbehaves on this system).")
     var swiftnioLoop = false
 
-    @Flag(help: "Each connection waits out a 429's or 503's Retry-After (at most 5 minutes) before its next request, as a well-behaved client would.")
+    @Flag(help: ArgumentHelp(
+        "Each connection waits out a 429's or 503's Retry-After before its next request, as a well-behaved client would.",
+        discussion: "At most \(Int(LoadPlan.longestRetryWait.components.seconds)) s. Not with --rate: an open model's requests are due at fixed times."))
     var respectRetryAfter = false
 
     @Flag(help: "Print the result as one JSON object on stdout.")
@@ -78,6 +80,7 @@ struct Load: AsyncParsableCommand {
         } else if requests != nil && duration != nil {
             throw ValidationError("give --requests or --duration, not both")
         }
+        if respectRetryAfter && rate != nil { throw ValidationError("--respect-retry-after: " + LoadPlan.retryAfterNeedsUsers) }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 

@@ -20,6 +20,11 @@ struct Run: AsyncParsableCommand {
             2 bad usage or input, 3 a regression against --baseline, 130 interrupted (the report written so far is marked so).
             """)
 
+    @Flag(help: ArgumentHelp(
+        "Record an on-CPU profile of the server for each scenario (perf record -g) and draw it as a flame graph in the HTML report.",
+        discussion: "For the server this command starts. Needs perf (apt-get install linux-perf) and the right to profile; without them a line says so and the run goes on unprofiled."))
+    var profile = false
+
     @Flag(help: "List the scenarios and exit.")
     var list = false
 
@@ -97,6 +102,9 @@ struct Run: AsyncParsableCommand {
         if distribution.workerNamespaces && environment.target != nil {
             throw ValidationError("--worker-namespaces is for the server this command starts: a --target on loopback cannot be reached from the namespaces")
         }
+        if profile && environment.target != nil {
+            throw ValidationError("--profile records the server this command starts; with --target, profile your server where it runs")
+        }
         if environment.http2.http2 && environment.target == nil && !environment.tls {
             throw ValidationError(EnvironmentOptions.http2NeedsTLS)
         }
@@ -137,6 +145,7 @@ struct Run: AsyncParsableCommand {
         options.outputPath = output
         options.repetitions = repetitions
         options.traceContext = !trace.noTraceContext
+        options.profile = profile
         let live: LiveView?
         var pool: WorkerPool?
         do {

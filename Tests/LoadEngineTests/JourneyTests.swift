@@ -209,18 +209,42 @@ struct JourneyTests {
         #expect(progress.number == 80)
         progress.advance(compiled, failed: true, now: 7_000_000, into: &recorder)
         #expect(progress.step == 0 && recorder.failedAtStep == [1, 0] && recorder.completed == 1)
+        // An answer cannot write header lines into the next request: a value with CR or LF is not taken.
+        var injecting = ParsedResponse(status: 201, serverTiming: nil, keepAlive: true, bodyBytes: 40)
+        injecting.body = Array(#"{"id": "x\r\nX-Evil: 1"}"#.utf8)
+        #expect(progress.judge(compiled.steps[0], status: 201, error: nil, response: injecting) == .extraction)
+        #expect(progress.values.variables[compiled.steps[0].extract[0].slot] == .extracted(Array("p-9".utf8)), "the earlier value stays")
+    }
+
+    @Test("a value in a path is percent-encoded where a request target cannot hold it; elsewhere it goes as it is")
+    func pathValues() throws {
+        let journey = Journey(
+            steps: [.init(name: "find", method: "GET", path: "/p?q=${q}&n=${n}", headers: [(name: "X-Q", value: "${q}")], body: "${q}")],
+            variables: ["q": ["a b/\"é\"?x=1"], "n": ["7"]])
+        let compiled = try CompiledJourney(journey, target: LoadTarget(host: "127.0.0.1", port: 1), runTag: "abcd1234", traceContext: false)
+        let progress = JourneyProgress(user: 0, users: 1, slots: compiled.initialSlots, seed: 1)
+        var head: [UInt8] = [], body: [UInt8] = []
+        let request = String(buffer: compiled.render(0, values: progress.values, number: 1, journeyNumber: 1, into: &head, body: &body))
+        #expect(request.hasPrefix("GET /p?q=a%20b/%22%C3%A9%22?x=1&n=7 HTTP/1.1\r\n"), "\(request)")
+        #expect(request.contains("X-Q: a b/\"é\"?x=1\r\n"))
+        #expect(request.hasSuffix("\r\n\r\na b/\"é\"?x=1"))
     }
 
     @Test("bad journeys are refused before anything runs, with the step and field", arguments: [
         (Journey(steps: [.init(name: "a", method: "GET", path: "/${later}"), .init(name: "b", method: "GET", path: "/", extract: [(name: "later", from: .header("x"))])]),
          "step 1, path", "later step (2, 'b')"),
         (Journey(steps: [.init(name: "a", method: "GET", path: "/${own}", extract: [(name: "own", from: .header("x"))])]), "step 1, path", "its own answer"),
-        (Journey(steps: [.init(name: "a", method: "GET", path: "/${typo}")], variables: ["type": ["x"]]), "step 1, path", "known here: type, vu"),
+        (Journey(steps: [.init(name: "a", method: "GET", path: "/${typo}")], variables: ["type": ["x"]]), "step 1, path", "known here: type, choice(a|b|c), int(A,B), iteration, seq, uuid, vu"),
         (Journey(steps: [.init(name: "a", method: "GET", path: "/"), .init(name: "a", method: "GET", path: "/")]), "step 2, name", "names step 1"),
         (Journey(steps: [.init(name: "a", method: "GET", path: "x")]), "step 1, path", "must start with /"),
         (Journey(steps: [.init(name: "a", method: "GET", path: "/", headers: [(name: "X-A", value: "${")])]), "step 1, headers.X-A", "never closed"),
         (Journey(steps: [.init(name: "a", method: "POST", path: "/", body: "${int(9,1)}")]), "step 1, body", "int(A,B)"),
         (Journey(steps: []), "step 1, flow", "at least one step"),
+        (Journey(steps: [.init(name: "a", method: "GET", path: "/", extract: [(name: "id", from: .header("x"))])], variables: ["id": ["1"]]),
+         "step 1, extract.id", "a variable already"),
+        (Journey(steps: [.init(name: "a", method: "POST", path: "/", headers: [(name: "Content-Length", value: "5")], body: "x")]),
+         "step 1, headers.Content-Length", "the engine writes Content-Length itself"),
+        (Journey(steps: (0...Journey.mostSteps).map { .init(name: "s\($0)", method: "GET", path: "/") }), "step 1001, flow", "at most 1000 steps"),
     ])
     func refused(journey: Journey, place: String, expected: String) {
         do {

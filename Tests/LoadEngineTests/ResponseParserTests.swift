@@ -49,6 +49,11 @@ struct ResponseParserTests {
         #expect(!responses[0].rateLimit.contradictsRefusal)
         #expect(responses[1].rateLimit == RateLimitSignals(rateLimitPresent: true, remaining: 42, reset: 17))
         #expect(responses[2].rateLimit.isEmpty)
+        // Several policies: the one with the least remaining binds.
+        let two = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nRateLimit: \"second\";r=5;t=1, \"hour\";r=0;t=30\r\nContent-Length: 0\r\n\r\n"
+        let several = try parseAll(two, chunkSize: chunkSize)
+        #expect(several.first?.rateLimit.remaining == 0 && several.first?.rateLimit.reset == 30)
+        #expect(several.first?.rateLimit.contradictsRefusal == false)
     }
 
     @Test("a journey step's body and headers are kept, framed any way and split anywhere", arguments: [1, 2, 5, 4096])

@@ -91,6 +91,11 @@ struct AdviceRuleTests {
         #expect(AdviceRules.missingIndex(Self.evidence([endpoint], [Self.hot], plans: small)).isEmpty, "a small table is read whole at no cost")
         let busier = Self.statement("INSERT INTO x VALUES ($1)", calls: 10_000, total: 100_000)
         #expect(AdviceRules.missingIndex(Self.evidence([endpoint], [busier, Self.hot], plans: scan)).isEmpty, "4.6% of the database time is not hot")
+        // An inner scan run in 100 loops of 200 rows: 20,000 rows read per execution of the statement.
+        let looped = Self.log(database: "d", scanType: "Seq Scan", removed: 200).replacingOccurrences(of: #""Shared Hit Blocks": 900"#, with: #""Shared Hit Blocks": 900, "Actual Loops": 100"#)
+            .replacingOccurrences(of: #""Actual Loops": 1, "Actual Total Time": 12.0"#, with: #""Actual Total Time": 0.12"#)
+        let nested = try #require(AdviceRules.missingIndex(Self.evidence([endpoint], [Self.hot], plans: PlanLog.plans(in: Substring(looped), database: "d"))).first)
+        #expect(nested.evidence[0].contains("read 20000 rows to keep 0 per execution"), "\(nested.evidence)")
         #expect(AdviceRules.filteredColumn("((name)::text ~~* '%x%'::text)") == "name")
         #expect(AdviceRules.filteredColumn("(p.project_id = $1)") == "project_id")
         #expect(AdviceRules.filteredColumn("(($1 IS NULL) OR (project_id = $1))") == "project_id")

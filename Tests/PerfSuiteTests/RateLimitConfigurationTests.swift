@@ -7,7 +7,7 @@ import Testing
 /// bad block refused with its place.
 @Suite("Rate-limit scenarios in the scenario file")
 struct RateLimitConfigurationTests {
-    func configuration(type: String = "rate_limit", _ body: String) throws -> SuiteConfiguration {
+    func configuration(type: String = "rate_limit", load: String = "rate: 200", _ body: String) throws -> SuiteConfiguration {
         let text = """
             thresholds: {load: {}}
             endpoints: {health: {method: GET, path: /api/v1/health}}
@@ -16,7 +16,7 @@ struct RateLimitConfigurationTests {
                 type: \(type)
                 severity: high
                 endpoints: [health]
-                rate: 200
+                \(load)
                 duration: 10s
             \(body.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
             """
@@ -25,7 +25,7 @@ struct RateLimitConfigurationTests {
 
     @Test("the block as written, in any unit; a plan whose users wait out Retry-After when asked")
     func read() throws {
-        let read = try configuration("rate_limit: {limit: 6000/min, tolerance: 5%, require_headers: false, respect_retry_after: true}")
+        let read = try configuration(load: "users: 20", "rate_limit: {limit: 6000/min, tolerance: 5%, require_headers: false, respect_retry_after: true}")
         let scenario = read.scenarios[0]
         #expect(scenario.type == .rateLimit)
         #expect(scenario.rateLimit == RateLimitExpectation(limit: 100, tolerancePercent: 5, requireHeaders: false, respectRetryAfter: true))
@@ -54,6 +54,7 @@ struct RateLimitConfigurationTests {
         ("rate_limit: {tolerance: 150%}", "rate_limit.tolerance", "from 0 to 100"),
         ("rate_limit: {respect_retry_after: sometimes}", "rate_limit.respect_retry_after", "true or false"),
         ("rate_limit: {burst: 5}", "rate_limit", "burst"),
+        ("rate_limit: {respect_retry_after: true}", "rate_limit.respect_retry_after", "give users"),
     ])
     func refused(body: String, place: String, expected: String) {
         let message = refusal { try configuration(body) }

@@ -86,6 +86,7 @@ final class ReferenceServer: TargetEnvironment {
     let databaseLog: String?
     var summary: String { "test server (pid \(process.pid)) at \(process.target)" }
     var monitorSource: ResourceMonitor.Source { .processes(server: .single(process.pid), postgres: nil) }
+    var serverPID: Int32? { process.pid }
 
     func stop() async {
         await process.stop()
@@ -110,9 +111,12 @@ final class ReferenceServer: TargetEnvironment {
     }
 
     func run(
-        _ scenario: Scenario, configuration: SuiteConfiguration, scale: Double = 1, leakCycles: Int = 0, repetitions: Int = 1
+        _ scenario: Scenario, configuration: SuiteConfiguration, scale: Double = 1, leakCycles: Int = 0, repetitions: Int = 1,
+        profile: Bool = false, perf: String? = nil
     ) async throws -> ScenarioResult {
         var options = SuiteRunner.Options()
+        options.profile = profile
+        options.perf = perf
         options.scale = scale
         options.leakCycles = leakCycles
         options.repetitions = repetitions

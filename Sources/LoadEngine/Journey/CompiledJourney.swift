@@ -17,7 +17,7 @@ struct CompiledJourney {
         var expect: Set<Int>
         /// Slot and where its value comes from.
         var extract: [(slot: Int, from: Extraction)]
-        /// Headers the answer's extractions read (lowercase), in the order of `captured`.
+        /// Headers the answer's extractions read (lowercase), in the order of `extract`'s header sources.
         var capturedHeaders: [[UInt8]]
         var readsBody: Bool
         var think: Journey.ThinkTime
@@ -46,8 +46,14 @@ struct CompiledJourney {
         }
         // Every extracted name gets a slot up front, so a template can tell "extracted later" from "unknown".
         var extractedBy: [String: Int] = [:]
+        guard journey.steps.count <= Journey.mostSteps else {
+            throw JourneyError(step: Journey.mostSteps, field: "flow", message: "a journey has at most \(Journey.mostSteps) steps, this one \(journey.steps.count)")
+        }
         for (index, step) in journey.steps.enumerated() {
-            for (name, _) in step.extract where extractedBy[name] == nil && journey.variables[name] == nil {
+            for (name, _) in step.extract where journey.variables[name] != nil {
+                throw JourneyError(step: index, field: "extract.\(name)", message: "'\(name)' is a variable already; name the extracted value otherwise")
+            }
+            for (name, _) in step.extract where extractedBy[name] == nil {
                 extractedBy[name] = index
                 names.append(name)
                 slots.append(.extracted(nil))
@@ -77,7 +83,7 @@ struct CompiledJourney {
                                 ? ": this step extracts it from its own answer, which comes after its request"
                                 : ": it is extracted only by a later step (\(by + 1), '\(journey.steps[by].name)')"
                         } else {
-                            let known = names.filter { extractedBy[$0].map { $0 < index } ?? true } + ["vu", "seq", "iteration", "uuid"]
+                            let known = names.filter { extractedBy[$0].map { $0 < index } ?? true } + Journey.builtIns.keys.sorted()
                             message += "; known here: \(known.joined(separator: ", ")); define it under variables:, or extract it in an earlier step"
                         }
                     }
@@ -88,6 +94,9 @@ struct CompiledJourney {
             for header in step.headers {
                 guard !header.name.isEmpty, header.name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: ":") }) else {
                     throw JourneyError(step: index, field: "headers", message: "'\(header.name)' is not a header name")
+                }
+                guard !Journey.engineHeaders.contains(header.name.lowercased()) else {
+                    throw JourneyError(step: index, field: "headers.\(header.name)", message: "the engine writes \(header.name) itself; leave it out")
                 }
                 guard !header.value.contains("\r"), !header.value.contains("\n") else {
                     throw JourneyError(step: index, field: "headers.\(header.name)", message: "a header value is one line")
@@ -115,7 +124,7 @@ struct CompiledJourney {
     }
 
     /// Step `index`'s request as bytes: request `number` of the run, in the trace of the journey
-    /// whose first request was `journeyNumber`. `scratch` is reused between calls.
+    /// whose first request was `journeyNumber`. `head` and `body` are buffers reused between calls.
     func render(_ index: Int, values: JourneyValues, number: UInt64, journeyNumber: UInt64, into head: inout [UInt8], body: inout [UInt8]) -> ByteBuffer {
         let step = steps[index]
         head.removeAll(keepingCapacity: true)
@@ -123,7 +132,7 @@ struct CompiledJourney {
         head += step.method
         head.append(UInt8(ascii: " "))
         head += basePath
-        step.path.render(into: &head, values)
+        step.path.render(into: &head, values, inPath: true)
         head += Self.version
         head += fixedHead
         head += runTag

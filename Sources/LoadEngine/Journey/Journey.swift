@@ -68,6 +68,12 @@ public struct Journey: Sendable, Equatable {
         steps.map { Endpoint(name: $0.name, method: $0.method, paths: [$0.path]) }
     }
 
+    /// The most steps a journey has (a recording of more is not believed).
+    public static let mostSteps = 1000
+
+    /// Headers the engine writes on every request, which a step may not give.
+    static let engineHeaders: Set<String> = ["host", "content-length", "transfer-encoding", "connection", "x-request-id", "traceparent", "user-agent"]
+
     /// Names a template may use besides variables and extractions.
     public static let builtIns: [String: String] = [
         "vu": "the virtual user's index", "seq": "a number unique to this journey in the run", "iteration": "the user's journey count, from 0",

@@ -45,7 +45,9 @@ final class JourneyProgress {
             } else {
                 value = response?.body.flatMap { from.value(inJSON: $0) }
             }
-            guard let value else { return .extraction }
+            // A value goes into the next requests' heads: control bytes (CR, LF, NUL, DEL) would let
+            // an answer write header lines of its own, so such a value is not taken.
+            guard let value, !value.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return .extraction }
             values.variables[slot] = .extracted(value)
         }
         return nil

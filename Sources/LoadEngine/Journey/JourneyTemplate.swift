@@ -86,12 +86,15 @@ struct JourneyTemplate: Equatable {
         return .variable(slot)
     }
 
-    /// Writes the template with `values` into `buffer`.
-    func render(into buffer: inout [UInt8], _ values: JourneyValues) {
+    /// Writes the template with `values` into `buffer`; `inPath`: a value's bytes that a request
+    /// target cannot hold (space, controls, quotes, non-ASCII ...) are percent-encoded.
+    func render(into buffer: inout [UInt8], _ values: JourneyValues, inPath: Bool = false) {
         for part in parts {
             switch part {
             case .literal(let bytes): buffer += bytes
-            case .variable(let slot): buffer += values.variables[slot].value(using: &values.random)
+            case .variable(let slot):
+                let value = values.variables[slot].value(using: &values.random)
+                if inPath { Self.percentEncoded(value, into: &buffer) } else { buffer += value }
             case .user: Self.decimal(values.user, into: &buffer)
             case .sequence: Self.decimal(values.sequence, into: &buffer)
             case .iteration: Self.decimal(values.iteration, into: &buffer)
@@ -101,6 +104,24 @@ struct JourneyTemplate: Equatable {
                 let offset = span == 0 ? values.random.next() : values.random.next() % span
                 Self.decimal(range.lowerBound &+ Int(truncatingIfNeeded: offset), into: &buffer)
             case .choice(let choices): buffer += choices[values.random.below(choices.count)]
+            }
+        }
+    }
+
+    /// Bytes a request target may carry as they are (RFC 3986's unreserved, sub-delims, `:@/?%`).
+    private static let targetSafe: [Bool] = (0..<256).map { byte in
+        let character = UInt8(byte)
+        if (0x30...0x39).contains(character) || (0x41...0x5A).contains(character) || (0x61...0x7A).contains(character) { return true }
+        return Array("-._~!$&'()*+,;=:@/?%".utf8).contains(character)
+    }
+
+    static func percentEncoded(_ value: [UInt8], into buffer: inout [UInt8]) {
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in value {
+            if targetSafe[Int(byte)] {
+                buffer.append(byte)
+            } else {
+                buffer += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
             }
         }
     }

@@ -40,8 +40,8 @@ extension JourneyRecorder: Codable {
         durations = try container.decode(SparseHistogram.self, forKey: .durations).restored(into: .latency())
         completed = try container.decodeCount(forKey: .completed)
         failedAtStep = try container.decode([Int].self, forKey: .failedAtStep)
-        guard failedAtStep.count <= 1000, failedAtStep.allSatisfy({ (0...largestRecordedCount).contains($0) }) else {
-            throw DecodingError.dataCorruptedError(forKey: .failedAtStep, in: container, debugDescription: "failed journeys by step are counts of at most 1000 steps")
+        guard failedAtStep.count <= Journey.mostSteps, failedAtStep.allSatisfy({ (0...largestRecordedCount).contains($0) }) else {
+            throw DecodingError.dataCorruptedError(forKey: .failedAtStep, in: container, debugDescription: "failed journeys by step are counts of at most \(Journey.mostSteps) steps")
         }
     }
 

@@ -23,20 +23,47 @@ struct RateLimitSignals: Codable, Equatable, Sendable {
         retryAfterSeconds = Self.seconds(value)
     }
 
-    /// The first `r=`/`remaining=` and `t=`/`reset=` of the value, whichever draft's form.
+    /// What remains and when it resets, whichever draft's form: the earlier drafts' one policy
+    /// (`limit=100, remaining=0, reset=5`), or the current list of policies (`"a";r=5;t=1,
+    /// "b";r=0;t=30`), of which the one with the least remaining is the one that binds.
     mutating func readRateLimit(_ value: UnsafeRawBufferPointer) {
         rateLimitPresent = true
+        if ResponseParser.containsIgnoringCase(value, "remaining=") {
+            let (left, resets) = Self.parameters(value, separators: [UInt8(ascii: ";"), UInt8(ascii: ",")])
+            remaining = left
+            reset = resets
+            return
+        }
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
+            let (left, resets) = Self.parameters(UnsafeRawBufferPointer(rebasing: value[start..<end]), separators: [UInt8(ascii: ";")])
+            if let left, remaining.map({ left < $0 }) ?? true {
+                remaining = left
+                reset = resets
+            } else if remaining == nil, reset == nil {
+                reset = resets  // a policy whose remaining could not be read still says when it resets
+            }
+            start = end + 1
+        }
+    }
+
+    /// The first `r=`/`remaining=` and `t=`/`reset=` among the parameters.
+    private static func parameters(_ value: UnsafeRawBufferPointer, separators: [UInt8]) -> (remaining: Int?, reset: Int?) {
+        var remaining: Int?, reset: Int?
         var start = 0
         while start < value.count {
             var end = start
-            while end < value.count, value[end] != UInt8(ascii: ";"), value[end] != UInt8(ascii: ",") { end += 1 }
+            while end < value.count, !separators.contains(value[end]) { end += 1 }
             var first = start
             while first < end, value[first] == UInt8(ascii: " ") || value[first] == UInt8(ascii: "\t") { first += 1 }
             let item = UnsafeRawBufferPointer(rebasing: value[first..<end])
-            if remaining == nil, let number = Self.number(item, after: "r=") ?? Self.number(item, after: "remaining=") { remaining = number }
-            if reset == nil, let number = Self.number(item, after: "t=") ?? Self.number(item, after: "reset=") { reset = number }
+            if remaining == nil, let number = number(item, after: "r=") ?? number(item, after: "remaining=") { remaining = number }
+            if reset == nil, let number = number(item, after: "t=") ?? number(item, after: "reset=") { reset = number }
             start = end + 1
         }
+        return (remaining, reset)
     }
 
     /// A refusal's signals disagree: its `RateLimit` says requests remain, or gives a reset more

@@ -41,9 +41,13 @@ public struct LoadPlan: Sendable {
     /// A user answered 429 or 503 with a `Retry-After` of seconds sends nothing more until they are
     /// over (at most `longestRetryWait`), as a well-behaved client would; its next request is
     /// counted apart (`RateLimitSummary.afterWaitAccepted`). Off: the schedule alone decides.
+    /// Closed models only (`retryAfterNeedsUsers`).
     public var respectRetryAfter = false
     /// The longest `Retry-After` a user waits out: a longer one is waited for this long.
     public static let longestRetryWait: Duration = .seconds(300)
+    /// Why an open model cannot wait out `Retry-After`.
+    public static let retryAfterNeedsUsers =
+        "waiting out Retry-After is for users (a closed model): an open model's requests are due at fixed times whatever the server says"
     /// This process's share of a run spread over several: the model's users whose index is
     /// `shard.index` modulo `shard.count`. Everything a user does follows from its run-wide index
     /// (its requests in an open model, its place in a ramp, its request count, its request IDs), so
@@ -94,6 +98,9 @@ public struct LoadPlan: Sendable {
         guard gracefulStop >= .zero else { throw LoadEngineError.invalidPlan("the graceful stop must not be negative") }
         if let http2Streams, !(1...1_000).contains(http2Streams) {
             throw LoadEngineError.invalidPlan("streams per HTTP/2 connection must be 1 to 1000, got \(http2Streams)")
+        }
+        if respectRetryAfter, model.isOpen {
+            throw LoadEngineError.invalidPlan(Self.retryAfterNeedsUsers)
         }
         if let journey {
             guard !model.isOpen else {

@@ -37,8 +37,9 @@ public enum AdviceRules {
             let text = statement.singleLineQuery
             for (node, _) in plan.root.flattened() where scans.contains(node.nodeType) {
                 guard let relation = node.relation, let filter = node.filter, let column = filteredColumn(filter) else { continue }
-                let readPerLoop = node.actualRows + node.rowsRemovedByFilter
-                guard readPerLoop >= indexRowsRead, node.actualRows <= readPerLoop * indexKeptShare else { continue }
+                // Per execution of the statement: all the node's loops.
+                let read = node.rowsRead, kept = node.actualRows * node.loops
+                guard read >= indexRowsRead, kept <= read * indexKeptShare else { continue }
                 let pattern = filter.contains("~~")
                 let action = pattern
                     ? "CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE INDEX ON \(relation) USING gin (\(column) gin_trgm_ops);"
@@ -47,12 +48,12 @@ public enum AdviceRules {
                 found.append(Recommendation(
                     rule: "missing_index", title: "Index \(relation).\(column)",
                     evidence: [
-                        "\(node.nodeType == "Seq Scan" ? "a sequential scan" : "a scan (\(node.nodeType)\(node.index.map { " using \($0)" } ?? ""))") of \(relation) read \(count(readPerLoop)) rows to keep \(count(node.actualRows)) per execution (filter \(filter))",
+                        "\(node.nodeType == "Seq Scan" ? "a sequential scan" : "a scan (\(node.nodeType)\(node.index.map { " using \($0)" } ?? ""))") of \(relation) read \(count(read)) rows to keep \(count(kept)) per execution (filter \(filter))",
                         "in a statement run \(statement.calls) times for \(format(statement.totalMilliseconds)) ms, \(format(statement.totalMilliseconds / total * 100))% of the scenario's database time: \(String(text.prefix(160)))",
                         String(format: "that scan took %.3f ms of the execution's %.3f ms", node.actualTotalMilliseconds * node.loops, plan.durationMilliseconds),
                     ],
                     action: action,
-                    expectedEffect: "an index scan reads about the \(count(node.actualRows)) rows it keeps instead of \(count(readPerLoop)); the statement's \(format(statement.meanMilliseconds, 3)) ms mean should fall with the rows read"))
+                    expectedEffect: "an index scan reads about the \(count(kept)) rows it keeps instead of \(count(read)); the statement's \(format(statement.meanMilliseconds, 3)) ms mean should fall with the rows read"))
             }
         }
         return found

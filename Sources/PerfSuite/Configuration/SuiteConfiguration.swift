@@ -153,6 +153,9 @@ public struct SuiteConfiguration: Sendable {
         if node["rate_limit"].isPresent {
             guard type == .rateLimit else { throw node["rate_limit"].fail("rate_limit: belongs to a scenario of type rate_limit, this one is \(type.rawValue)") }
             scenario.rateLimit = try readRateLimit(node["rate_limit"])
+            if scenario.rateLimit?.respectRetryAfter == true, scenario.loadModel().isOpen {
+                throw node["rate_limit"]["respect_retry_after"].fail(LoadPlan.retryAfterNeedsUsers + "; give users")
+            }
         } else if type == .rateLimit {
             scenario.rateLimit = RateLimitExpectation()
         }

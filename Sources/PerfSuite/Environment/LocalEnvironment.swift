@@ -13,9 +13,12 @@ public final class LocalEnvironment: TargetEnvironment {
     /// Faults set on every server this environment starts (`run --server-faults`).
     private let faults: String?
     private let current: Mutex<ServerProcess>
+    /// True when `auto_explain` was set on the database: plans can be read from PostgreSQL's log.
+    private let plansEnabled: Bool
 
-    private init(provision: DatabaseProvision, server: ServerProcess, options: ServerProcess.Options, faults: String?, http2Streams: Int?) {
+    private init(provision: DatabaseProvision, server: ServerProcess, options: ServerProcess.Options, faults: String?, http2Streams: Int?, plansEnabled: Bool) {
         self.provision = provision
+        self.plansEnabled = plansEnabled
         self.options = options
         self.faults = faults
         self.http2Streams = http2Streams
@@ -62,12 +65,13 @@ public final class LocalEnvironment: TargetEnvironment {
         }
         do {
             try await Migrator.bundled().migrate(provision.url, logger: logger)
+            var plansEnabled = false
             if provision.logFile != nil {
                 // A cluster archmesh runs (embedded, or `archmesh db`): statistics for the report's
                 // per-statement figures (its clusters preload the module), and plans of a sample of
                 // the server's executions, set before the server opens its sessions.
                 try await StatementSnapshot.enable(in: provision.url, logger: logger)
-                if let reason = await PlanCapture.enable(in: provision.url, logger: logger) { logger.warning("\(reason)") }
+                if let reason = await PlanCapture.enable(in: provision.url, logger: logger) { logger.warning("\(reason)") } else { plansEnabled = true }
             }
             var options = ServerProcess.Options(
                 executable: executable, database: provision.url, logFile: serverLog)
@@ -78,7 +82,8 @@ public final class LocalEnvironment: TargetEnvironment {
             options.rateLimit = transport.rateLimit
             options.rateLimitBurst = transport.rateLimitBurst
             let server = try await startServer(options, faults: faults)
-            return LocalEnvironment(provision: provision, server: server, options: options, faults: faults, http2Streams: transport.http2Streams)
+            return LocalEnvironment(
+                provision: provision, server: server, options: options, faults: faults, http2Streams: transport.http2Streams, plansEnabled: plansEnabled)
         } catch {
             await provision.release()
             serverTLS?.remove()
@@ -91,7 +96,8 @@ public final class LocalEnvironment: TargetEnvironment {
 
     public var target: LoadTarget { server.target }
     public var ownsData: Bool { provision.origin == .embedded }
-    public var databaseLog: String? { provision.logFile?.path }
+    public var databaseLog: String? { plansEnabled ? provision.logFile?.path : nil }
+    public var serverPID: Int32? { server.pid }
     public var database: DatabaseURL? { provision.url }
     public var serverLog: String? { server.logFile.path }
 
@@ -107,6 +113,8 @@ public final class LocalEnvironment: TargetEnvironment {
 
     public func stop() async {
         await server.stop()
+        // The `archmesh db` cluster outlives the run: its database is left as it was found.
+        if provision.origin == .persistent { await PlanCapture.disable(in: provision.url, logger: Logger(label: "archmesh.environment")) }
         await provision.release()
         options.tls?.remove()
     }

@@ -29,6 +29,8 @@ public protocol TargetEnvironment: Sendable {
     var http2Streams: Int? { get }
     /// PostgreSQL's own log, when the harness runs the cluster: where `PlanCapture` reads plans.
     var databaseLog: String? { get }
+    /// The server's process, when the harness started it (what `--profile` records).
+    var serverPID: Int32? { get }
 }
 
 extension TargetEnvironment {
@@ -36,6 +38,7 @@ extension TargetEnvironment {
     public var tls: TLSOptions { TLSOptions() }
     public var http2Streams: Int? { nil }
     public var databaseLog: String? { nil }
+    public var serverPID: Int32? { nil }
 
     /// The side calls' TLS (the target's `/metrics`), nil for plain HTTP.
     var sideChannelTLS: TLSConfiguration? { target.scheme == .https ? tls.sideChannelConfiguration() : nil }

@@ -17,10 +17,7 @@ public enum PlanCapture {
     /// why plans cannot be taken, and nothing is changed.
     public static func enable(in database: DatabaseURL, sampleRate: Double = sampleRate, logger: Logger) async -> String? {
         let name = "\"" + database.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        let settings = [
-            "session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 0", "auto_explain.log_analyze = on",
-            "auto_explain.log_buffers = on", "auto_explain.log_format = 'json'", "auto_explain.sample_rate = \(sampleRate)",
-        ]
+        let settings = Self.settings(sampleRate: sampleRate).map { "\($0.name) = \($0.value)" }
         do {
             return try await database.withConnection(logger: logger) { connection in
                 let superuser = try await connection.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", logger: logger)
@@ -36,6 +33,25 @@ public enum PlanCapture {
             }
         } catch {
             return "plans not taken: \(String(reflecting: error))"
+        }
+    }
+
+    /// The database settings `enable` makes (`benchmarks/plans.sh` sets the same by hand).
+    static func settings(sampleRate: Double) -> [(name: String, value: String)] {
+        [
+            ("session_preload_libraries", "'auto_explain'"), ("auto_explain.log_min_duration", "0"), ("auto_explain.log_analyze", "on"),
+            ("auto_explain.log_buffers", "on"), ("auto_explain.log_format", "'json'"), ("auto_explain.sample_rate", "\(sampleRate)"),
+        ]
+    }
+
+    /// Takes the settings off a database the harness does not own (the `archmesh db` cluster's),
+    /// so that servers started on it later are not sampled; the log line prefix stays (it only adds the name).
+    public static func disable(in database: DatabaseURL, logger: Logger) async {
+        let name = "\"" + database.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        _ = try? await database.withConnection(logger: logger) { connection in
+            for (setting, _) in settings(sampleRate: sampleRate) {
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) RESET \(setting)"), logger: logger)
+            }
         }
     }
 

@@ -7,8 +7,9 @@ public struct PlanNode: Codable, Sendable, Equatable {
     public var nodeType: String
     public var relation: String?
     public var index: String?
-    /// The condition rows were filtered by after they were read (`Filter`), or the index condition.
+    /// The condition rows were filtered by after they were read (`Filter`).
     public var filter: String?
+    /// The condition an index was searched with (`Index Cond`, or a bitmap heap scan's `Recheck Cond`).
     public var indexCondition: String?
     public var planRows: Double
     public var actualRows: Double

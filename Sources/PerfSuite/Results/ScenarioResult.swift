@@ -38,6 +38,8 @@ public struct ScenarioResult: Sendable {
     public var leak: LeakDetector.Verdict?
     /// Rate-limit scenarios: the limit observed and its checks.
     public var rateLimit: RateLimitObservation?
+    /// With `--profile`: the server's on-CPU profile over the scenario.
+    public var profile: ServerProfile?
     /// With `--repeat N`: each repetition's figures, in order. The rest of this result is the
     /// repetition whose p50 was the median.
     public var repetitions: [RepetitionFigures]
@@ -113,7 +115,7 @@ extension ScenarioResult: Codable {
         case name, type, severity, passed, durationSeconds, totalRequests, successRatePercent, averageResponseTimeMs, p95ResponseTimeMs
         case requestsPerSecond, maxCPUPercent, maxMemoryMB, thresholdViolations, errors
         case key, description, interrupted, errorRatePercent, loadModel, model, dataset, thresholds, violations, load, resources, phases
-        case analysis, leak, repetitions, objectives, rateLimit
+        case analysis, leak, repetitions, objectives, rateLimit, profile
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -149,6 +151,7 @@ extension ScenarioResult: Codable {
         try container.encode(repetitions, forKey: .repetitions)
         try container.encode(objectives, forKey: .objectives)
         try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
+        try container.encodeIfPresent(profile, forKey: .profile)
     }
 
     /// Reads what was stored; the derived figures are computed again.
@@ -174,6 +177,7 @@ extension ScenarioResult: Codable {
         repetitions = try container.decode([RepetitionFigures].self, forKey: .repetitions)
         objectives = try container.decodeIfPresent([ObjectiveResult].self, forKey: .objectives) ?? []
         rateLimit = try container.decodeIfPresent(RateLimitObservation.self, forKey: .rateLimit)
+        profile = try container.decodeIfPresent(ServerProfile.self, forKey: .profile)
     }
 }
 

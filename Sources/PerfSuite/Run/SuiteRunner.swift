@@ -24,6 +24,10 @@ public struct SuiteRunner: Sendable {
         public var repetitions = 1
         /// Who runs each scenario's load (a memory scenario's leak check always runs here).
         public var executor: any LoadExecutor = LocalLoad()
+        /// Record an on-CPU profile of the server for each scenario (`ServerProfiler`), when the
+        /// harness started the server; `perf` is found on the PATH unless given.
+        public var profile = false
+        public var perf: String?
 
         public init() {}
     }
@@ -148,6 +152,17 @@ public struct SuiteRunner: Sendable {
         if objectives.contains(where: \.abortOnFail) {
             plan.abortCheck = { ObjectiveVerdicts.abortReason(objectives, seconds: $0) }
         }
+        var profiler: ServerProfiler?
+        if options.profile {
+            if let pid = environment.serverPID {
+                switch await ServerProfiler.start(pid: pid, directory: FileManager.default.temporaryDirectory, perf: options.perf) {
+                case .success(let started): profiler = started
+                case .failure(let reason): notes.append("profile not taken: \(reason)")
+                }
+            } else {
+                notes.append("profile not taken: the server is not one this command started")
+            }
+        }
         let probe = await CorrelationProbe.start(environment: environment, logger: logger)
         let monitor = ResourceMonitor.start(environment.monitorSource) { events(.resources(scenario, process: $0, $1)) }
         let load: LoadResult
@@ -155,14 +170,23 @@ public struct SuiteRunner: Sendable {
             load = try await options.executor.run(plan, scenario: scenario, scale: options.scale) { events(.progress(scenario, $0)) }
         } catch {
             _ = await monitor.stop()
+            _ = await profiler?.finish()
             return result(for: scenario, load: nil, failure: "\(error)")
         }
         let resources = await monitor.stop()
+        var profile: ServerProfile?
+        if let profiler {
+            switch await profiler.finish() {
+            case .success(let taken): profile = taken
+            case .failure(let reason): notes.append("profile not taken: \(reason)")
+            }
+        }
         let readings = await probe.finish(logger: logger)
         let analysis = ScenarioAnalysis(
             load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)))
         var result = result(for: scenario, load: load, resources: resources, notes: notes)
         result.analysis = analysis
+        result.profile = profile
         if scenario.type == .memory, checkingLeaks, options.leakCycles > 0, !result.interrupted, result.aborted == nil {
             await checkLeak(plan, into: &result)
         }

@@ -33,6 +33,7 @@ public enum CorrelationText {
                 lines.append("  errors from second \(window.startSecond) to \(window.endSecond): \(window.errors) of \(window.requests) requests failed")
             }
             lines += self.statements(analysis, limit: statements)
+            lines += profileLines(result.profile)
             lines += plans(analysis)
             lines += recommendations(analysis)
             lines += reconciliation(analysis.reconciliation)
@@ -68,6 +69,18 @@ public enum CorrelationText {
         }
         if let budget = objective.budgetBurntPercent { line += ", budget \(LoadSummaryText.format(budget, 1))% burnt" }
         return line
+    }
+
+    /// The server profile's top frames, by their own samples and with their callees.
+    static func profileLines(_ profile: ServerProfile?) -> [String] {
+        guard let profile else { return [] }
+        var lines = ["  server profile (perf, \(profile.samples) samples at \(profile.frequencyHz) Hz): top frames by self / total samples"]
+        for (label, frames) in [("self", profile.topSelf.prefix(8)), ("total", profile.topTotal.prefix(8))] {
+            for frame in frames {
+                lines.append("    \(label)  " + LoadSummaryText.pad(LoadSummaryText.format(frame.percent, 1) + "%", 7, right: true) + "  " + String(frame.name.prefix(110)))
+            }
+        }
+        return lines
     }
 
     /// Each captured plan as a tree, the nodes that took its time marked.

@@ -2,7 +2,10 @@
 /// the recommendations with their evidence.
 extension HTMLReport {
     static func plans(_ analysis: ScenarioAnalysis?) -> String {
-        guard let plans = analysis?.plans else { return notMeasured("Not taken: PostgreSQL's log is not the harness's (a --target, or a DATABASE_URL).") }
+        guard let plans = analysis?.plans else {
+            return notMeasured(
+                "Not taken: the harness does not run this PostgreSQL (a --target or a DATABASE_URL), or could not set auto_explain on it (the run's log says why).")
+        }
         guard !plans.isEmpty else { return notMeasured("No execution of a busy statement was sampled.") }
         let note = "auto_explain (log_analyze, log_buffers) on a sample of the server's own executions; the slowest of each busy statement. Marked: nodes with a third or more of the plan's own time."
         return "<p class=\"note\">\(note.markupEscaped)</p>" + plans.map { plan in

@@ -99,6 +99,7 @@ public enum HTMLReport {
         parts.append(part("Where the time went", breakdown(result.analysis)))
         parts.append(part("Latency percentile spectrum", spectrum(result.load)))
         parts.append(part("Database statements", statements(result.analysis)))
+        if let taken = result.profile { parts.append(part("Server profile", profile(taken))) }
         parts.append(part("Query plans", plans(result.analysis)))
         parts.append(part("Recommendations", recommendations(result.analysis)))
         parts.append(part("Reconciliation", reconciliation(result.analysis)))

@@ -93,10 +93,18 @@ struct RateLimitTests {
         // which a busy CI machine does not promise (the parallel suites slowed it to a few answers a
         // second): the bucket's exact arithmetic is tested above with its own clock and from eight
         // threads. Here: the bound that always holds, and the refusals.
-        try await TestApp.withLiveServer(configure: { $0.rateLimit = RateLimit(rate: 5, burst: 5) }) { port in
-            let plan = LoadPlan(
+        // A machine so busy that a connection from the pool takes seconds answers 503 (the server's
+        // overload answer, not the limiter's), and a slow answer times out: patience for both, so
+        // that every answer here is the limiter's.
+        try await TestApp.withLiveServer(configure: {
+            $0.rateLimit = RateLimit(rate: 5, burst: 5)
+            $0.poolAcquireTimeout = .seconds(120)
+        }) { port in
+            var plan = LoadPlan(
                 target: LoadTarget(host: "127.0.0.1", port: port), endpoints: [.get("/api/v1/health")],
                 model: .closedDuration(users: 12, duration: .seconds(3), thinkTime: .zero))
+            plan.requestTimeout = .seconds(120)
+            plan.gracefulStop = .seconds(120)
             let result = try await LoadRun.run(plan)
             let accepted = result.statusClasses["2xx"].map { Int($0.count) } ?? 0
             #expect(Double(accepted) <= 5 + 5 * result.durationSeconds + 1, "never more than the bucket gives: \(accepted) in \(result.durationSeconds) s")

@@ -154,6 +154,11 @@ struct AdviceRuleTests {
     func applicationTime() throws {
         let found = try #require(AdviceRules.applicationTime(Self.evidence([Self.endpoint(client: 10, app: 9, database: 2, verdict: .application)], [])).first)
         #expect(found.evidence[0].contains("7.00 ms"), "\(found.evidence)")
+        #expect(found.action.hasPrefix("profile the server"))
+        var profiled = Self.evidence([Self.endpoint(client: 10, app: 9, database: 2, verdict: .application)], [])
+        profiled.profileTopFrames = ServerProfile(folded: ["main;JSONLogHandler.log(event:)": 6, "main;Router.respond": 2], frequencyHz: 199).topSelf
+        let cited = try #require(AdviceRules.applicationTime(profiled).first)
+        #expect(cited.evidence.last == "the server's profile, frames with the most samples of their own: JSONLogHandler.log(event:) 75.0%; Router.respond 25.0%", "\(cited.evidence)")
         #expect(AdviceRules.applicationTime(Self.evidence([Self.endpoint(client: 10, app: 9, database: 7)], [])).isEmpty)
     }
 }

@@ -169,10 +169,14 @@ public enum AdviceRules {
         evidence.breakdown.filter { $0.timedResponses > 0 }.compactMap { endpoint -> Recommendation? in
             let own = endpoint.app.mean - endpoint.database.mean - endpoint.pool.mean
             guard endpoint.client.mean > 0, own >= applicationShare * endpoint.client.mean else { return nil }
+            let frames = evidence.profileTopFrames.prefix(5).map { "\($0.name) \(format($0.percent))%" }
             return Recommendation(
                 rule: "application_time", title: "\(endpoint.endpoint): the handler's own time dominates",
-                evidence: ["the handler spent \(format(own, 2)) ms of its \(format(endpoint.app.mean, 2)) ms outside the database and the pool, \(format(own / endpoint.client.mean * 100))% of the \(format(endpoint.client.mean, 2)) ms mean request"],
-                action: "profile the server under this load (perf record -g on its process) and work on its top frames",
+                evidence: ["the handler spent \(format(own, 2)) ms of its \(format(endpoint.app.mean, 2)) ms outside the database and the pool, \(format(own / endpoint.client.mean * 100))% of the \(format(endpoint.client.mean, 2)) ms mean request"]
+                    + (frames.isEmpty ? [] : ["the server's profile, frames with the most samples of their own: " + frames.joined(separator: "; ")]),
+                action: frames.isEmpty
+                    ? "profile the server under this load (archmesh run --profile, or perf record -g on its process) and work on its top frames"
+                    : "work on the profile's top frames (the flame graph shows who calls them)",
                 expectedEffect: "at most the \(format(own, 2)) ms the handler spends on its own")
         }
     }

@@ -26,6 +26,8 @@ public struct AdviceEvidence: Sendable {
     public var serverCPUPercent: Double?
     /// The most connections the server's pool opens, when its `/metrics` says.
     public var poolSize: Int?
+    /// With `--profile`: the server's frames with the most samples of their own.
+    public var profileTopFrames: [ServerProfile.Frame] = []
 
     public init(
         breakdown: [TimeBreakdown], statements: [StatementFigures], plans: [CapturedPlan], requestsPerSecond: Double, totalRequests: Int,

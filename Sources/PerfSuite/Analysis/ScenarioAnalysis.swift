@@ -19,7 +19,9 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
 
     public static let topStatements = 10
 
-    public init(load: LoadResult, resources: [ResourceSeries], probe: CorrelationProbe.Readings, exemplarLog: [String: String]) {
+    public init(
+        load: LoadResult, resources: [ResourceSeries], probe: CorrelationProbe.Readings, exemplarLog: [String: String], profile: ServerProfile? = nil
+    ) {
         breakdown = load.endpoints.map(TimeBreakdown.init)
         timeline = Timeline(seconds: load.seconds, resources: resources)
         verdictRules = BottleneckRules.statement
@@ -28,10 +30,12 @@ public struct ScenarioAnalysis: Codable, Sendable, Equatable {
         reconciliation = Reconciliation(load: load, server: probe.server, databaseQueries: statements.map { $0.reduce(0) { $0 + $1.calls } })
         exemplars = load.exemplars.map { LoggedExemplar(exemplar: $0, logLine: exemplarLog[$0.requestID]) }
         plans = probe.plans
-        recommendations = AdviceRules.recommendations(AdviceEvidence(
+        var evidence = AdviceEvidence(
             breakdown: breakdown, statements: statements ?? [], plans: probe.plans ?? [], requestsPerSecond: load.requestsPerSecond,
             totalRequests: load.totalRequests, databaseCPUPercent: resources.postgres.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent },
-            serverCPUPercent: resources.server.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent }, poolSize: probe.server?.poolSize))
+            serverCPUPercent: resources.server.flatMap { $0.samples.isEmpty ? nil : $0.maxCPUPercent }, poolSize: probe.server?.poolSize)
+        evidence.profileTopFrames = profile?.topSelf ?? []
+        recommendations = AdviceRules.recommendations(evidence)
     }
 }
 

@@ -2,8 +2,9 @@ import Foundation
 import Subprocesses
 
 /// Records an on-CPU profile of the server process while a scenario runs: `perf record -g` at
-/// `frequencyHz` on its PID, stopped with SIGINT when the scenario ends, then `perf script`,
-/// folded and demangled into a `ServerProfile`. When `perf` is missing or may not profile the
+/// `frequencyHz` on its PID, stopped with SIGINT when the scenario ends, then `perf script`
+/// (which demangles C++ names, ICU's and BoringSSL's), folded, Swift names demangled, into a
+/// `ServerProfile`. When `perf` is missing or may not profile the
 /// process, `start` says why and the scenario runs unprofiled.
 public struct ServerProfiler: Sendable {
     let perf: String
@@ -59,7 +60,7 @@ public struct ServerProfiler: Sendable {
             _ = await child.terminate(grace: .seconds(2))
             return .failure(ProfileUnavailable("perf record did not stop within 20 s of SIGINT"))
         }
-        guard let script = try? await ChildProcess.run(perf, ["script", "-i", data.path, "-F", "ip,sym,dso", "--no-demangle"]), script.status == 0 else {
+        guard let script = try? await ChildProcess.run(perf, ["script", "-i", data.path, "-F", "ip,sym,dso"]), script.status == 0 else {
             return .failure(ProfileUnavailable("perf script could not read the recording"))
         }
         let folded = PerfScript.fold(Substring(script.text))

@@ -183,7 +183,7 @@ public struct SuiteRunner: Sendable {
         }
         let readings = await probe.finish(logger: logger)
         let analysis = ScenarioAnalysis(
-            load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)))
+            load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)), profile: profile)
         var result = result(for: scenario, load: load, resources: resources, notes: notes)
         result.analysis = analysis
         result.profile = profile

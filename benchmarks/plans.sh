@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What taking plans costs the server: `archmesh load` on the projects list (1000 seeded projects,
 # 16 connections) with auto_explain as the harness sets it (log_analyze, log_buffers, JSON, a
-# sample of PlanCapture.sampleRate of the executions) and without it, taking turns, the server
+# sample of PlanCapture.sampleRate of the executions, and the same sample of executions logged with
+# their parameters for database scenarios) and without it, taking turns, the server
 # restarted for each (the settings apply to new sessions). Prints each round, the medians and
 # the ratio. On a cluster of its own (ARCHMESH_CLUSTER_DIR in a temporary folder), removed after.
 #   benchmarks/plans.sh   (ROUNDS=3 DURATION=10s SAMPLE=0.02 to change)
@@ -24,7 +25,8 @@ database="$(psql "$url" -Atqc 'SELECT current_database()')"
 set_plans() {
     if [ "$1" = on ]; then
         for setting in "session_preload_libraries = 'auto_explain'" "auto_explain.log_min_duration = 0" "auto_explain.log_analyze = on" \
-            "auto_explain.log_buffers = on" "auto_explain.log_format = 'json'" "auto_explain.sample_rate = $SAMPLE"; do
+            "auto_explain.log_buffers = on" "auto_explain.log_format = 'json'" "auto_explain.sample_rate = $SAMPLE" \
+            "log_min_duration_sample = 0" "log_statement_sample_rate = $SAMPLE" "log_parameter_max_length = -1"; do
             sql "ALTER DATABASE \"$database\" SET $setting"
         done
     else

@@ -18,6 +18,8 @@ extension DashboardFeed {
                 thresholds: scenario.thresholds, objectives: scenario.objectives)
         case .progress(_, let live):
             progress(live)
+        case .replaying:
+            phase("replaying its statements against PostgreSQL")
         case .resources(_, let process, let sample):
             resource(process, sample)
         case .finished(let result):

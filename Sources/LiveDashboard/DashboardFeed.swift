@@ -66,6 +66,11 @@ public final class DashboardFeed: Sendable {
         }
     }
 
+    /// The current scenario has moved on to another part (its load is over).
+    public func phase(_ name: String) {
+        change { shared in shared.current?.unit.phase = name }
+    }
+
     /// The seconds that are over, from the engine's watch.
     public func progress(_ live: LiveProgress) {
         change { shared in

@@ -69,6 +69,12 @@ public struct ChildProcess: Sendable {
         return ChildProcess(pid: pid)
     }
 
+    /// The first executable called `name` in the folders of `PATH` (`/usr/bin:/bin` without one).
+    public static func onPath(_ name: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Runs `executable` to its end on the calling thread and returns its status and output;
     /// `environment` adds to or replaces ours.
     public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Output {

@@ -173,6 +173,7 @@ struct Run: AsyncParsableCommand {
                     case .preparing(let scenario): progress.note("\(scenario.key): seeding its dataset")
                     case .started(let scenario): progress.note("\(scenario.key): running")
                     case .progress(_, let live): progress.show(live)
+                    case .replaying(let scenario): progress.note("\(scenario.key): replaying its statements against PostgreSQL with pgbench")
                     case .resources: break
                     case .finished(let result):
                         progress.clear()

@@ -3,17 +3,22 @@ import XCTest
 
 /// The scenario file: the original's ten scenarios built in, and every bad file named precisely.
 final class ConfigurationTests: XCTestCase {
-    func testBuiltInHasTheOriginalTenScenariosAndAJourney() throws {
+    func testBuiltInHasTheOriginalTenScenariosAJourneyAndADatabaseLimit() throws {
         let configuration = try SuiteConfiguration.builtIn()
         XCTAssertEqual(configuration.scenarios.map(\.key), [
             "health_load", "health_stress", "health_spike", "projects_load", "projects_volume", "project_creation_load", "workflow_load",
-            "endurance_test", "memory_test", "cpu_test", "workflow_journey",
+            "endurance_test", "memory_test", "cpu_test", "workflow_journey", "projects_database_limit",
         ])
-        let journey = try XCTUnwrap(configuration.scenarios.last?.journey)
+        let byKey = Dictionary(uniqueKeysWithValues: configuration.scenarios.map { ($0.key, $0) })
+        let journeyScenario = try XCTUnwrap(byKey["workflow_journey"])
+        let journey = try XCTUnwrap(journeyScenario.journey)
         XCTAssertEqual(journey.steps.map(\.name), ["create project", "start workflow", "read workflow status", "list project workflows"])
         XCTAssertEqual(journey.steps.map(\.repeats), [1, 1, 3, 1])
-        XCTAssertEqual(configuration.loadEndpoints(for: configuration.scenarios.last!).map(\.name), journey.steps.map(\.name))
-        let byKey = Dictionary(uniqueKeysWithValues: configuration.scenarios.map { ($0.key, $0) })
+        XCTAssertEqual(configuration.loadEndpoints(for: journeyScenario).map(\.name), journey.steps.map(\.name))
+        let limit = try XCTUnwrap(byKey["projects_database_limit"])
+        XCTAssertEqual(limit.type, .database)
+        XCTAssertEqual(limit.fixedUsers, 20)
+        XCTAssertEqual(limit.database, DatabaseLoadExpectation(minRatio: nil))
         XCTAssertEqual(byKey["health_load"]?.load, .requests(users: 20, requestsPerUser: 50))
         XCTAssertEqual(byKey["projects_volume"]?.dataset?.projects, 1000)
         XCTAssertEqual(byKey["endurance_test"]?.severity, .critical)

@@ -12,6 +12,9 @@ public struct CorrelationProbe: Sendable {
         public var statements: [StatementFigures]?
         /// Plans of the busiest statements, taken during the scenario; nil when PostgreSQL's log is not the harness's.
         public var plans: [CapturedPlan]?
+        /// The executions PostgreSQL logged with their values during the scenario, when asked for
+        /// (a `database` scenario replays them); nil when PostgreSQL's log is not the harness's.
+        public var executions: [LoggedExecution]?
     }
 
     let target: LoadTarget
@@ -35,8 +38,9 @@ public struct CorrelationProbe: Sendable {
             logOffset: offset, databaseLog: environment.databaseLog, databaseLogOffset: environment.databaseLog.map(PlanCapture.offset(of:)) ?? 0)
     }
 
-    /// Takes the "after" readings and returns the differences.
-    public func finish(logger: Logger) async -> Readings {
+    /// Takes the "after" readings and returns the differences; with `executions`, also the
+    /// sampled executions and their values.
+    public func finish(executions: Bool = false, logger: Logger) async -> Readings {
         let afterServer = await ServerCounters.read(from: target, tls: sideChannelTLS)
         let afterStatements: StatementSnapshot? = if let database { await StatementSnapshot.read(database, logger: logger) } else { nil }
         var readings = Readings()
@@ -45,7 +49,9 @@ public struct CorrelationProbe: Sendable {
         }
         if let before = statements, let after = afterStatements { readings.statements = after.since(before) }
         if let databaseLog, let database {
-            readings.plans = PlanCapture.plans(log: databaseLog, from: databaseLogOffset, database: database.database, statements: readings.statements ?? [])
+            let text = PlanCapture.text(of: databaseLog, from: databaseLogOffset) ?? ""
+            readings.plans = PlanCapture.plans(in: text, database: database.database, statements: readings.statements ?? [])
+            if executions { readings.executions = ExecutionLog.executions(in: text, database: database.database) }
         }
         return readings
     }

@@ -6,6 +6,9 @@ public enum ScenarioType: String, CaseIterable, Codable, Sendable {
     case load, stress, spike, volume, endurance, memory, cpu
     /// Drives a target above its rate limit and judges the limit it observed (`RateLimitObservation`).
     case rateLimit = "rate_limit"
+    /// Loads the API, then replays the statements it ran straight against its database at the same
+    /// concurrency, and compares the two throughputs (`DatabaseComparison`).
+    case database
 }
 
 /// How bad a failed scenario is; `--fail-on` sets the least severity that fails a run.
@@ -135,8 +138,18 @@ public struct Scenario: Sendable, Equatable {
     public var objectives: [ScenarioObjective] = []
     /// A `rate_limit` scenario's declared limit and checks.
     public var rateLimit: RateLimitExpectation?
+    /// A `database` scenario's least ratio of the API's throughput to its database's.
+    public var database: DatabaseLoadExpectation?
     /// A user journey (`flow:`): what each user repeats, step by step; its steps are the scenario's endpoints.
     public var journey: Journey?
+
+    /// The users of a closed model of fixed users (what a `database` scenario's replay runs at).
+    public var fixedUsers: Int? {
+        switch load {
+        case .requests(let users, _), .duration(let users, _, _): users
+        default: nil
+        }
+    }
 
     /// The load model for this scenario, with request counts and durations multiplied by `scale`
     /// (1 runs it as written; smaller values give quick smoke runs).

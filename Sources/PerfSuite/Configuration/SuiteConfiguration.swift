@@ -96,7 +96,7 @@ public struct SuiteConfiguration: Sendable {
     private static let scenarioKeys: Set<String> = [
         "key", "name", "description", "type", "severity", "endpoints", "users", "requests_per_user", "duration", "think_time",
         "spike", "rate", "max_in_flight", "dataset", "thresholds", "stages", "start_users", "start_rate", "pattern", "objectives",
-        "rate_limit", "flow", "variables",
+        "rate_limit", "flow", "variables", "database",
     ]
 
     private static func readScenario(_ node: YAMLNode, thresholds: [ScenarioType: Thresholds], endpoints: [String: EndpointSpec]) throws -> Scenario {
@@ -106,8 +106,8 @@ public struct SuiteConfiguration: Sendable {
             throw node["key"].fail("must be letters, digits, _ or -, got '\(key)'")
         }
         let type = try node["type"].choice(ScenarioType.self)
-        // A rate-limit scenario is judged by its own checks; limits by type are optional for it.
-        guard let base = thresholds[type] ?? (type == .rateLimit ? Thresholds() : nil) else {
+        // Rate-limit and database scenarios are judged by their own checks; limits by type are optional for them.
+        guard let base = thresholds[type] ?? ([.rateLimit, .database].contains(type) ? Thresholds() : nil) else {
             throw node["type"].fail("no thresholds are given for type '\(type.rawValue)'")
         }
         var shares: [EndpointShare] = []
@@ -158,6 +158,31 @@ public struct SuiteConfiguration: Sendable {
             }
         } else if type == .rateLimit {
             scenario.rateLimit = RateLimitExpectation()
+        }
+        if node["database"].isPresent {
+            guard type == .database else { throw node["database"].fail("database: belongs to a scenario of type database, this one is \(type.rawValue)") }
+            _ = try node["database"].mapping(allowed: ["min_ratio"])
+            var expectation = DatabaseLoadExpectation()
+            let ratio = node["database"]["min_ratio"]
+            if ratio.isPresent {
+                let value = try ratio.double(in: 0...1_000_000)
+                guard value > 0 else { throw ratio.fail("is the least ratio of the API's throughput to its database's, above 0 (such as 0.5)") }
+                expectation.minRatio = value
+            }
+            scenario.database = expectation
+        } else if type == .database {
+            scenario.database = DatabaseLoadExpectation()
+        }
+        if type == .database {
+            // The replay runs each user's statements back to back, as pgbench clients: the API's
+            // part must load it the same way to be compared.
+            guard journey == nil else { throw node["flow"].fail("a database scenario replays the statements of endpoints: give endpoints:, not a flow:") }
+            guard scenario.fixedUsers != nil else {
+                throw node["type"].fail("a database scenario compares the API and its database at the same concurrency: give users with a duration or requests_per_user (not a rate, stages or a spike)")
+            }
+            if case .duration(_, _, let think) = scenario.load, think > .zero {
+                throw node["think_time"].fail("a database scenario's users send back to back, as its replay's clients do: leave out think_time")
+            }
         }
         return scenario
     }

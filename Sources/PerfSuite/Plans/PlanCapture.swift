@@ -6,8 +6,9 @@ import PostgresNIO
 /// Real plans of the server's own statements, taken while a scenario runs: `auto_explain` is
 /// loaded into every new session of the server's database and explains a sample of executions
 /// (`log_analyze`, `log_buffers`, JSON) into PostgreSQL's log, which is read back per scenario.
-/// The sampled executions carry the instrumentation's cost, so the rate is low
-/// (`sampleRate`); `benchmarks/plans.sh` measures what it costs.
+/// PostgreSQL also logs a sample of executions with their parameters (`ExecutionLog`): what a
+/// `database` scenario replays. The sampled executions carry the instrumentation's cost, so the
+/// rate is low (`sampleRate`); `benchmarks/plans.sh` measures what it costs.
 public enum PlanCapture {
     /// Share of executions explained.
     public static let sampleRate = 0.02
@@ -41,6 +42,7 @@ public enum PlanCapture {
         [
             ("session_preload_libraries", "'auto_explain'"), ("auto_explain.log_min_duration", "0"), ("auto_explain.log_analyze", "on"),
             ("auto_explain.log_buffers", "on"), ("auto_explain.log_format", "'json'"), ("auto_explain.sample_rate", "\(sampleRate)"),
+            ("log_min_duration_sample", "0"), ("log_statement_sample_rate", "\(sampleRate)"), ("log_parameter_max_length", "-1"),
         ]
     }
 
@@ -60,13 +62,18 @@ public enum PlanCapture {
         (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? UInt64) ?? 0
     }
 
-    /// For each of `statements` (the busiest first), the slowest of its executions explained since
-    /// `offset`; at most `limit` plans.
-    public static func plans(log: String, from offset: UInt64, database: String, statements: [StatementFigures], limit: Int = 5) -> [CapturedPlan] {
-        guard let handle = FileHandle(forReadingAtPath: log) else { return [] }
+    /// The log from `offset` on: a scenario's part of it.
+    public static func text(of log: String, from offset: UInt64) -> Substring? {
+        guard let handle = FileHandle(forReadingAtPath: log) else { return nil }
         defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd() else { return [] }
-        let logged = PlanLog.plans(in: Substring(String(decoding: data, as: UTF8.self)), database: database)
+        guard (try? handle.seek(toOffset: offset)) != nil, let data = try? handle.readToEnd() else { return nil }
+        return Substring(String(decoding: data, as: UTF8.self))
+    }
+
+    /// For each of `statements` (the busiest first), the slowest of its executions explained in
+    /// `text` (the log); at most `limit` plans.
+    public static func plans(in text: Substring, database: String, statements: [StatementFigures], limit: Int = 5) -> [CapturedPlan] {
+        let logged = PlanLog.plans(in: text, database: database)
         let shapes = logged.map { StatementShape.of($0.query) }
         var chosen: [CapturedPlan] = []
         for statement in statements where chosen.count < limit {

@@ -75,10 +75,7 @@ public struct ServerProfiler: Sendable {
         return .success(ServerProfile(folded: demangled, frequencyHz: frequencyHz))
     }
 
-    static func locate() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").map { "\($0)/perf" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static func locate() -> String? { ChildProcess.onPath("perf") }
 }
 
 /// Why the server was not profiled.

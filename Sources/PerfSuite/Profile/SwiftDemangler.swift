@@ -21,12 +21,5 @@ enum SwiftDemangler {
     }
 
     /// `swift-demangle` on the PATH (the Swift toolchain installs it beside `swift`).
-    static func executable() -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/swift-demangle"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
+    static func executable() -> String? { ChildProcess.onPath("swift-demangle") }
 }

@@ -38,6 +38,8 @@ public struct ScenarioResult: Sendable {
     public var leak: LeakDetector.Verdict?
     /// Rate-limit scenarios: the limit observed and its checks.
     public var rateLimit: RateLimitObservation?
+    /// Database scenarios: the API's throughput next to its database's for the same statements.
+    public var database: DatabaseComparison?
     /// With `--profile`: the server's on-CPU profile over the scenario.
     public var profile: ServerProfile?
     /// With `--repeat N`: each repetition's figures, in order. The rest of this result is the
@@ -115,7 +117,7 @@ extension ScenarioResult: Codable {
         case name, type, severity, passed, durationSeconds, totalRequests, successRatePercent, averageResponseTimeMs, p95ResponseTimeMs
         case requestsPerSecond, maxCPUPercent, maxMemoryMB, thresholdViolations, errors
         case key, description, interrupted, errorRatePercent, loadModel, model, dataset, thresholds, violations, load, resources, phases
-        case analysis, leak, repetitions, objectives, rateLimit, profile
+        case analysis, leak, repetitions, objectives, rateLimit, profile, database
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -151,6 +153,7 @@ extension ScenarioResult: Codable {
         try container.encode(repetitions, forKey: .repetitions)
         try container.encode(objectives, forKey: .objectives)
         try container.encodeIfPresent(rateLimit, forKey: .rateLimit)
+        try container.encodeIfPresent(database, forKey: .database)
         try container.encodeIfPresent(profile, forKey: .profile)
     }
 
@@ -177,6 +180,7 @@ extension ScenarioResult: Codable {
         repetitions = try container.decode([RepetitionFigures].self, forKey: .repetitions)
         objectives = try container.decodeIfPresent([ObjectiveResult].self, forKey: .objectives) ?? []
         rateLimit = try container.decodeIfPresent(RateLimitObservation.self, forKey: .rateLimit)
+        database = try container.decodeIfPresent(DatabaseComparison.self, forKey: .database)
         profile = try container.decodeIfPresent(ServerProfile.self, forKey: .profile)
     }
 }

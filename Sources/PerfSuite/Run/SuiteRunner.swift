@@ -28,6 +28,8 @@ public struct SuiteRunner: Sendable {
         /// harness started the server; `perf` is found on the PATH unless given.
         public var profile = false
         public var perf: String?
+        /// pgbench, for database scenarios; found beside PostgreSQL's programs or on the PATH unless given.
+        public var pgbench: String?
 
         public init() {}
     }
@@ -37,6 +39,8 @@ public struct SuiteRunner: Sendable {
         case preparing(Scenario)
         case started(Scenario)
         case progress(Scenario, LiveProgress)
+        /// A database scenario's API part is over; its statements are being replayed against PostgreSQL.
+        case replaying(Scenario)
         /// A reading of the server's or PostgreSQL's CPU and memory (`process`: "server", "postgres"), about four a second.
         case resources(Scenario, process: String, ResourceSample)
         case finished(ScenarioResult)
@@ -181,10 +185,17 @@ public struct SuiteRunner: Sendable {
             case .failure(let reason): notes.append("profile not taken: \(reason)")
             }
         }
-        let readings = await probe.finish(logger: logger)
+        let readings = await probe.finish(executions: scenario.type == .database, logger: logger)
         let analysis = ScenarioAnalysis(
             load: load, resources: resources, probe: readings, exemplarLog: probe.logLines(for: load.exemplars.map(\.requestID)), profile: profile)
-        var result = result(for: scenario, load: load, resources: resources, notes: notes)
+        var comparison: DatabaseComparison?
+        if scenario.type == .database, !load.interrupted, load.abortReason == nil, !Task.isCancelled {
+            events(.replaying(scenario))
+            comparison = await DatabaseReplay.compare(
+                load: load, statements: readings.statements, executions: readings.executions, database: environment.database,
+                users: scenario.fixedUsers ?? load.connections, expectation: scenario.database ?? DatabaseLoadExpectation(), pgbench: options.pgbench)
+        }
+        var result = result(for: scenario, load: load, resources: resources, notes: notes, database: comparison)
         result.analysis = analysis
         result.profile = profile
         if scenario.type == .memory, checkingLeaks, options.leakCycles > 0, !result.interrupted, result.aborted == nil {
@@ -217,7 +228,8 @@ public struct SuiteRunner: Sendable {
     /// The one place a scenario's result is made: from its load (nil when it could not run, with
     /// `failure` saying why), judged against its thresholds.
     func result(
-        for scenario: Scenario, load: LoadResult?, resources: [ResourceSeries] = [], notes: [String] = [], failure: String? = nil
+        for scenario: Scenario, load: LoadResult?, resources: [ResourceSeries] = [], notes: [String] = [], failure: String? = nil,
+        database: DatabaseComparison? = nil
     ) -> ScenarioResult {
         let interrupted = (load?.interrupted ?? false) || Task.isCancelled
         var result = ScenarioResult(
@@ -238,6 +250,10 @@ public struct SuiteRunner: Sendable {
                 let observation = RateLimitObservation(load: load, expectation: scenario.rateLimit ?? RateLimitExpectation())
                 result.rateLimit = observation
                 result.violations += observation.violations
+            }
+            if let database {
+                result.database = database
+                result.violations += database.violations
             }
             if let reason = load.abortReason {
                 result.errors.append("aborted: \(reason)")

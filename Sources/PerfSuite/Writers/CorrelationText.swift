@@ -26,6 +26,7 @@ public enum CorrelationText {
             if let load = result.load, let observation = result.rateLimit {
                 lines += RateLimitText.lines(load, observation) + RateLimitText.checks(observation)
             }
+            if let comparison = result.database { lines += DatabaseComparisonText.lines(comparison) }
             if let correlation = analysis.timeline.databaseLatencyCorrelation {
                 lines.append("  per-second correlation of database time with client latency: " + LoadSummaryText.format(correlation, 2))
             }

@@ -38,6 +38,9 @@ public enum SummaryTable {
             for message in result.thresholdViolations { lines.append("  \(result.key): \(message)") }
             for message in result.errors where result.thresholdViolations.isEmpty || message.contains("failed") { lines.append("  \(result.key): \(message)") }
         }
+        for result in report.scenarios {
+            if let comparison = result.database { lines.append("  \(result.key): " + DatabaseComparisonText.headline(comparison)) }
+        }
         // A result the engine itself limited is said whatever its verdict.
         for result in report.scenarios {
             for warning in result.load?.engine?.warnings ?? [] { lines.append("  \(result.key): WARNING: \(warning)") }

@@ -106,6 +106,7 @@ public enum HTMLReport {
         parts.append(part("Slowest requests", exemplars(result)))
         if result.type == .spike || !result.phases.isEmpty { parts.append(part("Spike phases", phases(result.phases))) }
         if result.type == .rateLimit { parts.append(part("Rate limit", rateLimit(result))) }
+        if result.type == .database { parts.append(part("Database limit", databaseLimit(result))) }
         return (parts + ["</section>"]).joined(separator: "\n")
     }
 

@@ -1,0 +1,138 @@
+/// The work a `database` scenario replays straight against PostgreSQL: the statements the API ran
+/// during the scenario (`pg_stat_statements`), each in proportion to its calls per API request,
+/// with the values of executions PostgreSQL logged (`ExecutionLog`), as pgbench scripts. A statement
+/// that cannot be replayed faithfully is left out, with the reason.
+public struct ReplayWorkload: Sendable {
+    /// One pgbench script: one statement with one execution's values, chosen by weight.
+    public struct Script: Sendable, Equatable {
+        /// The statement, its parameters written as pgbench variables (`:s3_1`), ended by `;`.
+        public var text: String
+        /// The variables' values (pgbench `-D name=value`).
+        public var variables: [String: String]
+        /// pgbench's `@weight`: the statement's calls per request, shared among its scripts.
+        public var weight: Int
+        /// Which of `statements` it replays.
+        public var statement: Int
+    }
+
+    public var scripts: [Script]
+    public var statements: [ReplayedStatement]
+
+    /// Statements a request ran, of those replayed: how statements a second become requests' worth.
+    public var statementsPerRequest: Double {
+        statements.filter { $0.leftOut == nil }.reduce(0) { $0 + $1.callsPerRequest }
+    }
+
+    /// pgbench takes at most 128 scripts.
+    static let maximumScripts = 128
+    /// Distinct sets of values replayed per statement, at most.
+    static let samplesPerStatement = 16
+    /// A statement called less often than this per request is too rare to weigh in.
+    static let leastCallsPerRequest = 0.01
+
+    /// `statements`: what ran during the scenario, busiest first; `requests`: the API requests
+    /// that made them; `executions`: the sampled executions, with their values.
+    public init(statements figures: [StatementFigures], requests: Int, executions: [LoggedExecution]) {
+        var byShape: [String: [LoggedExecution]] = [:]
+        for execution in executions { byShape[StatementShape.of(execution.query), default: []].append(execution) }
+        scripts = []
+        statements = []
+        for figure in figures.sorted(by: { $0.calls > $1.calls }) {
+            let perRequest = Double(figure.calls) / Double(max(requests, 1))
+            var statement = ReplayedStatement(query: figure.singleLineQuery, calls: figure.calls, callsPerRequest: perRequest, samples: 0)
+            defer { statements.append(statement) }
+            if let reason = Self.reasonNotToReplay(figure.query) { statement.leftOut = reason; continue }
+            guard perRequest >= Self.leastCallsPerRequest else {
+                statement.leftOut = "rare: \(figure.calls) calls for \(requests) requests"
+                continue
+            }
+            let index = statements.count
+            var chosen: [Script] = []
+            let logged = byShape[StatementShape.of(figure.query)] ?? []
+            if logged.isEmpty, !figure.query.contains("$") {
+                // No values to find: the text is the statement.
+                if let script = Self.script(LoggedExecution(query: figure.query), statement: index) { chosen = [script] }
+            } else {
+                var seen = Set<[String?]>()
+                for execution in logged where seen.insert(execution.parameters).inserted {
+                    if let script = Self.script(execution, statement: index) { chosen.append(script) }
+                }
+                chosen = Self.spread(chosen, keeping: Self.samplesPerStatement)
+            }
+            guard !chosen.isEmpty else {
+                statement.leftOut = logged.isEmpty
+                    ? "no execution of it was sampled with its values (the harness reads them from PostgreSQL's log, on clusters archmesh runs)"
+                    : "its sampled executions cannot be written as pgbench scripts"
+                continue
+            }
+            guard scripts.count + chosen.count <= Self.maximumScripts else {
+                statement.leftOut = "beyond pgbench's \(Self.maximumScripts) scripts"
+                continue
+            }
+            let weight = max(1, Int((10_000 * perRequest / Double(chosen.count)).rounded()))
+            statement.samples = chosen.count
+            scripts += chosen.map { var script = $0; script.weight = weight; return script }
+        }
+    }
+
+    /// Why a statement is not replayed: it changes data (running it again would add, change or
+    /// remove rows, or conflict with the API's), it is not a query, or pgbench would misread it.
+    static func reasonNotToReplay(_ query: String) -> String? {
+        let words = query.split(whereSeparator: { !($0.isLetter || $0 == "_") }).map { $0.uppercased() }
+        guard let first = words.first else { return "empty" }
+        guard ["SELECT", "WITH", "VALUES", "TABLE"].contains(first) else {
+            return ["INSERT", "UPDATE", "DELETE", "MERGE", "COPY"].contains(first)
+                ? "writes: running it again would change the data" : "not a query (\(first))"
+        }
+        // FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE.
+        for (word, next) in zip(words, words.dropFirst()) where word == "FOR" && ["UPDATE", "NO", "SHARE", "KEY"].contains(next) {
+            return "takes row locks: replayed at once, its copies would wait on each other"
+        }
+        if words.contains(where: { ["INSERT", "UPDATE", "DELETE", "MERGE"].contains($0) }) {
+            return "writes: running it again would change the data"
+        }
+        return nil
+    }
+
+    /// At most `count` of `scripts`, spread over them (the log's order is the run's).
+    static func spread(_ scripts: [Script], keeping count: Int) -> [Script] {
+        guard scripts.count > count else { return scripts }
+        return (0..<count).map { scripts[$0 * scripts.count / count] }
+    }
+
+    /// One execution as a pgbench script: `$n` outside quotes and comments becomes `:s<statement>_<n>`
+    /// (`NULL` written out). Nil when pgbench would not run it as PostgreSQL did: a parameter the
+    /// execution has no value for, several statements, a backslash command, or a `:name` of its own.
+    static func script(_ execution: LoggedExecution, statement: Int) -> Script? {
+        var variables: [String: String] = [:]
+        let scanned = SQLText.replacingParameters(in: execution.query) { number in
+            guard number >= 1, number <= execution.parameters.count else { return nil }
+            guard let value = execution.parameters[number - 1] else { return "NULL" }
+            let name = "s\(statement)_\(number)"
+            variables[name] = value
+            return ":" + name
+        }
+        guard let text = scanned, variables.count < 256 else { return nil }
+        return Script(text: text + ";\n", variables: variables, weight: 1, statement: statement)
+    }
+}
+
+/// A statement the API ran, and how (or whether) the database scenario replays it.
+public struct ReplayedStatement: Codable, Sendable, Equatable {
+    public var query: String
+    /// Executions during the API's part of the scenario.
+    public var calls: Int
+    public var callsPerRequest: Double
+    /// Distinct sets of values replayed.
+    public var samples: Int
+    /// Why it is not replayed; nil when it is.
+    public var leftOut: String?
+
+    public init(query: String, calls: Int, callsPerRequest: Double, samples: Int, leftOut: String? = nil) {
+        self.query = query
+        self.calls = calls
+        self.callsPerRequest = callsPerRequest
+        self.samples = samples
+        self.leftOut = leftOut
+    }
+}

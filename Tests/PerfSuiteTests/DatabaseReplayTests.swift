@@ -177,6 +177,8 @@ struct DatabaseReplayTests {
         let outcome = try #require(Pgbench.parse(stopped))
         #expect(outcome.aborted == "ERROR:  division by zero")
         #expect(outcome.transactions == 12)
+        #expect(Pgbench.parse("pgbench: error: client 0 script 0 aborted in command 0 query 0: ERROR:  boom\npgbench: error: Run was aborted")
+            == Pgbench.Outcome(transactions: 0, failed: 0, transactionsPerSecond: 0, latencyAverageMilliseconds: nil, aborted: "ERROR:  boom"))
         #expect(Pgbench.parse("pgbench: error: connection to server failed: Connection refused") == nil)
         #expect(Pgbench.parse("tps = nan\nnumber of transactions actually processed: 1") == nil)
     }

@@ -10,6 +10,14 @@ public struct StatementFigures: Codable, Sendable, Equatable {
     public var meanMilliseconds: Double
     public var rows: Int
 
+    public init(query: String, calls: Int, totalMilliseconds: Double, meanMilliseconds: Double, rows: Int) {
+        self.query = query
+        self.calls = calls
+        self.totalMilliseconds = totalMilliseconds
+        self.meanMilliseconds = meanMilliseconds
+        self.rows = rows
+    }
+
     /// The query on one line, its runs of whitespace collapsed: how the reports show it.
     public var singleLineQuery: String { query.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
 

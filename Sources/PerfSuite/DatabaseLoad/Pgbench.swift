@@ -98,7 +98,8 @@ public enum Pgbench {
     }
 
     /// pgbench's summary: transactions processed and failed, latency average and tps; the first
-    /// client's abort when there was one. Nil when the output has no summary.
+    /// client's abort when there was one (when every client was stopped, pgbench prints no summary:
+    /// nothing was processed). Nil when the output has neither.
     static func parse(_ output: String) -> Outcome? {
         var transactions: Int?
         var failed = 0
@@ -124,7 +125,9 @@ public enum Pgbench {
                 aborted = message.isEmpty ? String(line) : message
             }
         }
-        guard let transactions, let tps, tps.isFinite else { return nil }
+        guard let transactions, let tps, tps.isFinite else {
+            return aborted.map { Outcome(transactions: 0, failed: 0, transactionsPerSecond: 0, latencyAverageMilliseconds: nil, aborted: $0) }
+        }
         return Outcome(transactions: transactions, failed: failed, transactionsPerSecond: tps, latencyAverageMilliseconds: latency, aborted: aborted)
     }
 }

@@ -7,7 +7,8 @@ enum DatabaseComparisonText {
     static func headline(_ comparison: DatabaseComparison) -> String {
         let api = "API \(format(comparison.apiRequestsPerSecond, 1)) req/s"
         guard let database = comparison.databaseRequestsPerSecond, let ratio = comparison.ratio else {
-            return api + "; its database's throughput not measured: " + (comparison.failure ?? "pgbench completed no statement")
+            return api + "; its database's throughput not measured: "
+                + (comparison.failure ?? comparison.aborted.map { "pgbench stopped a client: \($0)" } ?? "pgbench completed no statement")
         }
         var line = api + ", its database \(format(database, 1)) requests' worth/s for the same statements at \(comparison.clients) connections: "
             + "\(format(ratio, 2))x"

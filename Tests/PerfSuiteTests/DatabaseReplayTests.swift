@@ -30,12 +30,16 @@ struct DatabaseReplayTests {
             \t{"Query Text": "SELECT 1"}
             \(Self.prefix)LOG:  checkpoint starting: time
             \(Self.prefix)LOG:  duration: 0.020 ms  execute fetch from s1/c1: SELECT $1
+            \(Self.prefix)LOG:  duration: 0.020 ms  execute p: SELECT $1
+            \(Self.prefix)DETAIL:  parameters: $1 = 'carriage\r
+            \treturn'
             """
         let executions = ExecutionLog.executions(in: Substring(text), database: "archmesh_perf_1")
         #expect(executions == [
             LoggedExecution(query: "SELECT id, name\nFROM projects\nWHERE domain = $1::project_domain LIMIT $2 OFFSET $3", parameters: [nil, "20", "0"]),
             LoggedExecution(query: "SELECT 1"),
             LoggedExecution(query: "SELECT $1::text", parameters: ["it's\ntwo lines, a comma, $2 = 'x'"]),
+            LoggedExecution(query: "SELECT $1", parameters: ["carriage\r\nreturn"]),
         ])
     }
 
@@ -74,25 +78,53 @@ struct DatabaseReplayTests {
             SELECT $1::int, '$2', "col$3", $$ $1 $$, $tag$ it's $2 $tag$, E'\\' $2', -- $2
             /* $2 /* nested $2 */ $2 */ a$1, $2 FROM t
             """
-        let script = try #require(ReplayWorkload.script(LoggedExecution(query: query, parameters: ["5", nil]), statement: 3))
+        let script = try #require(ReplayWorkload.script(LoggedExecution(query: query, parameters: ["5", nil]), statement: 3, id: 7))
         #expect(script.text == """
-            SELECT :s3_1::int, '$2', "col$3", $$ $1 $$, $tag$ it's $2 $tag$, E'\\' $2', -- $2
+            SELECT :v7_1::int, '$2', "col$3", $$ $1 $$, $tag$ it's $2 $tag$, E'\\' $2', -- $2
             /* $2 /* nested $2 */ $2 */ a$1, NULL FROM t;
 
             """)
-        #expect(script.variables == ["s3_1": "5"])
+        #expect(script.variables == ["v7_1": "5"])
+        #expect(script.statement == 3)
+        // pgbench takes no empty value: an empty string is written out. After a colon, a space keeps the variable a variable.
+        #expect(ReplayWorkload.script(LoggedExecution(query: "SELECT $1, a[1:$2]", parameters: ["", "3"]), statement: 0, id: 0)?.text
+            == "SELECT '', a[1: :v0_2];\n")
     }
 
     @Test("what pgbench would read otherwise than PostgreSQL is not made a script")
     func unscriptable() {
         for query in [
             "SELECT $3", "SELECT 1; SELECT 2", "SELECT \\x", "SELECT to_char(now(), 'HH24:MI')", "SELECT :name", "SELECT $1 WHERE a = :b",
+            "SELECT ':_x'", "SELECT ':été'",
         ] {
-            #expect(ReplayWorkload.script(LoggedExecution(query: query, parameters: ["1"]), statement: 0) == nil, "\(query)")
+            #expect(ReplayWorkload.script(LoggedExecution(query: query, parameters: ["1"]), statement: 0, id: 0) == nil, "\(query)")
         }
-        // A trailing semicolon, casts and a colon not before a name are fine.
-        #expect(ReplayWorkload.script(LoggedExecution(query: "SELECT $1::text, 'a: b', x::int ;  ", parameters: ["1"]), statement: 0)?.text
-            == "SELECT :s0_1::text, 'a: b', x::int;\n")
+        // A trailing semicolon, casts, and a colon before anything but a name's first character are fine.
+        #expect(ReplayWorkload.script(LoggedExecution(query: "SELECT $1::text, 'a: b', x::int, '12:30' ;  ", parameters: ["1"]), statement: 0, id: 0)?.text
+            == "SELECT :v0_1::text, 'a: b', x::int, '12:30';\n")
+        // pgbench makes each use of a variable a parameter, at most 255; its values go on its command line.
+        let many = "SELECT " + Array(repeating: "$1", count: 256).joined(separator: ", ")
+        #expect(ReplayWorkload.script(LoggedExecution(query: many, parameters: ["1"]), statement: 0, id: 0) == nil)
+        #expect(ReplayWorkload.script(LoggedExecution(query: "SELECT " + Array(repeating: "$1", count: 255).joined(separator: ", "), parameters: ["1"]), statement: 0, id: 0) != nil)
+        #expect(ReplayWorkload.script(LoggedExecution(query: "SELECT $1", parameters: [String(repeating: "x", count: 8193)]), statement: 0, id: 0) == nil)
+    }
+
+    @Test("every script has variables of its own: pgbench's are one set, and a name defined twice would keep the last value")
+    func distinctValues() throws {
+        let query = "SELECT * FROM projects WHERE domain = $1 LIMIT $2"
+        let executions = (0..<5).map { LoggedExecution(query: query, parameters: ["d\($0)", "\(10 + $0)"]) }
+        let workload = ReplayWorkload(statements: [Self.figures(query, calls: 100)], requests: 100, executions: executions)
+        #expect(workload.scripts.count == 5)
+        let arguments = Pgbench.arguments(workload, files: workload.scripts.indices.map { "/s\($0).sql" }, clients: 4, seconds: 5)
+        let defined = arguments.filter { $0.hasPrefix("--define=") }.map { $0.dropFirst("--define=".count).split(separator: "=", maxSplits: 1) }
+        #expect(defined.count == 10)
+        #expect(Set(defined.map { $0[0] }).count == 10, "no name defined twice: \(defined)")
+        #expect(Set(defined.map { $0[1] }) == Set((0..<5).flatMap { ["d\($0)", "\(10 + $0)"] }), "every set of values is replayed")
+        for script in workload.scripts {
+            let names = script.variables.keys
+            #expect(names.allSatisfy { script.text.contains(":" + $0 + " ") || script.text.contains(":" + $0 + ";") }, "\(script.text)")
+        }
+        #expect(arguments.filter { $0.hasPrefix("--file=") } == workload.scripts.indices.map { "--file=/s\($0).sql@2000" })
     }
 
     static func figures(_ query: String, calls: Int) -> StatementFigures {
@@ -119,13 +151,15 @@ struct DatabaseReplayTests {
         #expect(byQuery[page]?.samples == 16, "20 distinct sets of values, 16 kept")
         #expect(byQuery[page]?.callsPerRequest == 2)
         #expect(byQuery["SELECT now()"]?.samples == 1, "a statement without parameters replays as it is")
-        #expect(byQuery["SELECT count(*) FROM projects WHERE status = $1"]?.leftOut?.hasPrefix("no execution of it was sampled") == true)
+        #expect(byQuery["SELECT count(*) FROM projects WHERE status = $1"]?.leftOut?.hasPrefix("no sampled execution of it") == true)
         #expect(byQuery["INSERT INTO projects (name) VALUES ($1)"]?.leftOut?.hasPrefix("writes") == true)
         #expect(byQuery["WITH moved AS (DELETE FROM t RETURNING *) SELECT * FROM moved"]?.leftOut?.hasPrefix("writes") == true)
         #expect(byQuery["SELECT * FROM projects WHERE id = $1 FOR UPDATE"]?.leftOut?.hasPrefix("takes row locks") == true)
         #expect(byQuery["BEGIN"]?.leftOut == "not a query (BEGIN)")
         #expect(byQuery["SELECT $1"]?.leftOut == "rare: 3 calls for 1000 requests")
         #expect(abs(workload.statementsPerRequest - 2.1) < 1e-9)
+        // Database time: 2000 + 100 ms replayed of 5103.
+        #expect(abs(workload.replayedShare - 2100.0 / 5103.0) < 1e-9)
         #expect(workload.scripts.count == 17)
         let weights = Dictionary(grouping: workload.scripts, by: \.statement).mapValues { $0.map(\.weight).reduce(0, +) }
         // Weights in proportion to calls per request: 2 for the page, 0.1 for now().
@@ -169,16 +203,23 @@ struct DatabaseReplayTests {
             transactions: 55072, failed: 0, transactionsPerSecond: 5507.239, latencyAverageMilliseconds: 3.632, aborted: nil))
         let stopped = """
             pgbench: error: client 3 script 0 aborted in command 0 query 0: ERROR:  division by zero
-            number of transactions actually processed: 12/20
+            number of transactions actually processed: 12
             number of failed transactions: 0 (0.000%)
             tps = 0.000000 (without initial connection time)
-            pgbench: fatal: Run was aborted; the above results are incomplete.
+            pgbench: error: Run was aborted; the above results are incomplete.
             """
         let outcome = try #require(Pgbench.parse(stopped))
         #expect(outcome.aborted == "ERROR:  division by zero")
         #expect(outcome.transactions == 12)
         #expect(Pgbench.parse("pgbench: error: client 0 script 0 aborted in command 0 query 0: ERROR:  boom\npgbench: error: Run was aborted")
             == Pgbench.Outcome(transactions: 0, failed: 0, transactionsPerSecond: 0, latencyAverageMilliseconds: nil, aborted: "ERROR:  boom"))
+        // A statement PostgreSQL would not prepare: the cause is said first, the abort after it.
+        let unprepared = """
+            pgbench: error: ERROR:  could not determine data type of parameter $1
+            pgbench: error: client 0 script 0 aborted in command 0 query 0: ERROR:  prepared statement "P_0" does not exist
+            pgbench: error: Run was aborted; the above results are incomplete.
+            """
+        #expect(Pgbench.parse(unprepared)?.aborted == "ERROR:  could not determine data type of parameter $1")
         #expect(Pgbench.parse("pgbench: error: connection to server failed: Connection refused") == nil)
         #expect(Pgbench.parse("tps = nan\nnumber of transactions actually processed: 1") == nil)
     }
@@ -208,9 +249,17 @@ struct DatabaseReplayTests {
         failed.failure = "pgbench was not found"
         #expect(failed.ratio == nil)
         #expect(failed.violations.map(\.message) == ["The database's throughput was not measured: pgbench was not found"])
-        var aborted = Self.comparison(api: 1000, database: 10)
+        // Not judged: what kept the ratio from being measured is said, and fails nothing.
+        failed.minRatio = nil
+        #expect(failed.violations.isEmpty)
+        #expect(failed.problems.map(\.message) == ["The database's throughput was not measured: pgbench was not found"])
+        var aborted = Self.comparison(api: 1000, database: 10, minRatio: 0.1)
         aborted.aborted = "ERROR:  division by zero"
         #expect(aborted.violations.map(\.metric) == ["database_replay"])
+        // Too little of the database's time replayed: the ratio would not be the API's.
+        var partial = Self.comparison(api: 1000, database: 8000, minRatio: 0.1)
+        partial.replayedShare = 0.2
+        #expect(partial.violations.map(\.metric) == ["database_replayed_share"])
         let data = try ReportCoding.encoder.encode(Self.comparison(api: 1000, database: 8000, minRatio: 0.5))
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         #expect(json["ratio"] as? Double == 0.25)

@@ -8,7 +8,10 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
     public var apiRequestsPerSecond: Double
     /// Of the statements replayed, how many a request ran.
     public var statementsPerRequest: Double
-    /// pgbench's connections (the scenario's users) and seconds (the API part's).
+    /// The share of the database's execution time in the API's part that the replayed statements took.
+    public var replayedShare: Double
+    /// pgbench's connections (the scenario's users, or the server's pool when that is smaller: the
+    /// most statements the API had running at once) and seconds (the API part's).
     public var clients: Int
     public var seconds: Int
     /// Every statement the API ran, replayed or left out with the reason.
@@ -30,6 +33,7 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
     public init(apiRequestsPerSecond: Double, workload: ReplayWorkload, clients: Int, seconds: Int, minRatio: Double?) {
         self.apiRequestsPerSecond = apiRequestsPerSecond
         self.statementsPerRequest = workload.statementsPerRequest
+        self.replayedShare = workload.replayedShare
         self.clients = clients
         self.seconds = seconds
         self.statements = workload.statements
@@ -50,21 +54,33 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
         return apiRequestsPerSecond / database
     }
 
-    /// What fails the scenario: no database figure, a replay with errors, or a ratio below `minRatio`.
-    public var violations: [ThresholdViolation] {
-        if let failure {
-            return [ThresholdViolation(metric: "database_replay", limit: 0, actual: 0, message: "The database's throughput was not measured: \(failure)")]
-        }
-        var violations: [ThresholdViolation] = []
-        if let aborted {
-            violations.append(ThresholdViolation(
-                metric: "database_replay", limit: 0, actual: 1, message: "pgbench stopped a client on an error, its figures are partial: \(aborted)"))
-        }
+    /// The least share of the database's time the replay must cover for its ratio to stand for the API's work.
+    public static let leastReplayedShare = 0.5
+
+    /// Why the ratio is missing or does not stand for the API's work, each as a metric and a message.
+    public var problems: [(metric: String, actual: Double, message: String)] {
+        if let failure { return [("database_replay", 0, "The database's throughput was not measured: \(failure)")] }
+        var problems: [(metric: String, actual: Double, message: String)] = []
+        if let aborted { problems.append(("database_replay", 1, "pgbench stopped a client on an error, its figures are partial: \(aborted)")) }
         if let failed = failedTransactions, failed > 0 {
-            violations.append(ThresholdViolation(
-                metric: "database_replay_failed", limit: 0, actual: Double(failed), message: "\(failed) of the replayed statements failed"))
+            problems.append(("database_replay_failed", Double(failed), "\(failed) of the replayed statements failed"))
         }
-        if let minRatio, let ratio, ratio < minRatio {
+        if replayedShare < Self.leastReplayedShare {
+            problems.append((
+                "database_replayed_share", replayedShare,
+                "The replayed statements took \(LoadSummaryText.format(replayedShare * 100, 0))% of the database's time in the API's part; "
+                    + "the rest was left out (each statement's reason is listed), so the ratio is not the API's"))
+        }
+        return problems
+    }
+
+    /// What fails the scenario, when it is judged (`minRatio`): a ratio below it, or one that could
+    /// not be measured for the API's work. Without `minRatio` the comparison is reported, not
+    /// judged, and its problems are the scenario's notes.
+    public var violations: [ThresholdViolation] {
+        guard let minRatio else { return [] }
+        var violations = problems.map { ThresholdViolation(metric: $0.metric, limit: 0, actual: $0.actual, message: $0.message) }
+        if let ratio, ratio < minRatio {
             violations.append(ThresholdViolation(
                 metric: "api_vs_database_ratio", limit: minRatio, actual: ratio,
                 message: "The API ran at \(LoadSummaryText.format(ratio, 2))x its database's throughput for the same statements, below \(LoadSummaryText.format(minRatio, 2))x"))
@@ -73,7 +89,7 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case apiRequestsPerSecond, statementsPerRequest, clients, seconds, statements, command, databaseStatementsPerSecond
+        case apiRequestsPerSecond, statementsPerRequest, replayedShare, clients, seconds, statements, command, databaseStatementsPerSecond
         case databaseLatencyMilliseconds = "databaseLatencyMs", transactions, failedTransactions, aborted, failure, minRatio
         case databaseRequestsPerSecond, ratio
     }
@@ -82,6 +98,7 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(apiRequestsPerSecond, forKey: .apiRequestsPerSecond)
         try container.encode(statementsPerRequest, forKey: .statementsPerRequest)
+        try container.encode(replayedShare, forKey: .replayedShare)
         try container.encode(clients, forKey: .clients)
         try container.encode(seconds, forKey: .seconds)
         try container.encode(statements, forKey: .statements)
@@ -102,6 +119,7 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         apiRequestsPerSecond = try container.decode(Double.self, forKey: .apiRequestsPerSecond)
         statementsPerRequest = try container.decode(Double.self, forKey: .statementsPerRequest)
+        replayedShare = try container.decode(Double.self, forKey: .replayedShare)
         clients = try container.decode(Int.self, forKey: .clients)
         seconds = try container.decode(Int.self, forKey: .seconds)
         statements = try container.decode([ReplayedStatement].self, forKey: .statements)

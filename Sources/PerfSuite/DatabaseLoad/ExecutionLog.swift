@@ -21,33 +21,17 @@ public struct LoggedExecution: Sendable, Equatable {
 public enum ExecutionLog {
     /// The executions logged for `database`, in order.
     public static func executions(in text: Substring, database: String) -> [LoggedExecution] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let logMarker = " \(database) LOG:  duration: "
-        let detailMarker = " \(database) DETAIL:  "
+        let messages = PostgresLog.messages(in: text, database: database)
         var found: [LoggedExecution] = []
-        var index = 0
-        func continued(_ first: Substring) -> String {
-            var message = String(first)
-            while index < lines.count, lines[index].hasPrefix("\t") {
-                message += "\n" + lines[index].dropFirst()
-                index += 1
+        for (index, message) in messages.enumerated() where message.severity == "LOG" && message.text.hasPrefix("duration: ") {
+            guard let query = statementText(message.text.dropFirst("duration: ".count)) else { continue }
+            // PostgreSQL writes a message and its detail together: the parameters, if any, are next.
+            if index + 1 < messages.count, messages[index + 1].severity == "DETAIL", messages[index + 1].text.lowercased().hasPrefix("parameters: ") {
+                guard let values = parameters(messages[index + 1].text) else { continue }
+                found.append(LoggedExecution(query: String(query), parameters: values))
+            } else {
+                found.append(LoggedExecution(query: String(query)))
             }
-            return message
-        }
-        while index < lines.count {
-            let line = lines[index]
-            index += 1
-            guard let marker = line.range(of: logMarker), let query = statementText(line[marker.upperBound...]) else { continue }
-            let text = continued(query)
-            var parameters: [String?] = []
-            if index < lines.count, let detail = lines[index].range(of: detailMarker) {
-                let start = lines[index][detail.upperBound...]
-                index += 1
-                let message = continued(start)
-                guard let values = Self.parameters(message) else { continue }
-                parameters = values
-            }
-            found.append(LoggedExecution(query: text, parameters: parameters))
         }
         return found
     }

@@ -5,8 +5,10 @@ import Subprocesses
 /// pgbench (PostgreSQL's own load driver, written in C) running a `ReplayWorkload` against the
 /// database: `clients` connections, each running scripts back to back for `seconds`, the scripts
 /// chosen by weight. Statements are prepared once per connection (`-M prepared`) and planned for
-/// each execution's values (`plan_cache_mode=force_custom_plan`), as a server sending its values as
-/// parameters has them planned: the database's part of the work, and none of a driver's.
+/// each execution's values (`plan_cache_mode=force_custom_plan`, as the reference server has its
+/// statements planned): the database's part of the work, and none of a driver's. Every session is
+/// read-only (`default_transaction_read_only`), so that a statement that writes after all (a
+/// function, `nextval`, `SELECT INTO`) fails loudly instead of changing the data.
 public enum Pgbench {
     /// What pgbench printed at its end.
     public struct Outcome: Sendable, Equatable {
@@ -28,12 +30,24 @@ public enum Pgbench {
         return ChildProcess.onPath("pgbench")
     }
 
-    /// The arguments for `scripts` written as `files` (same order).
-    static func arguments(_ workload: ReplayWorkload, files: [String], clients: Int, seconds: Int) -> [String] {
-        var arguments = [
+    /// The sessions' settings (`PGOPTIONS`).
+    static let sessionOptions = "-c plan_cache_mode=force_custom_plan -c default_transaction_read_only=on"
+
+    /// How long pgbench may run past its `--time` (it checks the time between transactions only,
+    /// so a statement waiting on a lock would hold it) before it is stopped.
+    static let grace: Duration = .seconds(15)
+
+    /// The options that say how pgbench runs, before the scripts and their values.
+    static func options(clients: Int, seconds: Int) -> [String] {
+        [
             "--no-vacuum", "--protocol=prepared", "--client=\(clients)",
             "--jobs=\(max(1, min(clients, ProcessInfo.processInfo.activeProcessorCount)))", "--time=\(seconds)",
         ]
+    }
+
+    /// The arguments for `scripts` written as `files` (same order).
+    static func arguments(_ workload: ReplayWorkload, files: [String], clients: Int, seconds: Int) -> [String] {
+        var arguments = options(clients: clients, seconds: seconds)
         for (script, file) in zip(workload.scripts, files) { arguments.append("--file=\(file)@\(script.weight)") }
         for script in workload.scripts {
             for (name, value) in script.variables.sorted(by: { $0.key < $1.key }) { arguments.append("--define=\(name)=\(value)") }
@@ -41,11 +55,11 @@ public enum Pgbench {
         return arguments
     }
 
-    /// How the report shows the command (the scripts' files by count, the values left out).
+    /// How the report shows the command (the scripts' files and their values by count).
     static func commandLine(_ workload: ReplayWorkload, clients: Int, seconds: Int) -> String {
-        "PGOPTIONS='-c plan_cache_mode=force_custom_plan' pgbench --no-vacuum --protocol=prepared --client=\(clients) "
-            + "--jobs=\(max(1, min(clients, ProcessInfo.processInfo.activeProcessorCount))) --time=\(seconds) "
-            + "--file=<script>@<weight> x\(workload.scripts.count) --define=<value> x\(workload.scripts.reduce(0) { $0 + $1.variables.count })"
+        (["PGOPTIONS='\(sessionOptions)'", "pgbench"] + options(clients: clients, seconds: seconds)
+            + ["--file=<script>@<weight> x\(workload.scripts.count)", "--define=<name>=<value> x\(workload.scripts.reduce(0) { $0 + $1.variables.count })"])
+            .joined(separator: " ")
     }
 
     /// Runs the workload to its end (or until the task is cancelled, when pgbench is stopped).
@@ -70,8 +84,7 @@ public enum Pgbench {
         guard descriptor >= 0 else { throw DatabaseLoadUnavailable("cannot write \(logFile.path)") }
         var environment = [
             "PGHOST": database.host, "PGPORT": String(database.port), "PGUSER": database.username, "PGDATABASE": database.database,
-            "PGSSLMODE": database.tlsMode.rawValue, "PGAPPNAME": "archmesh-database-scenario",
-            "PGOPTIONS": "-c plan_cache_mode=force_custom_plan",
+            "PGSSLMODE": database.tlsMode.rawValue, "PGAPPNAME": "archmesh-database-scenario", "PGOPTIONS": sessionOptions,
         ]
         if let password = database.password { environment["PGPASSWORD"] = password }
         let child: ChildProcess
@@ -83,13 +96,37 @@ public enum Pgbench {
             throw DatabaseLoadUnavailable("pgbench did not start: \(error)")
         }
         close(descriptor)
-        let status = await withTaskCancellationHandler {
-            await child.wait()
+        // pgbench's end, or its being stopped when it overstays (then the waiting task sees it end too).
+        enum Ending: Sendable { case exited(Int32), overdue, onTime }
+        let (status, overdue) = await withTaskCancellationHandler {
+            await withTaskGroup(of: Ending.self) { group in
+                group.addTask { .exited(await child.wait()) }
+                group.addTask {
+                    guard (try? await Task.sleep(for: .seconds(seconds) + grace)) != nil else { return .onTime }
+                    _ = await child.terminate(grace: .seconds(2))
+                    return .overdue
+                }
+                var status: Int32 = -1
+                var overdue = false
+                for await ending in group {
+                    switch ending {
+                    case .exited(let code):
+                        status = code
+                        group.cancelAll()
+                    case .overdue: overdue = true
+                    case .onTime: break
+                    }
+                }
+                return (status, overdue)
+            }
         } onCancel: {
             child.signal(SIGINT)
         }
         let output = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         if Task.isCancelled { throw DatabaseLoadUnavailable("interrupted") }
+        if overdue {
+            throw DatabaseLoadUnavailable("pgbench was stopped \(grace.seconds) s after its \(seconds) s were over (a statement waiting on a lock?)")
+        }
         guard let outcome = parse(output) else {
             let said = output.split(separator: "\n").filter { $0.contains("error") || $0.contains("fatal") }.prefix(3)
             throw DatabaseLoadUnavailable("pgbench exited with \(status): " + (said.isEmpty ? String(output.suffix(400)) : said.joined(separator: " ")))
@@ -106,6 +143,7 @@ public enum Pgbench {
         var tps: Double?
         var latency: Double?
         var aborted: String?
+        var preparing: String?
         for line in output.split(separator: "\n") {
             func number(after prefix: String) -> Double? {
                 guard line.hasPrefix(prefix) else { return nil }
@@ -121,8 +159,13 @@ public enum Pgbench {
             } else if tps == nil, let value = number(after: "tps = ") {
                 tps = value
             } else if aborted == nil, let range = line.range(of: " aborted in command ") {
-                let message = line[range.upperBound...].drop { $0 != ":" }.dropFirst().trimmingCharacters(in: .whitespaces)
+                var message = line[range.upperBound...].drop { $0 != ":" }.dropFirst().trimmingCharacters(in: .whitespaces)
+                // A statement PostgreSQL would not prepare: pgbench says so first, then aborts on
+                // executing it ("prepared statement ... does not exist"); the first is the cause.
+                if message.contains("prepared statement"), let cause = preparing { message = cause }
                 aborted = message.isEmpty ? String(line) : message
+            } else if preparing == nil, line.hasPrefix("pgbench: error: ERROR:  ") {
+                preparing = String(line.dropFirst("pgbench: error: ".count))
             }
         }
         guard let transactions, let tps, tps.isFinite else {

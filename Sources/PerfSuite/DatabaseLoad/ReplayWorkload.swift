@@ -5,7 +5,8 @@
 public struct ReplayWorkload: Sendable {
     /// One pgbench script: one statement with one execution's values, chosen by weight.
     public struct Script: Sendable, Equatable {
-        /// The statement, its parameters written as pgbench variables (`:s3_1`), ended by `;`.
+        /// The statement, its parameters written as pgbench variables (`:v12_1`, named for this
+        /// script alone: pgbench's variables are one set for all scripts), ended by `;`.
         public var text: String
         /// The variables' values (pgbench `-D name=value`).
         public var variables: [String: String]
@@ -23,23 +24,39 @@ public struct ReplayWorkload: Sendable {
         statements.filter { $0.leftOut == nil }.reduce(0) { $0 + $1.callsPerRequest }
     }
 
+    /// The share of the database's execution time during the API's part that the replayed
+    /// statements took (1 when nothing is left out; 0 when nothing ran).
+    public var replayedShare: Double {
+        let total = statements.reduce(0) { $0 + $1.totalMilliseconds }
+        guard total > 0 else { return statements.isEmpty || statements.allSatisfy { $0.leftOut != nil } ? 0 : 1 }
+        return statements.filter { $0.leftOut == nil }.reduce(0) { $0 + $1.totalMilliseconds } / total
+    }
+
     /// pgbench takes at most 128 scripts.
     static let maximumScripts = 128
     /// Distinct sets of values replayed per statement, at most.
     static let samplesPerStatement = 16
     /// A statement called less often than this per request is too rare to weigh in.
     static let leastCallsPerRequest = 0.01
+    /// pgbench's parameters per statement (its MAX_ARGS, the statement itself one of them).
+    static let maximumParameters = 255
+    /// The bytes of one script's values at most: they go on pgbench's command line, which the
+    /// system bounds (128 scripts of this fill a megabyte).
+    static let maximumValueBytes = 8 * 1024
 
-    /// `statements`: what ran during the scenario, busiest first; `requests`: the API requests
-    /// that made them; `executions`: the sampled executions, with their values.
+    /// `statements`: what ran during the scenario; `requests`: the API requests that made them
+    /// (those answered without an error, as the API's throughput counts them); `executions`: the
+    /// sampled executions, with their values.
     public init(statements figures: [StatementFigures], requests: Int, executions: [LoggedExecution]) {
         var byShape: [String: [LoggedExecution]] = [:]
         for execution in executions { byShape[StatementShape.of(execution.query), default: []].append(execution) }
         scripts = []
         statements = []
+        var nextID = 0
         for figure in figures.sorted(by: { $0.calls > $1.calls }) {
             let perRequest = Double(figure.calls) / Double(max(requests, 1))
-            var statement = ReplayedStatement(query: figure.singleLineQuery, calls: figure.calls, callsPerRequest: perRequest, samples: 0)
+            var statement = ReplayedStatement(
+                query: figure.singleLineQuery, calls: figure.calls, callsPerRequest: perRequest, totalMilliseconds: figure.totalMilliseconds, samples: 0)
             defer { statements.append(statement) }
             if let reason = Self.reasonNotToReplay(figure.query) { statement.leftOut = reason; continue }
             guard perRequest >= Self.leastCallsPerRequest else {
@@ -51,18 +68,20 @@ public struct ReplayWorkload: Sendable {
             let logged = byShape[StatementShape.of(figure.query)] ?? []
             if logged.isEmpty, !figure.query.contains("$") {
                 // No values to find: the text is the statement.
-                if let script = Self.script(LoggedExecution(query: figure.query), statement: index) { chosen = [script] }
+                if let script = Self.script(LoggedExecution(query: figure.query), statement: index, id: nextID) { chosen = [script] }
+                nextID += 1
             } else {
                 var seen = Set<[String?]>()
                 for execution in logged where seen.insert(execution.parameters).inserted {
-                    if let script = Self.script(execution, statement: index) { chosen.append(script) }
+                    if let script = Self.script(execution, statement: index, id: nextID) { chosen.append(script) }
+                    nextID += 1
                 }
                 chosen = Self.spread(chosen, keeping: Self.samplesPerStatement)
             }
             guard !chosen.isEmpty else {
                 statement.leftOut = logged.isEmpty
-                    ? "no execution of it was sampled with its values (the harness reads them from PostgreSQL's log, on clusters archmesh runs)"
-                    : "its sampled executions cannot be written as pgbench scripts"
+                    ? "no sampled execution of it, with its values, was found in PostgreSQL's log (the harness reads them there on clusters archmesh runs)"
+                    : "its sampled executions cannot be written as pgbench scripts (pgbench would read them otherwise than PostgreSQL did)"
                 continue
             }
             guard scripts.count + chosen.count <= Self.maximumScripts else {
@@ -100,19 +119,27 @@ public struct ReplayWorkload: Sendable {
         return (0..<count).map { scripts[$0 * scripts.count / count] }
     }
 
-    /// One execution as a pgbench script: `$n` outside quotes and comments becomes `:s<statement>_<n>`
-    /// (`NULL` written out). Nil when pgbench would not run it as PostgreSQL did: a parameter the
-    /// execution has no value for, several statements, a backslash command, or a `:name` of its own.
-    static func script(_ execution: LoggedExecution, statement: Int) -> Script? {
+    /// One execution as a pgbench script: `$n` outside quotes and comments becomes `:v<id>_<n>`
+    /// (`NULL` and an empty string written out: pgbench takes no empty value). Nil when pgbench
+    /// would not run it as PostgreSQL did: a parameter the execution has no value for, more
+    /// parameters than pgbench takes, values too long for its command line, several statements, a
+    /// backslash command, or a `:name` of its own.
+    static func script(_ execution: LoggedExecution, statement: Int, id: Int) -> Script? {
         var variables: [String: String] = [:]
+        var occurrences = 0
         let scanned = SQLText.replacingParameters(in: execution.query) { number in
             guard number >= 1, number <= execution.parameters.count else { return nil }
             guard let value = execution.parameters[number - 1] else { return "NULL" }
-            let name = "s\(statement)_\(number)"
+            guard !value.isEmpty else { return "''" }
+            let name = "v\(id)_\(number)"
             variables[name] = value
+            // pgbench makes each use of a variable a parameter of its own.
+            occurrences += 1
             return ":" + name
         }
-        guard let text = scanned, variables.count < 256 else { return nil }
+        guard let text = scanned, occurrences <= Self.maximumParameters,
+            variables.values.reduce(0, { $0 + $1.utf8.count }) <= Self.maximumValueBytes
+        else { return nil }
         return Script(text: text + ";\n", variables: variables, weight: 1, statement: statement)
     }
 }
@@ -123,16 +150,23 @@ public struct ReplayedStatement: Codable, Sendable, Equatable {
     /// Executions during the API's part of the scenario.
     public var calls: Int
     public var callsPerRequest: Double
+    /// Its execution time during the API's part (`pg_stat_statements`).
+    public var totalMilliseconds: Double
     /// Distinct sets of values replayed.
     public var samples: Int
     /// Why it is not replayed; nil when it is.
     public var leftOut: String?
 
-    public init(query: String, calls: Int, callsPerRequest: Double, samples: Int, leftOut: String? = nil) {
+    public init(query: String, calls: Int, callsPerRequest: Double, totalMilliseconds: Double, samples: Int, leftOut: String? = nil) {
         self.query = query
         self.calls = calls
         self.callsPerRequest = callsPerRequest
+        self.totalMilliseconds = totalMilliseconds
         self.samples = samples
         self.leftOut = leftOut
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case query, calls, callsPerRequest, totalMilliseconds = "totalMs", samples, leftOut
     }
 }

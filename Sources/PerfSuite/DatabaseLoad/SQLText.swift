@@ -52,6 +52,8 @@ enum SQLText {
                 while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 }
                 if end > index + 1 {
                     guard let number = Int(String(characters[(index + 1)..<end])), let value = replacement(number) else { return nil }
+                    // After a colon (`a[1:$2]`) a variable would make `::`, which pgbench passes over.
+                    if value.hasPrefix(":"), output.last == ":" { output += " " }
                     output += value
                     index = end
                 } else if let quoted = dollarQuoteEnd(characters, from: index) {
@@ -108,8 +110,9 @@ enum SQLText {
         return characters.count
     }
 
-    /// A single `:` followed by a name's character: pgbench takes it for a variable wherever it is
-    /// (its scan for variables does not know quotes); `::` casts are passed over, as pgbench does.
+    /// A single `:` followed by the first character of a name (a letter, `_` or a byte beyond
+    /// ASCII; not a digit): pgbench takes it for a variable wherever it is (its scan for variables
+    /// does not know quotes); `::` casts are passed over, as pgbench does.
     static func hasPgbenchVariable(_ characters: [Character]) -> Bool {
         var index = 0
         while index < characters.count {
@@ -118,7 +121,7 @@ enum SQLText {
             while end < characters.count, characters[end] == ":" { end += 1 }
             if end == index + 1, end < characters.count {
                 let next = characters[end]
-                if next.isLetter || next.isNumber || next == "_" || !next.isASCII { return true }
+                if (next.isASCII && next.isLetter) || next == "_" || !next.isASCII { return true }
             }
             index = end
         }

@@ -7,26 +7,17 @@ import Foundation
 public enum PlanLog {
     /// The plans logged for `database` in `text`, in order.
     public static func plans(in text: Substring, database: String) -> [CapturedPlan] {
-        var plans: [CapturedPlan] = []
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var index = 0
-        let marker = " \(database) LOG:  duration: "
-        while index < lines.count {
-            let line = lines[index]
-            index += 1
-            guard let found = line.range(of: marker), line.hasSuffix("plan:") else { continue }
-            let duration = Double(line[found.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0
-            // The JSON follows on the message's continuation lines, each of which PostgreSQL starts with a tab.
-            var json = ""
-            while index < lines.count, lines[index].hasPrefix("\t") {
-                json += lines[index].dropFirst() + "\n"
-                index += 1
-            }
+        PostgresLog.messages(in: text, database: database).compactMap { message -> CapturedPlan? in
+            guard message.severity == "LOG", message.text.hasPrefix("duration: ") else { return nil }
+            let firstLine = message.text.prefix { $0 != "\n" }
+            guard firstLine.hasSuffix("plan:") else { return nil }
+            let duration = Double(message.text.dropFirst("duration: ".count).prefix { $0.isNumber || $0 == "." }) ?? 0
+            // The JSON is the message's further lines.
+            let json = message.text.dropFirst(firstLine.count)
             guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
                 let query = object["Query Text"] as? String, let plan = object["Plan"] as? [String: Any], let root = PlanNode(json: plan)
-            else { continue }
-            plans.append(CapturedPlan(query: query, durationMilliseconds: duration, root: root))
+            else { return nil }
+            return CapturedPlan(query: query, durationMilliseconds: duration, root: root)
         }
-        return plans
     }
 }

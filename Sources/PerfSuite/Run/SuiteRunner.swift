@@ -193,7 +193,8 @@ public struct SuiteRunner: Sendable {
             events(.replaying(scenario))
             comparison = await DatabaseReplay.compare(
                 load: load, statements: readings.statements, executions: readings.executions, database: environment.database,
-                users: scenario.fixedUsers ?? load.connections, expectation: scenario.database ?? DatabaseLoadExpectation(), pgbench: options.pgbench)
+                users: scenario.fixedUsers ?? load.connections, poolSize: readings.server?.poolSize, expectation: scenario.database ?? DatabaseLoadExpectation(),
+                pgbench: options.pgbench)
         }
         var result = result(for: scenario, load: load, resources: resources, notes: notes, database: comparison)
         result.analysis = analysis
@@ -254,6 +255,7 @@ public struct SuiteRunner: Sendable {
             if let database {
                 result.database = database
                 result.violations += database.violations
+                if database.minRatio == nil { result.errors += database.problems.map(\.message) }
             }
             if let reason = load.abortReason {
                 result.errors.append("aborted: \(reason)")

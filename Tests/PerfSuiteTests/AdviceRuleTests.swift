@@ -110,6 +110,10 @@ struct AdviceRuleTests {
         #expect(StatementShape.of(sent) == StatementShape.of(stored))
         #expect(StatementShape.of(sent) == "SELECT to_char(started_at AT TIME ZONE ?, ?) FROM w WHERE id = ? LIMIT ? -- x1")
         #expect(StatementShape.of("SELECT a FROM t") != StatementShape.of("SELECT b FROM t"))
+        // Booleans and negative numbers are constants to pg_stat_statements; a minus between operands is not a sign.
+        #expect(StatementShape.of("SELECT * FROM t WHERE done = true AND n > -5 AND m IN (-1, 2) AND k = x-1")
+            == StatementShape.of("SELECT * FROM t WHERE done = $1 AND n > $2 AND m IN ($3, $4) AND k = x-$5"))
+        #expect(StatementShape.of("SELECT TRUE, falsehood, is_true") == "SELECT ?, falsehood, is_true")
     }
 
     @Test("repeated_statement: the N+1 shape, one statement many times per request; not one statement once")

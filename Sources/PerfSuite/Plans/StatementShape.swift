@@ -1,8 +1,11 @@
+import Foundation
+
 /// A statement with its values taken out: what `pg_stat_statements` shows (constants replaced by
 /// `$n`) and what the server sent (parameters, and literal constants) come to the same shape.
 enum StatementShape {
-    /// The text with whitespace collapsed, and every parameter (`$3`), quoted string (`'UTC'`) and
-    /// number standing alone replaced by `?`.
+    /// The text with whitespace collapsed, and every parameter (`$3`), quoted string (`'UTC'`),
+    /// number standing alone (with its minus sign, after an operator, a comma or a parenthesis) and
+    /// `true` or `false` replaced by `?`, as `pg_stat_statements` replaces constants.
     static func of(_ query: String) -> String {
         var shape = ""
         var characters = Array(query)[...]
@@ -24,9 +27,21 @@ enum StatementShape {
                 }
                 shape += "?"
                 lastWasSpace = false
+            case "-" where characters.first?.isNumber == true
+                && (shape.trimmingCharacters(in: .whitespaces).last.map { "(,=<>+-*/".contains($0) } ?? true):
+                // A negative number: one constant.
+                characters = characters.drop { $0.isNumber || $0 == "." }
+                shape += "?"
+                lastWasSpace = false
             case _ where character.isNumber && !(shape.last.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false):
                 characters = characters.drop { $0.isNumber || $0 == "." }
                 shape += "?"
+                lastWasSpace = false
+            case _ where character.isLetter && !(shape.last.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" } ?? false):
+                let rest = characters.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
+                let word = String(character) + rest
+                characters = characters.dropFirst(rest.count)
+                shape += ["true", "false"].contains(word.lowercased()) ? "?" : word
                 lastWasSpace = false
             case _ where character.isWhitespace:
                 if !lastWasSpace { shape += " " }

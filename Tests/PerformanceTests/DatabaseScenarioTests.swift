@@ -30,7 +30,12 @@ final class DatabaseScenarioTests: XCTestCase {
             // PostgreSQL itself counted the replay: the list's statement ran for the API, then as many more times as pgbench says.
             let executed = try await server.databaseURL.withConnection(logger: TestDatabase.logger) { connection in
                 try await connection.query(
-                    "SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements WHERE query LIKE '%FROM projects%ORDER BY created_at DESC%' AND query NOT LIKE '%pg_stat_statements%'",
+                    // This database's alone: the cluster is shared with suites that run in parallel.
+                    """
+                    SELECT coalesce(sum(calls), 0)::int8 FROM pg_stat_statements
+                    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND query LIKE '%FROM projects%ORDER BY created_at DESC%' AND query NOT LIKE '%pg_stat_statements%'
+                    """,
                     logger: TestDatabase.logger
                 ).decode(Int64.self).first { _ in true } ?? 0
             }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # What taking plans costs the server: `archmesh load` on the projects list (1000 seeded projects,
 # 16 connections) with auto_explain as the harness sets it (log_analyze, log_buffers, JSON, a
-# sample of PlanCapture.sampleRate of the executions, and the same sample of executions logged with
-# their parameters for database scenarios) and without it, taking turns, the server
+# sample of PlanCapture.sampleRate of the executions, and executions logged with their parameters
+# at the same rate, drawn apart, for database scenarios) and without it, taking turns, the server
 # restarted for each (the settings apply to new sessions). Prints each round, the medians and
 # the ratio. On a cluster of its own (ARCHMESH_CLUSTER_DIR in a temporary folder), removed after.
 #   benchmarks/plans.sh   (ROUNDS=3 DURATION=10s SAMPLE=0.02 to change)

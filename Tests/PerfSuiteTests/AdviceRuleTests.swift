@@ -114,6 +114,9 @@ struct AdviceRuleTests {
         #expect(StatementShape.of("SELECT * FROM t WHERE done = true AND n > -5 AND m IN (-1, 2) AND k = x-1")
             == StatementShape.of("SELECT * FROM t WHERE done = $1 AND n > $2 AND m IN ($3, $4) AND k = x-$5"))
         #expect(StatementShape.of("SELECT TRUE, falsehood, is_true") == "SELECT ?, falsehood, is_true")
+        #expect(StatementShape.of("SELECT -1, CASE WHEN a THEN -2 ELSE - 3 END FROM t WHERE b BETWEEN -5 AND -1 LIMIT -1")
+            == StatementShape.of("SELECT $1, CASE WHEN a THEN $2 ELSE $3 END FROM t WHERE b BETWEEN $4 AND $5 LIMIT $6"))
+        #expect(StatementShape.of("SELECT a - 1, f(x) -2, b[1] - 3") == "SELECT a - ?, f(x) -?, b[?] - ?")
     }
 
     @Test("repeated_statement: the N+1 shape, one statement many times per request; not one statement once")

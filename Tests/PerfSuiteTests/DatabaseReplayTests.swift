@@ -175,6 +175,19 @@ struct DatabaseReplayTests {
         let workload = ReplayWorkload(statements: statements, requests: 1000, executions: executions)
         #expect(workload.scripts.count == 128)
         #expect(workload.statements.filter { $0.leftOut == "beyond pgbench's 128 scripts" }.count == 4)
+        // A statement that finds less room than its sets of values gets what room is left.
+        let nine = (0..<16).map { Self.figures("SELECT $1 FROM u\($0)", calls: 1000 - $0) }
+        let nineEach = (0..<16).flatMap { table in (0..<9).map { LoggedExecution(query: "SELECT $1 FROM u\(table)", parameters: ["\($0)"]) } }
+        let shared = ReplayWorkload(statements: nine, requests: 1000, executions: nineEach)
+        #expect(shared.scripts.count == 128)
+        #expect(shared.statements.map(\.samples) == Array(repeating: 9, count: 14) + [2, 0])
+        #expect(shared.statements.last?.leftOut == "beyond pgbench's 128 scripts")
+    }
+
+    @Test("a statement without values that pgbench cannot run is said to be that, not unsampled")
+    func unscriptableReason() {
+        let workload = ReplayWorkload(statements: [Self.figures("SELECT 1; SELECT 2", calls: 100)], requests: 100, executions: [])
+        #expect(workload.statements.first?.leftOut == "it cannot be written as a pgbench script (pgbench would read it otherwise than PostgreSQL does)")
     }
 
     // MARK: pgbench's summary
@@ -256,6 +269,9 @@ struct DatabaseReplayTests {
         var aborted = Self.comparison(api: 1000, database: 10, minRatio: 0.1)
         aborted.aborted = "ERROR:  division by zero"
         #expect(aborted.violations.map(\.metric) == ["database_replay"])
+        // An API that answered nothing fails, judged or not; a judged comparison without a ratio fails.
+        #expect(Self.comparison(api: 0, database: 8000).violations.map(\.metric) == ["api_requests_per_second"])
+        #expect(Self.comparison(api: 1000, database: 0, minRatio: 0.5).violations.map(\.metric) == ["api_vs_database_ratio"])
         // Too little of the database's time replayed: the ratio would not be the API's.
         var partial = Self.comparison(api: 1000, database: 8000, minRatio: 0.1)
         partial.replayedShare = 0.2

@@ -78,8 +78,15 @@ public struct DatabaseComparison: Codable, Sendable, Equatable {
     /// not be measured for the API's work. Without `minRatio` the comparison is reported, not
     /// judged, and its problems are the scenario's notes.
     public var violations: [ThresholdViolation] {
+        // An API that answered nothing without an error fails, judged or not: that is the API's fault, not the replay's.
+        guard apiRequestsPerSecond > 0 else {
+            return [ThresholdViolation(metric: "api_requests_per_second", limit: 0, actual: 0, message: "The API answered no request without an error")]
+        }
         guard let minRatio else { return [] }
         var violations = problems.map { ThresholdViolation(metric: $0.metric, limit: 0, actual: $0.actual, message: $0.message) }
+        if violations.isEmpty, ratio == nil {
+            violations.append(ThresholdViolation(metric: "api_vs_database_ratio", limit: minRatio, actual: 0, message: "The ratio was not measured: pgbench completed no statement"))
+        }
         if let ratio, ratio < minRatio {
             violations.append(ThresholdViolation(
                 metric: "api_vs_database_ratio", limit: minRatio, actual: ratio,

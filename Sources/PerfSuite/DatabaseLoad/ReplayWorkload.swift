@@ -14,6 +14,12 @@ public struct ReplayWorkload: Sendable {
         public var weight: Int
         /// Which of `statements` it replays.
         public var statement: Int
+
+        /// What its `--define=name=value` arguments take on pgbench's command line (with their
+        /// pointers and ends).
+        var argumentBytes: Int {
+            variables.reduce(0) { $0 + "--define=".utf8.count + $1.key.utf8.count + 1 + $1.value.utf8.count + 1 + 8 }
+        }
     }
 
     public var scripts: [Script]
@@ -41,8 +47,11 @@ public struct ReplayWorkload: Sendable {
     /// pgbench's parameters per statement (its MAX_ARGS, the statement itself one of them).
     static let maximumParameters = 255
     /// The bytes of one script's values at most: they go on pgbench's command line, which the
-    /// system bounds (128 scripts of this fill a megabyte).
+    /// system bounds.
     static let maximumValueBytes = 8 * 1024
+    /// The bytes of all the scripts' values and names on pgbench's command line at most (Linux
+    /// takes 2 MiB of arguments and environment by default).
+    static let maximumArgumentBytes = 1024 * 1024
 
     /// `statements`: what ran during the scenario; `requests`: the API requests that made them
     /// (those answered without an error, as the API's throughput counts them); `executions`: the
@@ -53,6 +62,7 @@ public struct ReplayWorkload: Sendable {
         scripts = []
         statements = []
         var nextID = 0
+        var argumentBytes = 0
         for figure in figures.sorted(by: { $0.calls > $1.calls }) {
             let perRequest = Double(figure.calls) / Double(max(requests, 1))
             var statement = ReplayedStatement(
@@ -65,29 +75,38 @@ public struct ReplayWorkload: Sendable {
             }
             let index = statements.count
             var chosen: [Script] = []
+            var attempted = 0
             let logged = byShape[StatementShape.of(figure.query)] ?? []
             if logged.isEmpty, !figure.query.contains("$") {
                 // No values to find: the text is the statement.
+                attempted = 1
                 if let script = Self.script(LoggedExecution(query: figure.query), statement: index, id: nextID) { chosen = [script] }
                 nextID += 1
             } else {
                 var seen = Set<[String?]>()
                 for execution in logged where seen.insert(execution.parameters).inserted {
+                    attempted += 1
                     if let script = Self.script(execution, statement: index, id: nextID) { chosen.append(script) }
                     nextID += 1
                 }
-                chosen = Self.spread(chosen, keeping: Self.samplesPerStatement)
             }
             guard !chosen.isEmpty else {
-                statement.leftOut = logged.isEmpty
+                statement.leftOut = attempted == 0
                     ? "no sampled execution of it, with its values, was found in PostgreSQL's log (the harness reads them there on clusters archmesh runs)"
-                    : "its sampled executions cannot be written as pgbench scripts (pgbench would read them otherwise than PostgreSQL did)"
+                    : "it cannot be written as a pgbench script (pgbench would read it otherwise than PostgreSQL does)"
                 continue
             }
-            guard scripts.count + chosen.count <= Self.maximumScripts else {
-                statement.leftOut = "beyond pgbench's \(Self.maximumScripts) scripts"
+            // As many of its sets of values as pgbench's scripts and command line still have room for.
+            chosen = Self.spread(chosen, keeping: min(Self.samplesPerStatement, Self.maximumScripts - scripts.count))
+            while !chosen.isEmpty, argumentBytes + chosen.reduce(0, { $0 + $1.argumentBytes }) > Self.maximumArgumentBytes {
+                chosen.removeLast()
+            }
+            guard !chosen.isEmpty else {
+                statement.leftOut = scripts.count >= Self.maximumScripts
+                    ? "beyond pgbench's \(Self.maximumScripts) scripts" : "its values would not fit on pgbench's command line"
                 continue
             }
+            argumentBytes += chosen.reduce(0) { $0 + $1.argumentBytes }
             let weight = max(1, Int((10_000 * perRequest / Double(chosen.count)).rounded()))
             statement.samples = chosen.count
             scripts += chosen.map { var script = $0; script.weight = weight; return script }

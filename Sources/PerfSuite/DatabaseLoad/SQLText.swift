@@ -27,7 +27,7 @@ enum SQLText {
                 index = end
             case "-" where index + 1 < characters.count && characters[index + 1] == "-":
                 var end = index
-                while end < characters.count, characters[end] != "\n" { end += 1 }
+                while end < characters.count, !characters[end].isNewline { end += 1 }
                 output += String(characters[index..<end])
                 index = end
             case "/" where index + 1 < characters.count && characters[index + 1] == "*":

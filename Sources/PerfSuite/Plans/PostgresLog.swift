@@ -15,12 +15,13 @@ enum PostgresLog {
     /// Lines are split at line feeds alone, so that a value holding a carriage return keeps it.
     static func messages(in text: Substring, database: String) -> [Message] {
         let lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
-        let marker = " \(database) "
+        let marker = "] \(database) "
         var messages: [Message] = []
         var index = 0
         while index < lines.count {
             let line = lines[index]
             index += 1
+            // After the process number (`[%p] `), so that a name also found in the time is not taken for it.
             guard let found = line.range(of: marker) else { continue }
             let rest = line[found.upperBound...]
             guard let colon = rest.range(of: ":  "), severities.contains(String(rest[..<colon.lowerBound])) else { continue }

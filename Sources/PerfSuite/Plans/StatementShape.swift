@@ -27,10 +27,9 @@ enum StatementShape {
                 }
                 shape += "?"
                 lastWasSpace = false
-            case "-" where characters.first?.isNumber == true
-                && (shape.trimmingCharacters(in: .whitespaces).last.map { "(,=<>+-*/".contains($0) } ?? true):
+            case "-" where characters.drop(while: { $0 == " " }).first?.isNumber == true && signStarts(after: shape):
                 // A negative number: one constant.
-                characters = characters.drop { $0.isNumber || $0 == "." }
+                characters = characters.drop { $0 == " " }.drop { $0.isNumber || $0 == "." }
                 shape += "?"
                 lastWasSpace = false
             case _ where character.isNumber && !(shape.last.map { $0.isLetter || $0.isNumber || $0 == "_" } ?? false):
@@ -52,5 +51,23 @@ enum StatementShape {
             }
         }
         return shape.hasSuffix(" ") ? String(shape.dropLast()) : shape
+    }
+
+    /// Words after which a minus is a number's sign, not a subtraction.
+    private static let keywordsBeforeOperands: Set<String> = [
+        "SELECT", "WHERE", "AND", "OR", "NOT", "THEN", "ELSE", "WHEN", "CASE", "BETWEEN", "LIMIT", "OFFSET", "RETURNING", "BY", "IN",
+        "IS", "LIKE", "ILIKE", "ON", "HAVING", "AS", "SET", "VALUES", "RETURN", "DEFAULT", "ANY", "ALL", "SOME",
+    ]
+
+    /// Whether a `-` after the shape so far starts a negative number: after an operator, a bracket,
+    /// a comma, nothing, or a keyword; not after an operand (a name, a number, `)`, `]`, `?`, a quote).
+    private static func signStarts(after shape: String) -> Bool {
+        let trimmed = shape.trimmingCharacters(in: .whitespaces)
+        guard let last = trimmed.last else { return true }
+        if last.isLetter || last == "_" {
+            let word = trimmed.reversed().prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            return keywordsBeforeOperands.contains(String(word.reversed()).uppercased())
+        }
+        return !(last.isNumber || ")]?'\"$".contains(last))
     }
 }

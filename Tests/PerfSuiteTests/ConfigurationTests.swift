@@ -15,6 +15,10 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(journey.steps.map(\.name), ["create project", "start workflow", "read workflow status", "list project workflows"])
         XCTAssertEqual(journey.steps.map(\.repeats), [1, 1, 3, 1])
         XCTAssertEqual(configuration.loadEndpoints(for: journeyScenario).map(\.name), journey.steps.map(\.name))
+        // `archmesh run --list`: a journey is named by its steps, the rest by their endpoints.
+        let listing = SummaryTable.list(configuration.scenarios, configuration: configuration).split(separator: "\n")
+        XCTAssertTrue(listing.contains { $0.hasPrefix("workflow_journey") && $0.hasSuffix("on a journey: create project, start workflow, read workflow status, list project workflows") }, "\(listing)")
+        XCTAssertTrue(listing.contains { $0.hasPrefix("projects_database_limit database") && $0.hasSuffix("20 users for 10s on GET /api/v1/projects/") }, "\(listing)")
         let limit = try XCTUnwrap(byKey["projects_database_limit"])
         XCTAssertEqual(limit.type, .database)
         XCTAssertEqual(limit.fixedUsers, 20)

@@ -16,12 +16,24 @@ final class CapacityTests: XCTestCase {
         return options
     }
 
+    /// A search, run again (twice at most) when the engine refused its answer because it was
+    /// itself late: that refusal is right, and says the shared machine was busy, not that the
+    /// search is wrong (CI's parallel suites made the engine's own timers 12 ms late once).
+    func search(_ plan: LoadPlan, _ options: CapacityOptions) async throws -> CapacityReport {
+        var report = try await CapacityRun.run(plan, options: options)
+        for _ in 0..<2 where report.maxSustainableRPS == nil && report.refused?.contains("the load engine itself was the limit") == true {
+            print("capacity search run again: \(report.refused ?? "")")
+            report = try await CapacityRun.run(plan, options: options)
+        }
+        return report
+    }
+
     /// One worker, 10 ms a request: exactly 100 requests per second.
     func testAServerOfOneWorkerIsFoundBelowItsCapacity() async throws {
         try await SerialServer.with(service: .milliseconds(10)) { server in
             let (target, path) = try LoadTarget.split(url: server.url)
             let plan = LoadPlan(target: target, endpoints: [.get(path)], model: .closedRequests(users: 1, totalRequests: 1))
-            let report = try await CapacityRun.run(plan, options: try options(["p99<250ms", "errors<1%"], sweep: [1, 2, 4, 8]))
+            let report = try await search(plan, try options(["p99<250ms", "errors<1%"], sweep: [1, 2, 4, 8]))
             let found = try XCTUnwrap(report.maxSustainableRPS, report.refused ?? "no rate met the objectives: \(report.steps)")
             print("capacity of a one-worker server of \(server.capacity) requests/s: found \(found) in \(report.steps.count) holds")
             XCTAssertLessThanOrEqual(found, server.capacity, "never above what the server can finish")
@@ -45,7 +57,7 @@ final class CapacityTests: XCTestCase {
         try await ReferenceServer.with(faults: true, poolSize: 2) { server in
             try await server.setFaults(#"{"slow_query_ms": 20, "path_prefix": "/health/live"}"#)
             let plan = server.plan([.get("/health/live")], .closedRequests(users: 1, totalRequests: 1))
-            let report = try await CapacityRun.run(plan, options: try options(["p99<200ms", "errors<1%"]))
+            let report = try await search(plan, try options(["p99<200ms", "errors<1%"]))
             let capacity = 2 / 0.020
             let found = try XCTUnwrap(report.maxSustainableRPS, report.refused ?? "no rate met the objectives: \(report.steps)")
             print("capacity of the reference server, pool 2, 20 ms queries, \(capacity) requests/s: found \(found), limited by \(report.limiting?.component ?? "-")")

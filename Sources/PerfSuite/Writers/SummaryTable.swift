@@ -53,8 +53,10 @@ public enum SummaryTable {
         var lines = [LoadSummaryText.pad("Scenario", 24) + LoadSummaryText.pad("Type", 11) + LoadSummaryText.pad("Severity", 10) + "Load"]
         for scenario in scenarios {
             let endpoints = scenario.endpoints.map { configuration.endpoints[$0.name].map { "\($0.method) \($0.path)" } ?? $0.name }
+            // A journey's steps are its requests: named in order.
+            let target = scenario.journey.map { "a journey: " + $0.steps.map(\.name).joined(separator: ", ") } ?? endpoints.joined(separator: ", ")
             lines.append(LoadSummaryText.pad(scenario.key, 24) + LoadSummaryText.pad(scenario.type.rawValue, 11)
-                + LoadSummaryText.pad(scenario.severity.rawValue, 10) + describe(scenario.load) + " on " + endpoints.joined(separator: ", "))
+                + LoadSummaryText.pad(scenario.severity.rawValue, 10) + describe(scenario.load) + " on " + target)
         }
         return lines.joined(separator: "\n")
     }

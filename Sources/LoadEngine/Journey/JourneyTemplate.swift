@@ -115,13 +115,16 @@ struct JourneyTemplate: Equatable {
         return Array("-._~!$&'()*+,;=:@/?%".utf8).contains(character)
     }
 
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
+
     static func percentEncoded(_ value: [UInt8], into buffer: inout [UInt8]) {
-        let hex = Array("0123456789ABCDEF".utf8)
         for byte in value {
             if targetSafe[Int(byte)] {
                 buffer.append(byte)
             } else {
-                buffer += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                buffer.append(UInt8(ascii: "%"))
+                buffer.append(hexDigits[Int(byte >> 4)])
+                buffer.append(hexDigits[Int(byte & 0xF)])
             }
         }
     }

@@ -29,7 +29,7 @@ struct RateLimitSignals: Codable, Equatable, Sendable {
     mutating func readRateLimit(_ value: UnsafeRawBufferPointer) {
         rateLimitPresent = true
         if ResponseParser.containsIgnoringCase(value, "remaining=") {
-            let (left, resets) = Self.parameters(value, separators: [UInt8(ascii: ";"), UInt8(ascii: ",")])
+            let (left, resets) = Self.parameters(value, separators: Self.onePolicySeparators)
             remaining = left
             reset = resets
             return
@@ -38,7 +38,7 @@ struct RateLimitSignals: Codable, Equatable, Sendable {
         while start <= value.count {
             var end = start
             while end < value.count, value[end] != UInt8(ascii: ",") { end += 1 }
-            let (left, resets) = Self.parameters(UnsafeRawBufferPointer(rebasing: value[start..<end]), separators: [UInt8(ascii: ";")])
+            let (left, resets) = Self.parameters(UnsafeRawBufferPointer(rebasing: value[start..<end]), separators: Self.listPolicySeparators)
             if let left, remaining.map({ left < $0 }) ?? true {
                 remaining = left
                 reset = resets
@@ -48,6 +48,11 @@ struct RateLimitSignals: Codable, Equatable, Sendable {
             start = end + 1
         }
     }
+
+    /// What separates parameters: in the earlier drafts' one policy, `;` or `,`; in a policy of the
+    /// current list (which `,` separates), `;`. Made once: a limited route's every answer is read.
+    private static let onePolicySeparators: [UInt8] = [UInt8(ascii: ";"), UInt8(ascii: ",")]
+    private static let listPolicySeparators: [UInt8] = [UInt8(ascii: ";")]
 
     /// The first `r=`/`remaining=` and `t=`/`reset=` among the parameters.
     private static func parameters(_ value: UnsafeRawBufferPointer, separators: [UInt8]) -> (remaining: Int?, reset: Int?) {

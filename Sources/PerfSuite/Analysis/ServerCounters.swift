@@ -29,7 +29,8 @@ public struct ServerCounters: Sendable, Equatable {
         let requests = byRoute.filter { $0.key != "/metrics" }.values.reduce(0, +)
         let queries = PrometheusText.sum("db_query_duration_seconds_count", in: text)
         guard let requests = PrometheusText.wholeNumber(requests), let queries = PrometheusText.wholeNumber(queries) else { return nil }
-        let poolSize = text.contains("db_pool_connections_max") ? PrometheusText.wholeNumber(PrometheusText.sum("db_pool_connections_max", in: text)) : nil
+        // A server without the gauge sums to 0: no pool size.
+        let poolSize = PrometheusText.wholeNumber(PrometheusText.sum("db_pool_connections_max", in: text))
         return ServerCounters(requests: requests, queries: queries, poolSize: poolSize.flatMap { $0 > 0 ? $0 : nil })
     }
 }

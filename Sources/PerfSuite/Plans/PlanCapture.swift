@@ -17,7 +17,7 @@ public enum PlanCapture {
     /// are not explained). Needs a superuser, as on the clusters archmesh makes; otherwise returns
     /// why plans cannot be taken, and nothing is changed.
     public static func enable(in database: DatabaseURL, sampleRate: Double = sampleRate, logger: Logger) async -> String? {
-        let name = "\"" + database.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let name = quotedName(database)
         let settings = Self.settings(sampleRate: sampleRate).map { "\($0.name) = \($0.value)" }
         do {
             return try await database.withConnection(logger: logger) { connection in
@@ -37,6 +37,11 @@ public enum PlanCapture {
         }
     }
 
+    /// The database's name as an SQL identifier (`ALTER DATABASE` takes no parameters).
+    private static func quotedName(_ database: DatabaseURL) -> String {
+        "\"" + database.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
     /// The database settings `enable` makes (`benchmarks/plans.sh` sets the same by hand).
     static func settings(sampleRate: Double) -> [(name: String, value: String)] {
         [
@@ -49,7 +54,7 @@ public enum PlanCapture {
     /// Takes the settings off a database the harness does not own (the `archmesh db` cluster's),
     /// so that servers started on it later are not sampled; the log line prefix stays (it only adds the name).
     public static func disable(in database: DatabaseURL, logger: Logger) async {
-        let name = "\"" + database.database.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let name = quotedName(database)
         _ = try? await database.withConnection(logger: logger) { connection in
             for (setting, _) in settings(sampleRate: sampleRate) {
                 _ = try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(name) RESET \(setting)"), logger: logger)
